@@ -1,0 +1,63 @@
+"""eks-workshop: the Amazon EKS workshop environment, one Pulumi stack per environment.
+
+network -> cluster (+ OIDC) -> vpc-cni (IRSA) -> node groups -> add-ons that need nodes
+"""
+
+import pulumi
+
+from components.addons import ManagedAddons, ManagedAddonsArgs
+from components.cluster import EksCluster
+from components.network import Network
+from components.node_group import ManagedNodeGroup
+from components.node_role import NodeRole
+from components.vpc_cni import VpcCniAddon, VpcCniAddonArgs
+from workshop import config, wiring
+
+cfg = config.from_pulumi()  # validates everything before any resource exists
+tags = cfg.base_tags
+
+network = Network("network", wiring.network_args(cfg))
+cluster = EksCluster("cluster", wiring.cluster_args(cfg, network.private_subnet_ids))
+
+# Before any node boots, so nodes join with prefix delegation and pod ENIs already configured.
+vpc_cni = VpcCniAddon("vpc-cni", VpcCniAddonArgs(
+    cluster_name=cluster.name,
+    version=cfg.vpc_cni.version,
+    settings=wiring.vpc_cni_settings(cfg),
+    oidc_provider_arn=cluster.oidc_provider.arn,
+    oidc_issuer_url=cluster.oidc_issuer_url,
+    tags=tags,
+))
+
+node_role = NodeRole("node-role", tags)
+node_groups = [
+    ManagedNodeGroup(
+        f"nodes-{name}",
+        wiring.node_group_args(cfg, name, cluster.name, node_role.arn, network.private_subnet_ids),
+        opts=pulumi.ResourceOptions(depends_on=[vpc_cni, *node_role.attachments]),
+    )
+    for name in cfg.node_groups
+]
+
+ManagedAddons("addons", ManagedAddonsArgs(
+    cluster_name=cluster.name,
+    versions=cfg.addons,
+    node_groups=node_groups,
+    tags=tags,
+))
+
+# The stack's public contract (docs: README "Stack outputs"); names and types are stable.
+pulumi.export("region", cfg.region)
+pulumi.export("clusterName", cluster.cluster.name)
+pulumi.export("clusterEndpoint", cluster.cluster.endpoint)
+pulumi.export("clusterArn", cluster.cluster.arn)
+pulumi.export("clusterVersion", cluster.cluster.version)
+pulumi.export("clusterSecurityGroupId", cluster.security_group_id)
+pulumi.export("kubeconfig", cluster.kubeconfig)
+pulumi.export("oidcProviderArn", cluster.oidc_provider.arn)
+pulumi.export("oidcIssuerUrl", cluster.oidc_issuer_url)
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("publicSubnetIds", network.public_subnet_ids)
+pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("nodeGroupNames", pulumi.Output.all(*[g.name for g in node_groups]))
+pulumi.export("nodeRoleArn", node_role.arn)

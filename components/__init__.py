@@ -1,0 +1,1 @@
+"""The workshop environment's building blocks: one ComponentResource per concept, pulumi-aws inside."""

@@ -1,0 +1,203 @@
+"""The EKS control plane: IAM, secrets encryption, logging, hybrid networks, OIDC, access, kubeconfig."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.iam import attach_managed_policies, eks_access_policy_arn, service_trust_policy
+
+# Required for security groups for pods (vpc-cni ENABLE_POD_ENI): EKS manages trunk/branch ENIs with it.
+CLUSTER_POLICIES = ("AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController")
+
+
+@dataclass(frozen=True)
+class EksClusterArgs:
+    name: str
+    version: str
+    region: str
+    subnet_ids: pulumi.Input[Sequence[str]]
+    endpoint_private_access: bool
+    endpoint_public_access: bool
+    public_access_cidrs: Sequence[str]
+    authentication_mode: str
+    bootstrap_cluster_creator_admin_permissions: bool
+    log_types: Sequence[str]
+    log_retention_days: int
+    service_cidr: str
+    remote_node_cidrs: Sequence[str]
+    remote_pod_cidrs: Sequence[str]
+    admin_principals: Sequence[str]
+    tags: Mapping[str, str]
+    protect: bool = False
+
+
+class EksCluster(pulumi.ComponentResource):
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("eks-workshop:cluster:EksCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
+
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=service_trust_policy(["eks.amazonaws.com"], ["sts:AssumeRole", "sts:TagSession"]),
+            tags=args.tags,
+            opts=child,
+        )
+        role_policies = attach_managed_policies(role, f"{name}-role", CLUSTER_POLICIES, self)
+
+        self.secrets_key = aws.kms.Key(
+            f"{name}-secrets",
+            description=f"EKS secrets envelope encryption for {args.name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=args.tags,
+            opts=protected,
+        )
+        aws.kms.Alias(f"{name}-secrets", name=f"alias/{args.name}-eks-secrets",
+                      target_key_id=self.secrets_key.key_id, opts=child)
+
+        # Created before the cluster so EKS writes into a group with a retention, not one it makes forever.
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/eks/{args.name}/cluster",
+            retention_in_days=args.log_retention_days,
+            tags=args.tags,
+            opts=child,
+        )
+
+        remote = None
+        if args.remote_node_cidrs:
+            remote = aws.eks.ClusterRemoteNetworkConfigArgs(
+                remote_node_networks=aws.eks.ClusterRemoteNetworkConfigRemoteNodeNetworksArgs(
+                    cidrs=list(args.remote_node_cidrs)),
+                remote_pod_networks=aws.eks.ClusterRemoteNetworkConfigRemotePodNetworksArgs(
+                    cidrs=list(args.remote_pod_cidrs)) if args.remote_pod_cidrs else None,
+            )
+
+        self.cluster = aws.eks.Cluster(
+            f"{name}",
+            name=args.name,
+            version=args.version,
+            role_arn=role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=args.subnet_ids,
+                endpoint_private_access=args.endpoint_private_access,
+                endpoint_public_access=args.endpoint_public_access,
+                public_access_cidrs=list(args.public_access_cidrs) if args.endpoint_public_access else None,
+            ),
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode=args.authentication_mode,
+                bootstrap_cluster_creator_admin_permissions=args.bootstrap_cluster_creator_admin_permissions,
+            ),
+            kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
+                ip_family="ipv4", service_ipv4_cidr=args.service_cidr),
+            remote_network_config=remote,
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=self.secrets_key.arn),
+                resources=["secrets"],
+            ),
+            enabled_cluster_log_types=list(args.log_types),
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                        depends_on=[*role_policies, log_group]),
+        )
+
+        self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
+        # Hybrid nodes and their pods reach the API server through the cluster security group.
+        for kind, cidrs in (("nodes", args.remote_node_cidrs), ("pods", args.remote_pod_cidrs)):
+            for i, cidr in enumerate(cidrs):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-remote-{kind}-{i}-https",
+                    security_group_id=self.security_group_id,
+                    description=f"Kubernetes API from hybrid {kind} {cidr}",
+                    ip_protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    cidr_ipv4=cidr,
+                    tags=args.tags,
+                    opts=child,
+                )
+
+        # Karpenter's workshop EC2NodeClass selects node security groups by this tag; EKS creates
+        # the cluster security group itself, so the tag is added to it here.
+        aws.ec2.Tag(
+            f"{name}-sg-discovery",
+            resource_id=self.security_group_id,
+            key="karpenter.sh/discovery",
+            value=args.name,
+            opts=child,
+        )
+
+        self.oidc_issuer_url = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+        self.oidc_provider = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc",
+            url=self.oidc_issuer_url,
+            client_id_lists=["sts.amazonaws.com"],
+            tags=args.tags,
+            opts=child,
+        )
+
+        for i, principal in enumerate(args.admin_principals):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{i}",
+                cluster_name=self.cluster.name,
+                principal_arn=principal,
+                type="STANDARD",
+                tags=args.tags,
+                opts=child,
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{i}",
+                cluster_name=self.cluster.name,
+                principal_arn=entry.principal_arn,
+                policy_arn=eks_access_policy_arn("AmazonEKSClusterAdminPolicy"),
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=child,
+            )
+
+        self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
+            self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data,
+        ).apply(lambda a: render_kubeconfig(a[0], a[1], a[2], args.region)))
+
+        self.k8s_provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            enable_server_side_apply=True,
+            opts=child,
+        )
+
+        self.name = self.cluster.name
+        self.register_outputs({
+            "clusterName": self.cluster.name,
+            "clusterEndpoint": self.cluster.endpoint,
+            "clusterArn": self.cluster.arn,
+            "clusterVersion": self.cluster.version,
+            "clusterSecurityGroupId": self.security_group_id,
+            "oidcProviderArn": self.oidc_provider.arn,
+            "oidcIssuerUrl": self.oidc_issuer_url,
+            "kubeconfig": self.kubeconfig,
+        })
+
+
+def render_kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
+    """A kubeconfig that gets tokens from `aws eks get-token`, so it holds no credential itself."""
+    return json.dumps({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster_name,
+                      "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+        "current-context": cluster_name,
+        "users": [{"name": cluster_name, "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
+            "interactiveMode": "Never",
+        }}}],
+    }, indent=2)

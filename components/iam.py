@@ -1,0 +1,68 @@
+"""IAM documents shared by the components: trust policies and AWS-managed policy ARNs."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+import pulumi
+import pulumi_aws as aws
+
+
+def managed_policy_arn(name: str) -> pulumi.Output[str]:
+    """The ARN of an AWS-managed IAM policy in the stack's partition (aws, aws-cn, aws-us-gov)."""
+    return aws.get_partition_output().partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{name}")
+
+
+def eks_access_policy_arn(name: str) -> pulumi.Output[str]:
+    """The ARN of an EKS access policy (`AmazonEKSClusterAdminPolicy`, ...) in the stack's partition."""
+    return aws.get_partition_output().partition.apply(lambda p: f"arn:{p}:eks::aws:cluster-access-policy/{name}")
+
+
+def service_trust_policy(services: Iterable[str], actions: Iterable[str] = ("sts:AssumeRole",)) -> str:
+    """A trust policy letting AWS services (`eks.amazonaws.com`, ...) assume a role."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": sorted(services)},
+            "Action": list(actions),
+        }],
+    })
+
+
+def irsa_trust_policy(oidc_provider_arn: pulumi.Input[str], oidc_issuer_url: pulumi.Input[str],
+                      namespace: str, service_account: str) -> pulumi.Output[str]:
+    """A trust policy for one Kubernetes service account through the cluster's OIDC provider (IRSA)."""
+
+    def render(args: list[str]) -> str:
+        arn, issuer = args
+        host = issuer.removeprefix("https://")
+        return json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Federated": arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {
+                    f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                    f"{host}:aud": "sts.amazonaws.com",
+                }},
+            }],
+        })
+
+    return pulumi.Output.all(oidc_provider_arn, oidc_issuer_url).apply(render)
+
+
+def attach_managed_policies(role: aws.iam.Role, prefix: str, policies: Iterable[str],
+                            parent: pulumi.Resource) -> list[aws.iam.RolePolicyAttachment]:
+    """Attach AWS-managed policies to `role`, one child resource each, named `<prefix>-<policy>`."""
+    return [
+        aws.iam.RolePolicyAttachment(
+            f"{prefix}-{policy}",
+            role=role.name,
+            policy_arn=managed_policy_arn(policy),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for policy in policies
+    ]

@@ -1,0 +1,164 @@
+"""The cluster VPC: public and private subnets per zone, internet and NAT egress, flow logs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import service_trust_policy
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    name: str  # prefix of Name tags, normally the cluster name
+    vpc_cidr: str
+    availability_zones: Sequence[str]
+    public_subnet_cidrs: Sequence[str]  # one per zone, same order
+    private_subnet_cidrs: Sequence[str]
+    nat_gateways: str  # "single" | "perAz"
+    flow_logs: bool
+    flow_log_retention_days: int
+    tags: Mapping[str, str]
+    # Tags for private subnets only, e.g. karpenter.sh/discovery: nodes belong in private subnets.
+    private_subnet_tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = False
+
+
+class Network(pulumi.ComponentResource):
+    vpc_id: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("eks-workshop:network:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        def tags(label: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+            return {**args.tags, "Name": f"{args.name}-{label}", **(extra or {})}
+
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=tags("vpc"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        # Adopting the default security group with no rules empties it: nothing can use it by accident.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            ingress=[],
+            egress=[],
+            tags=tags("default-sg-unused"),
+            opts=child,
+        )
+
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags=tags("igw"), opts=child)
+        public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=self.vpc.id, tags=tags("public"), opts=child)
+        aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0",
+                      gateway_id=igw.id, opts=child)
+
+        public_subnets: list[aws.ec2.Subnet] = []
+        private_subnets: list[aws.ec2.Subnet] = []
+        nat_ids: list[pulumi.Output[str]] = []
+        for i, az in enumerate(args.availability_zones):
+            public = aws.ec2.Subnet(
+                f"{name}-public-{az}",
+                vpc_id=self.vpc.id,
+                cidr_block=args.public_subnet_cidrs[i],
+                availability_zone=az,
+                # Load balancers and NAT gateways get their addresses explicitly; nothing else belongs here.
+                map_public_ip_on_launch=False,
+                tags=tags(f"public-{az}", {"kubernetes.io/role/elb": "1"}),
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(f"{name}-public-{az}", subnet_id=public.id,
+                                          route_table_id=public_rt.id, opts=child)
+            public_subnets.append(public)
+
+            private = aws.ec2.Subnet(
+                f"{name}-private-{az}",
+                vpc_id=self.vpc.id,
+                cidr_block=args.private_subnet_cidrs[i],
+                availability_zone=az,
+                map_public_ip_on_launch=False,
+                tags=tags(f"private-{az}", {"kubernetes.io/role/internal-elb": "1", **args.private_subnet_tags}),
+                opts=child,
+            )
+            private_subnets.append(private)
+
+            if args.nat_gateways == "perAz" or i == 0:
+                eip = aws.ec2.Eip(f"{name}-nat-{az}", domain="vpc", tags=tags(f"nat-{az}"), opts=child)
+                nat = aws.ec2.NatGateway(
+                    f"{name}-nat-{az}",
+                    allocation_id=eip.id,
+                    subnet_id=public.id,
+                    tags=tags(f"nat-{az}"),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+                nat_ids.append(nat.id)
+
+            # One route table per zone in both modes, so switching single <-> perAz only moves routes.
+            private_rt = aws.ec2.RouteTable(f"{name}-private-{az}", vpc_id=self.vpc.id,
+                                            tags=tags(f"private-{az}"), opts=child)
+            aws.ec2.Route(f"{name}-private-{az}-default", route_table_id=private_rt.id,
+                          destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_ids[-1], opts=child)
+            aws.ec2.RouteTableAssociation(f"{name}-private-{az}", subnet_id=private.id,
+                                          route_table_id=private_rt.id, opts=child)
+
+        if args.flow_logs:
+            self._flow_logs(name, args, tags)
+
+        self.vpc_id = self.vpc.id
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private_subnets])
+        self.register_outputs({
+            "vpcId": self.vpc_id,
+            "publicSubnetIds": self.public_subnet_ids,
+            "privateSubnetIds": self.private_subnet_ids,
+        })
+
+    def _flow_logs(self, name: str, args: NetworkArgs, tags) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/aws/vpc/{args.name}/flow-logs",
+            retention_in_days=args.flow_log_retention_days,
+            tags=tags("flow-logs"),
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs",
+            assume_role_policy=service_trust_policy(["vpc-flow-logs.amazonaws.com"]),
+            tags=tags("flow-logs"),
+            opts=child,
+        )
+        # Scoped to this one log group, not logs:* on *.
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs",
+            role=role.id,
+            policy=group.arn.apply(lambda arn: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": [arn, f"{arn}:*"],
+                }],
+            })),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-logs",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            tags=tags("flow-logs"),
+            opts=child,
+        )

@@ -1,0 +1,117 @@
+"""An EKS managed node group on a hardened launch template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class NodeTaint:
+    key: str
+    value: str
+    effect: str
+
+
+@dataclass(frozen=True)
+class ManagedNodeGroupArgs:
+    cluster_name: pulumi.Input[str]
+    kubernetes_version: str
+    node_group_name: str
+    node_role_arn: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[str]]
+    instance_types: Sequence[str]
+    min_size: int
+    desired_size: int
+    max_size: int
+    ami_type: str
+    release_version: str
+    max_unavailable_percentage: int
+    disk_size: int
+    capacity_type: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    taints: Sequence[NodeTaint] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    # IMDSv2 hop limit 2 lets pods that need instance metadata (the CNI's IPAM) reach it, no further.
+    metadata_hop_limit: int = 2
+
+
+# Bottlerocket keeps the OS on xvda and containers on xvdb; every other family boots from xvda.
+def root_device_name(ami_type: str) -> str:
+    return "/dev/xvdb" if ami_type.startswith("BOTTLEROCKET") else "/dev/xvda"
+
+
+def _depends_on(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    deps = opts.depends_on if opts else None
+    if deps is None:
+        return []
+    return list(deps) if isinstance(deps, (list, tuple)) else [deps]
+
+
+class ManagedNodeGroup(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ManagedNodeGroupArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("eks-workshop:nodes:ManagedNodeGroup", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.launch_template = aws.ec2.LaunchTemplate(
+            f"{name}",
+            description=f"Node group {args.node_group_name}: IMDSv2 only, encrypted gp3 root volume",
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=args.metadata_hop_limit,
+            ),
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name=root_device_name(args.ami_type),
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=args.disk_size,
+                    volume_type="gp3",
+                    encrypted="true",
+                    delete_on_termination="true",
+                ),
+            )],
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(
+                    resource_type=kind, tags={**args.tags, "Name": f"{args.node_group_name}-node"})
+                for kind in ("instance", "volume")
+            ],
+            update_default_version=True,
+            tags=dict(args.tags),
+            opts=child,
+        )
+
+        self.node_group = aws.eks.NodeGroup(
+            f"{name}",
+            cluster_name=args.cluster_name,
+            node_group_name=args.node_group_name,
+            node_role_arn=args.node_role_arn,
+            subnet_ids=args.subnet_ids,
+            version=args.kubernetes_version,
+            release_version=args.release_version,
+            ami_type=args.ami_type,
+            capacity_type=args.capacity_type,
+            instance_types=list(args.instance_types),
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(
+                max_unavailable_percentage=args.max_unavailable_percentage),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=self.launch_template.id,
+                version=self.launch_template.latest_version.apply(str),
+            ),
+            labels=dict(args.labels),
+            taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=t.effect)
+                    for t in args.taints],
+            tags=dict(args.tags),
+            # The cluster autoscaler or Karpenter owns the node count once the group exists. The
+            # component's own dependencies (vpc-cni, node role policies) are not inherited by children
+            # in Pulumi, so the node group takes them explicitly: nodes must not boot before them.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"],
+                                        depends_on=_depends_on(opts)),
+        )
+
+        self.name = self.node_group.node_group_name
+        self.register_outputs({"nodeGroupName": self.name, "arn": self.node_group.arn})

@@ -1,0 +1,35 @@
+"""The IAM role every managed node group's instances run as."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import attach_managed_policies, service_trust_policy
+
+# The CNI's permissions are deliberately absent: aws-node gets AmazonEKS_CNI_Policy through its own
+# IRSA role (VpcCniAddon), so no pod on a node can use them through the instance profile.
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    "AmazonSSMManagedInstanceCore",  # Session Manager instead of SSH
+)
+
+
+class NodeRole(pulumi.ComponentResource):
+    """One role shared by all node groups: one access entry, one ARN for consumers (`nodeRoleArn`)."""
+
+    def __init__(self, name: str, tags: Mapping[str, str], opts: pulumi.ResourceOptions | None = None):
+        super().__init__("eks-workshop:nodes:NodeRole", name, None, opts)
+        self.role = aws.iam.Role(
+            f"{name}",
+            assume_role_policy=service_trust_policy(["ec2.amazonaws.com"]),
+            tags=dict(tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Node groups must wait for these, or nodes boot without permission to join.
+        self.attachments = attach_managed_policies(self.role, name, NODE_POLICIES, self)
+        self.arn = self.role.arn
+        self.register_outputs({"arn": self.arn})

@@ -1,0 +1,212 @@
+"""The one mock engine: what AWS and the providers would answer, for tests and offline tools alike.
+
+Resources get deterministic IDs and the computed outputs the program relies on (ARNs, the cluster
+endpoint and CA data, the OIDC issuer, the cluster security group). Unknown custom resource types and
+unknown invokes raise, so a new resource type or data source can't silently flow through as `None`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any, Callable
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+
+
+def _hex(*parts: str, n: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:n]
+
+
+class WorkshopMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes as AWS would for this program's resource types."""
+
+    def __init__(self, region: str):
+        self.region = region
+
+    # ---------------------------------------------------------------- resources
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        if not args.custom:
+            return "", {}
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", dict(args.inputs)
+        handler = _RESOURCES.get(args.typ)
+        if handler is None:
+            raise NotImplementedError(
+                f"offline mocks: no answer for resource type {args.typ!r} ({args.name}); "
+                "add it to offline/mocks.py")
+        inputs = dict(args.inputs)
+        id_, computed = handler(self, args.name, inputs)
+        return id_, {**inputs, **computed}
+
+    def arn(self, service: str, resource: str, region: bool = True) -> str:
+        return f"arn:{PARTITION}:{service}:{self.region if region else ''}:{ACCOUNT_ID}:{resource}"
+
+    # ---------------------------------------------------------------- invokes
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        handler = _INVOKES.get(args.token)
+        if handler is None:
+            raise NotImplementedError(
+                f"offline mocks: no answer for invoke {args.token!r}; add it to offline/mocks.py")
+        return handler(self, dict(args.args))
+
+
+def _named(prefix: str, service: str, arn_path: str | None = None, name_key: str = "name",
+           region: bool = True) -> Callable[[WorkshopMocks, str, dict], tuple[str, dict]]:
+    """A resource whose ID is `<prefix>-<hex>` and, if it has one, ARN `<service>:…:<arn_path>/<id>`."""
+
+    def handler(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+        id_ = f"{prefix}-{_hex(m.region, name)}" if prefix else inputs.get(name_key) or f"{name}-{_hex(name, n=7)}"
+        out: dict[str, Any] = {"id": id_}
+        if arn_path is not None:
+            out["arn"] = m.arn(service, f"{arn_path}/{id_}", region)
+        return id_, out
+
+    return handler
+
+
+def _vpc(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    id_ = f"vpc-{_hex(m.region, name)}"
+    return id_, {"arn": m.arn("ec2", f"vpc/{id_}"), "defaultSecurityGroupId": f"sg-{_hex(id_, 'default')}",
+                 "mainRouteTableId": f"rtb-{_hex(id_, 'main')}", "ownerId": ACCOUNT_ID}
+
+
+def _subnet(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    id_ = f"subnet-{_hex(m.region, name)}"
+    return id_, {"arn": m.arn("ec2", f"subnet/{id_}"), "ownerId": ACCOUNT_ID,
+                 "mapPublicIpOnLaunch": inputs.get("mapPublicIpOnLaunch", False)}
+
+
+def _eip(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    h = int(_hex(m.region, name, n=4), 16)
+    return f"eipalloc-{_hex(m.region, name)}", {"publicIp": f"203.0.113.{h % 254 + 1}",
+                                                 "allocationId": f"eipalloc-{_hex(m.region, name)}"}
+
+
+def _physical_name(inputs: dict, name: str, key: str = "name") -> str:
+    """AWS auto-naming: the given name, or the logical name plus a random-looking suffix."""
+    return inputs.get(key) or f"{name}-{_hex(name, n=7)}"
+
+
+def _iam_role(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    role = _physical_name(inputs, name)
+    return role, {"name": role, "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{role}",
+                  "uniqueId": f"AROA{_hex(role, n=17).upper()}"}
+
+
+def _iam_policy(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    policy = _physical_name(inputs, name)
+    arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:policy/{policy}"
+    return arn, {"name": policy, "arn": arn}
+
+
+def _log_group(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    group = _physical_name(inputs, name)
+    return group, {"name": group, "arn": m.arn("logs", f"log-group:{group}")}
+
+
+def _kms_key(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    h = _hex(m.region, name, n=32)
+    key_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+    return key_id, {"keyId": key_id, "arn": m.arn("kms", f"key/{key_id}")}
+
+
+def _cluster(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    cluster = _physical_name(inputs, name)
+    oidc_id = _hex(m.region, cluster, n=32).upper()
+    vpc_config = dict(inputs.get("vpcConfig") or {})
+    vpc_config.update({
+        "clusterSecurityGroupId": f"sg-{_hex(m.region, cluster, 'cluster')}",
+        "vpcId": f"vpc-{_hex(m.region, 'from-subnets')}",
+    })
+    ca = base64.b64encode(f"-----BEGIN CERTIFICATE-----\n{cluster}\n-----END CERTIFICATE-----\n".encode())
+    return cluster, {
+        "name": cluster,
+        "arn": m.arn("eks", f"cluster/{cluster}"),
+        "endpoint": f"https://{oidc_id}.gr7.{m.region}.eks.amazonaws.com",
+        "certificateAuthority": {"data": ca.decode()},
+        "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{m.region}.amazonaws.com/id/{oidc_id}"}]}],
+        "vpcConfig": vpc_config,
+        "version": inputs.get("version") or "1.31",
+        "platformVersion": "eks.20",
+        "status": "ACTIVE",
+    }
+
+
+def _oidc_provider(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    url = str(inputs.get("url", "")).removeprefix("https://")
+    arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{url}"
+    return arn, {"arn": arn}
+
+
+def _node_group(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    group = _physical_name(inputs, name, "nodeGroupName")
+    cluster = inputs.get("clusterName", "cluster")
+    return f"{cluster}:{group}", {
+        "nodeGroupName": group,
+        "arn": m.arn("eks", f"nodegroup/{cluster}/{group}/{_hex(group, n=8)}"),
+        "status": "ACTIVE",
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{group}-{_hex(group, n=8)}"}]}],
+    }
+
+
+def _addon(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    cluster, addon = inputs.get("clusterName", "cluster"), inputs.get("addonName", name)
+    return f"{cluster}:{addon}", {"arn": m.arn("eks", f"addon/{cluster}/{addon}/{_hex(addon, n=8)}")}
+
+
+def _access_entry(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    cluster, principal = inputs.get("clusterName", "cluster"), inputs.get("principalArn", name)
+    return f"{cluster}:{principal}", {"accessEntryArn": m.arn("eks", f"access-entry/{cluster}/{_hex(principal)}")}
+
+
+def _launch_template(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    id_ = f"lt-{_hex(m.region, name)}"
+    return id_, {"arn": m.arn("ec2", f"launch-template/{id_}"), "latestVersion": 1, "defaultVersion": 1,
+                 "name": _physical_name(inputs, name)}
+
+
+_RESOURCES: dict[str, Callable[[WorkshopMocks, str, dict], tuple[str, dict]]] = {
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/subnet:Subnet": _subnet,
+    "aws:ec2/internetGateway:InternetGateway": _named("igw", "ec2", "internet-gateway"),
+    "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/natGateway:NatGateway": _named("nat", "ec2", "natgateway"),
+    "aws:ec2/routeTable:RouteTable": _named("rtb", "ec2", "route-table"),
+    "aws:ec2/route:Route": _named("r", "ec2"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _named("rtbassoc", "ec2"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _named("sg", "ec2", "security-group"),
+    "aws:ec2/securityGroup:SecurityGroup": _named("sg", "ec2", "security-group"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _named("sgr", "ec2", "security-group-rule"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _named("sgr", "ec2", "security-group-rule"),
+    "aws:ec2/tag:Tag": _named("", "ec2"),
+    "aws:ec2/flowLog:FlowLog": _named("fl", "ec2", "vpc-flow-log"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:iam/role:Role": _iam_role,
+    "aws:iam/policy:Policy": _iam_policy,
+    "aws:iam/rolePolicy:RolePolicy": _named("", "iam"),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _named("", "iam"),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _named("", "kms"),
+    "aws:eks/cluster:Cluster": _cluster,
+    "aws:eks/nodeGroup:NodeGroup": _node_group,
+    "aws:eks/addon:Addon": _addon,
+    "aws:eks/accessEntry:AccessEntry": _access_entry,
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": _named("", "eks"),
+}
+
+_INVOKES: dict[str, Callable[[WorkshopMocks, dict], dict]] = {
+    "aws:index/getPartition:getPartition": lambda m, a: {
+        "id": PARTITION, "partition": PARTITION, "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws"},
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda m, a: {
+        "id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "userId": "AIDAMOCKUSER",
+        "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/mock"},
+}

@@ -1,0 +1,174 @@
+"""Run the real program in-process under the mock engine and record what it registers.
+
+`run_stack("dev")` reads `Pulumi.dev.yaml`, hands its config to the Pulumi runtime the way the CLI
+does (every value a string, objects as JSON), executes `__main__.py`, and returns every registered
+resource with its options and its inputs in the engine's wire form, plus the stack outputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_in_stack
+
+from offline.mocks import WorkshopMocks
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "eks-workshop"
+STACKS = ("dev", "staging", "prod")
+
+# The engine's marker for a secret value in the wire form.
+SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the SDK's own constant, not re-exported
+
+
+@dataclass
+class RegisteredResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    dependencies: list[str]
+    protect: bool
+    ignore_changes: list[str]
+    provider: str
+    id: str
+    inputs: dict[str, Any]  # wire form: camelCase keys, secrets as signature objects
+    outputs: dict[str, Any]
+
+    @property
+    def plain_inputs(self) -> dict[str, Any]:
+        """Inputs with secret markers removed, for assertions on values."""
+        return reveal(self.inputs)
+
+
+@dataclass
+class ProgramRun:
+    project: str
+    stack: str
+    resources: list[RegisteredResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)  # wire form, as the engine stores them
+
+    def of_type(self, type_: str) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> RegisteredResource:
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_} {name or ''}, found {[r.name for r in found]}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> RegisteredResource:
+        return next(r for r in self.resources if r.urn == urn)
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == SECRET_SIG  # noqa: SLF001
+
+
+def reveal(value: Any) -> Any:
+    if is_secret(value):
+        return reveal(value.get("value"))
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, keeping the registration options the engine would see."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, run: ProgramRun):
+        super().__init__(mocks)
+        self.run = run
+        self.stack_urn = ""
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = response.urn
+            return response
+        self.run.resources.append(RegisteredResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=request.custom,
+            parent=request.parent,
+            dependencies=list(request.dependencies),
+            protect=request.protect if request.HasField("protect") else False,
+            ignore_changes=list(request.ignoreChanges),
+            provider=request.provider,
+            id=response.id,
+            inputs=json_format.MessageToDict(request.object),
+            outputs=json_format.MessageToDict(response.object),
+        ))
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        if request.urn == self.stack_urn:
+            self.run.outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def load_stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """`Pulumi.<stack>.yaml`'s config block, decoded (objects stay objects)."""
+    path = root / f"Pulumi.{stack}.yaml"
+    data = yaml.safe_load(path.read_text()) or {}
+    return dict(data.get("config") or {})
+
+
+def to_runtime_config(values: dict[str, Any]) -> dict[str, str]:
+    """Encode config values as the CLI hands them to a program: strings, objects as JSON."""
+    encoded = {}
+    for key, value in values.items():
+        if isinstance(value, (dict, list)):
+            encoded[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            encoded[key] = "true" if value else "false"
+        else:
+            encoded[key] = str(value)
+    return encoded
+
+
+def run_program(stack: str, config: dict[str, Any], program: Path = ROOT / "__main__.py",
+                preview: bool = False) -> ProgramRun:
+    """Execute the program file under the mock engine with `config`; raises what the program raises."""
+    return run_function(stack, config, lambda: runpy.run_path(str(program), run_name="__main__"), preview)
+
+
+def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
+                 preview: bool = False) -> ProgramRun:
+    """Execute `program` (a function that registers resources) as a stack under the mock engine."""
+    run = ProgramRun(project=PROJECT, stack=stack)
+    region = str(config.get("aws:region", "ap-northeast-2"))
+    monitor = RecordingMonitor(WorkshopMocks(region), run)
+    # The SDK schedules registrations on the current loop: a fresh one per run isolates runs.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi.runtime.set_all_config(to_runtime_config(config), [])
+        settings.set_root_resource(None)  # a fresh stack per run, as each CLI invocation has
+        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+        settings.set_root_resource(None)  # set_mocks made a placeholder stack; run_in_stack makes the real one
+        loop.run_until_complete(run_in_stack(program))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    return run
+
+
+def run_stack(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) -> ProgramRun:
+    """Run the program for `Pulumi.<stack>.yaml`, with optional config keys replaced."""
+    config = {**load_stack_config(stack, root), **(overrides or {})}
+    return run_program(stack, config, root / "__main__.py")

@@ -1,0 +1,1 @@
+"""Stack configuration and its translation into component arguments."""

@@ -1,0 +1,583 @@
+"""The stack configuration model: one typed, validated view of `Pulumi.<stack>.yaml`.
+
+Every key the program reads is declared here once, with its default and the reason for it. The
+program, the tests and the docs all read this model; nothing else parses `pulumi.Config`.
+
+Field names are snake_case in Python and camelCase on the wire (`endpoint_public_access` is
+`eks-workshop:cluster.endpointPublicAccess`), derived mechanically so the two can't drift.
+
+Validation collects every problem before anything is created, and reports each as
+`<config key>: <bad value> <rule>` so an operator can fix the file without reading code.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import dataclasses
+import ipaddress
+import math
+import re
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pulumi
+
+PROJECT = "eks-workshop"
+
+# The whole of RFC 1918: the only space AWS accepts for EKS Hybrid Nodes' remote networks.
+RFC1918 = tuple(ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+AUTHENTICATION_MODES = ("API", "API_AND_CONFIG_MAP", "CONFIG_MAP")
+NAT_MODES = ("single", "perAz")
+CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
+TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
+AMI_TYPES = (
+    "AL2023_x86_64_STANDARD",
+    "AL2023_ARM_64_STANDARD",
+    "AL2_x86_64",
+    "AL2_ARM_64",
+    "BOTTLEROCKET_x86_64",
+    "BOTTLEROCKET_ARM_64",
+)
+POD_SG_ENFORCING_MODES = ("standard", "strict")
+# The managed add-ons this program knows how to order; vpc-cni has its own key (vpcCni).
+MANAGED_ADDONS = ("coredns", "kube-proxy", "metrics-server", "eks-pod-identity-agent")
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                      2557, 2922, 3288, 3653)
+
+_EKS_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
+_NODE_GROUP_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
+_K8S_VERSION = re.compile(r"^1\.\d{2}$")
+_RELEASE_VERSION = re.compile(r"^(\d+\.\d+)\.\d+-\d{8}$")
+_ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_IAM_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+def _doc(text: str, **kw: Any) -> Any:
+    """A field whose `doc` says what it is and why the default is what it is."""
+    return field(metadata={"doc": text}, **kw)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+# --------------------------------------------------------------------------------------------
+# The model. Defaults are the workshop's values (spec section 1); they are what `dev` runs.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemoteNetworks:
+    nodes: tuple[str, ...] = _doc(
+        "EKS Hybrid Nodes: on-premises node CIDRs (RFC 1918, at most one network entry).",
+        default=("10.52.0.0/16",))
+    pods: tuple[str, ...] = _doc(
+        "EKS Hybrid Nodes: on-premises pod CIDRs (RFC 1918); needs `nodes`.",
+        default=("10.53.0.0/16",))
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    name: str = _doc("EKS cluster name; also the `env` and `karpenter.sh/discovery` tag value.",
+                     default="eks-workshop")
+    version: str = _doc("Kubernetes minor version of the control plane.", default="1.31")
+    endpoint_private_access: bool = _doc("Private API endpoint inside the VPC (nodes use it).",
+                                         default=True)
+    endpoint_public_access: bool = _doc("Public API endpoint (the workshop reaches the cluster over it).",
+                                        default=True)
+    public_access_cidrs: tuple[str, ...] = _doc(
+        "CIDRs allowed to reach the public endpoint. The workshop's 0.0.0.0/0 is a dev-only choice.",
+        default=("0.0.0.0/0",))
+    authentication_mode: str = _doc(
+        "API, API_AND_CONFIG_MAP or CONFIG_MAP. API: access entries only (required by hybrid nodes).",
+        default="API")
+    bootstrap_cluster_creator_admin_permissions: bool = _doc(
+        "Give the identity that creates the cluster cluster-admin through an access entry.",
+        default=True)
+    log_types: tuple[str, ...] = _doc(
+        "Control-plane log types sent to CloudWatch; all five so audits are possible.",
+        default=CONTROL_PLANE_LOG_TYPES)
+    log_retention_days: int = _doc("Retention of the control-plane log group, in days.", default=30)
+    service_cidr: str = _doc(
+        "Kubernetes service CIDR; pinned (EKS would pick one) so overlap with remote networks is checkable.",
+        default="172.20.0.0/16")
+    remote_networks: RemoteNetworks = _doc(
+        "EKS Hybrid Nodes remote networks; empty lists turn the feature off.",
+        default_factory=RemoteNetworks)
+    admin_principals: tuple[str, ...] = _doc(
+        "IAM role or user ARNs given cluster-admin through EKS access entries.", default=())
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    vpc_cidr: str = _doc("The cluster VPC's IPv4 CIDR.", default="10.42.0.0/16")
+    az_count: int = _doc("Availability zones used: one public and one private subnet in each.", default=3)
+    availability_zones: tuple[str, ...] = _doc(
+        "Explicit zone names; empty means `<region>a`, `<region>b`, ... as eksctl does.", default=())
+    nat_gateways: str = _doc(
+        "`single` (eksctl's default, cheapest) or `perAz` (survives the loss of one zone).",
+        default="single")
+    flow_logs: bool = _doc("VPC flow logs to CloudWatch Logs (CIS / CKV2_AWS_11).", default=True)
+    flow_log_retention_days: int = _doc("Retention of the flow-log group, in days.", default=30)
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str = _doc("Taint key.", default="")
+    value: str = _doc("Taint value (may be empty).", default="")
+    effect: str = _doc("NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE.", default="NO_SCHEDULE")
+
+
+@dataclass(frozen=True)
+class NodeGroupConfig:
+    instance_types: tuple[str, ...] = _doc("EC2 instance types, first preferred.", default=("m5.large",))
+    min_size: int = _doc("Minimum nodes.", default=3)
+    desired_size: int = _doc("Nodes at creation; afterwards owned by autoscalers (ignored on update).",
+                             default=3)
+    max_size: int = _doc("Maximum nodes.", default=6)
+    ami_type: str = _doc("EKS-optimized AMI family.", default="AL2023_x86_64_STANDARD")
+    release_version: str = _doc("Pinned EKS-optimized AMI release, `<k8s>.<patch>-<yyyymmdd>`.",
+                                default="1.31.3-20250103")
+    max_unavailable_percentage: int = _doc("Share of nodes replaced at once during a rolling update.",
+                                           default=50)
+    labels: Mapping[str, str] = _doc("Kubernetes node labels.",
+                                     default_factory=lambda: {"workshop-default": "yes"})
+    taints: tuple[Taint, ...] = _doc("Kubernetes node taints.", default=())
+    disk_size: int = _doc("Root volume size in GiB (gp3, encrypted); eksctl's default is 80.", default=80)
+    capacity_type: str = _doc("ON_DEMAND or SPOT.", default="ON_DEMAND")
+
+
+@dataclass(frozen=True)
+class VpcCniConfig:
+    version: str = _doc("Pinned vpc-cni add-on version.", default="v1.19.2-eksbuild.1")
+    prefix_delegation: bool = _doc("ENABLE_PREFIX_DELEGATION: /28 prefixes per ENI slot, more pods per node.",
+                                   default=True)
+    pod_eni: bool = _doc("ENABLE_POD_ENI: security groups for pods (needs AmazonEKSVPCResourceController).",
+                         default=True)
+    pod_security_group_enforcing_mode: str = _doc("POD_SECURITY_GROUP_ENFORCING_MODE: standard or strict.",
+                                                  default="standard")
+    network_policy: bool = _doc("enableNetworkPolicy: Kubernetes NetworkPolicy enforced by the node agent.",
+                                default=True)
+    policy_event_logs: bool = _doc("nodeAgent.enablePolicyEventLogs: log allow/deny decisions.", default=True)
+
+
+DEFAULT_ADDONS = {
+    "coredns": "v1.11.3-eksbuild.2",
+    "kube-proxy": "v1.31.3-eksbuild.2",
+    "metrics-server": "v0.7.2-eksbuild.1",
+    "eks-pod-identity-agent": "v1.3.4-eksbuild.1",
+}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    region: str = _doc("`aws:region` of the stack; the workshop guide uses ap-northeast-2.",
+                       default="ap-northeast-2")
+    cluster: ClusterConfig = _doc("The EKS control plane.", default_factory=ClusterConfig)
+    network: NetworkConfig = _doc("The cluster VPC.", default_factory=NetworkConfig)
+    node_groups: Mapping[str, NodeGroupConfig] = _doc(
+        "Managed node groups by name; the map replaces the default wholly.",
+        default_factory=lambda: {"default": NodeGroupConfig()})
+    vpc_cni: VpcCniConfig = _doc("The vpc-cni managed add-on.", default_factory=VpcCniConfig)
+    addons: Mapping[str, str] = _doc(
+        "Other managed add-ons, name -> pinned version; the map replaces the default wholly.",
+        default_factory=lambda: dict(DEFAULT_ADDONS))
+    tags: Mapping[str, str] = _doc("Extra tags on every taggable resource.", default_factory=dict)
+    protect: bool = _doc("Protect stateful resources (cluster, VPC, KMS key) from deletion.",
+                         default=False)
+
+    @property
+    def availability_zones(self) -> tuple[str, ...]:
+        if self.network.availability_zones:
+            return self.network.availability_zones
+        return tuple(f"{self.region}{chr(ord('a') + i)}" for i in range(self.network.az_count))
+
+    @property
+    def base_tags(self) -> dict[str, str]:
+        """The workshop's cluster tags (eksctl `metadata.tags`) plus the stack's extra tags."""
+        return {
+            "karpenter.sh/discovery": self.cluster.name,
+            "created-by": "eks-workshop-v2",
+            "env": self.cluster.name,
+            **self.tags,
+        }
+
+
+# Top-level stack keys: `eks-workshop:<key>` -> StackConfig field. `region` comes from `aws:region`.
+TOP_LEVEL_KEYS = {camel(f.name): f.name for f in dataclasses.fields(StackConfig) if f.name != "region"}
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing: raw YAML values -> typed model, collecting problems instead of raising on the first.
+# --------------------------------------------------------------------------------------------
+
+
+class ConfigError(pulumi.RunError):
+    """Invalid stack configuration. `problems` holds one `<key>: <value> <rule>` line each.
+
+    A RunError, so the Pulumi CLI prints the message alone, without a traceback.
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid stack configuration:\n  " + "\n  ".join(problems))
+
+
+class _Problems(list):
+    def add(self, key: str, message: str) -> None:
+        self.append(f"{key}: {message}")
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return "a list"
+    if origin is collections.abc.Mapping:
+        return "a map"
+    if dataclasses.is_dataclass(tp):
+        return "a map"
+    return {bool: "true or false", int: "a whole number", str: "a string"}.get(tp, str(tp))
+
+
+def _convert(tp: Any, raw: Any, key: str, problems: _Problems) -> Any:
+    """Convert one raw value to `tp`; on a type mismatch record a problem and return the sentinel."""
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, raw, key, problems)
+    if origin is tuple:
+        if not isinstance(raw, list):
+            problems.add(key, f"{raw!r} must be {_type_name(tp)}")
+            return _INVALID
+        item_tp = typing.get_args(tp)[0]
+        items = [_convert(item_tp, v, f"{key}[{i}]", problems) for i, v in enumerate(raw)]
+        return _INVALID if _INVALID in items else tuple(items)
+    if origin is collections.abc.Mapping:
+        if not isinstance(raw, dict):
+            problems.add(key, f"{raw!r} must be {_type_name(tp)}")
+            return _INVALID
+        value_tp = typing.get_args(tp)[1]
+        out = {}
+        for k, v in raw.items():
+            out[str(k)] = _convert(value_tp, v, f"{key}.{k}", problems)
+        return _INVALID if _INVALID in out.values() else out
+    # YAML `yes`/`no` and numbers are already typed by the loader; bool is not an int here.
+    ok = isinstance(raw, tp) and not (tp is int and isinstance(raw, bool))
+    if tp is str and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        problems.add(key, f"{raw!r} must be a string (quote it in YAML: \"{raw}\")")
+        return _INVALID
+    if not ok:
+        problems.add(key, f"{raw!r} must be {_type_name(tp)}")
+        return _INVALID
+    return raw
+
+
+_INVALID = object()
+
+
+def _build(cls: type, raw: Any, key: str, problems: _Problems) -> Any:
+    if raw is None:
+        return cls()
+    if not isinstance(raw, dict):
+        problems.add(key, f"{raw!r} must be a map")
+        return _INVALID
+    hints = typing.get_type_hints(cls)
+    by_wire = {camel(f.name): f for f in dataclasses.fields(cls)}
+    values = {}
+    for wire, value in raw.items():
+        f = by_wire.get(wire)
+        if f is None:
+            problems.add(f"{key}.{wire}", f"unknown key (known: {', '.join(sorted(by_wire))})")
+            continue
+        converted = _convert(hints[f.name], value, f"{key}.{wire}", problems)
+        if converted is not _INVALID:
+            values[f.name] = converted
+    return cls(**values)
+
+
+# --------------------------------------------------------------------------------------------
+# Rules across fields.
+# --------------------------------------------------------------------------------------------
+
+
+def _network(value: str, key: str, problems: _Problems) -> ipaddress.IPv4Network | None:
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError as e:
+        problems.add(key, f"{value!r} is not a valid CIDR ({e})")
+        return None
+    if net.version != 4:
+        problems.add(key, f"{value!r} is not IPv4 (IPv4 only)")
+        return None
+    return net
+
+
+def subnet_prefix(vpc: ipaddress.IPv4Network, az_count: int) -> int:
+    """Prefix length of the equal subnets that fit one public and one private subnet per AZ."""
+    return vpc.prefixlen + max(1, math.ceil(math.log2(2 * az_count)))
+
+
+def subnet_layout(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:
+    """Public subnets first, then private ones, in equal blocks carved in order from the VPC.
+
+    For a /16 and three zones this is the eksctl layout: /19s, public .0/.32/.64, private .96/.128/.160.
+    """
+    vpc = ipaddress.ip_network(vpc_cidr)
+    blocks = list(vpc.subnets(new_prefix=subnet_prefix(vpc, az_count)))
+    return [str(b) for b in blocks[:az_count]], [str(b) for b in blocks[az_count:2 * az_count]]
+
+
+def _validate(cfg: StackConfig, problems: _Problems) -> None:
+    p = f"{PROJECT}:"
+    if not _REGION.match(cfg.region):
+        problems.add("aws:region", f"{cfg.region!r} is not an AWS region name")
+
+    # -- cluster
+    c = cfg.cluster
+    ck = f"{p}cluster"
+    if not _EKS_NAME.match(c.name):
+        problems.add(f"{ck}.name", f"{c.name!r} must be 1-100 letters, digits, '-' or '_', starting "
+                                   "with a letter or digit")
+    if not _K8S_VERSION.match(c.version):
+        problems.add(f"{ck}.version", f"{c.version!r} is not a Kubernetes minor version like \"1.31\"")
+    if not (c.endpoint_private_access or c.endpoint_public_access):
+        problems.add(f"{ck}.endpointPublicAccess", "false with endpointPrivateAccess false: at least one "
+                                                   "API endpoint must be on")
+    for i, cidr in enumerate(c.public_access_cidrs):
+        _network(cidr, f"{ck}.publicAccessCidrs[{i}]", problems)
+    if c.endpoint_public_access and not c.public_access_cidrs:
+        problems.add(f"{ck}.publicAccessCidrs", "[] with the public endpoint on: list at least one CIDR")
+    if c.authentication_mode not in AUTHENTICATION_MODES:
+        problems.add(f"{ck}.authenticationMode",
+                     f"{c.authentication_mode!r} must be one of {', '.join(AUTHENTICATION_MODES)}")
+    for i, t in enumerate(c.log_types):
+        if t not in CONTROL_PLANE_LOG_TYPES:
+            problems.add(f"{ck}.logTypes[{i}]",
+                         f"{t!r} is not a control-plane log type ({', '.join(CONTROL_PLANE_LOG_TYPES)})")
+    if len(set(c.log_types)) != len(c.log_types):
+        problems.add(f"{ck}.logTypes", f"{list(c.log_types)} lists a log type twice")
+    if c.log_retention_days not in LOG_RETENTION_DAYS:
+        problems.add(f"{ck}.logRetentionDays",
+                     f"{c.log_retention_days} is not a CloudWatch retention period {LOG_RETENTION_DAYS}")
+    for i, arn in enumerate(c.admin_principals):
+        if not _IAM_PRINCIPAL.match(arn):
+            problems.add(f"{ck}.adminPrincipals[{i}]", f"{arn!r} is not an IAM role or user ARN")
+    if c.admin_principals and c.authentication_mode == "CONFIG_MAP":
+        problems.add(f"{ck}.authenticationMode",
+                     "CONFIG_MAP cannot hold access entries for adminPrincipals: use API or API_AND_CONFIG_MAP")
+
+    vpc = _network(cfg.network.vpc_cidr, f"{p}network.vpcCidr", problems)
+    service = _network(c.service_cidr, f"{ck}.serviceCidr", problems)
+    if service is not None:
+        if not any(service.subnet_of(r) for r in RFC1918):
+            problems.add(f"{ck}.serviceCidr", f"{c.service_cidr!r} must be within RFC 1918")
+        if not 12 <= service.prefixlen <= 24:
+            problems.add(f"{ck}.serviceCidr", f"{c.service_cidr!r} must be a /12 to /24")
+        if vpc is not None and service.overlaps(vpc):
+            problems.add(f"{ck}.serviceCidr", f"{c.service_cidr!r} overlaps the VPC {cfg.network.vpc_cidr}")
+
+    _validate_remote_networks(cfg, vpc, service, problems)
+
+    # -- network
+    n = cfg.network
+    nk = f"{p}network"
+    if vpc is not None and not 16 <= vpc.prefixlen <= 28:
+        problems.add(f"{nk}.vpcCidr", f"{n.vpc_cidr!r} must be a /16 to /28 (AWS VPC limits)")
+    if not 2 <= n.az_count <= 6:
+        problems.add(f"{nk}.azCount", f"{n.az_count} must be 2 to 6 (EKS needs subnets in two zones)")
+    if n.availability_zones:
+        if len(n.availability_zones) != n.az_count:
+            problems.add(f"{nk}.availabilityZones",
+                         f"{list(n.availability_zones)} lists {len(n.availability_zones)} zones but "
+                         f"azCount is {n.az_count}")
+        for i, az in enumerate(n.availability_zones):
+            if not (az.startswith(cfg.region) and len(az) == len(cfg.region) + 1):
+                problems.add(f"{nk}.availabilityZones[{i}]", f"{az!r} is not a zone of {cfg.region}")
+    if vpc is not None and 2 <= n.az_count <= 6:
+        prefix = subnet_prefix(vpc, n.az_count)
+        if prefix > 28:
+            problems.add(f"{nk}.vpcCidr", f"{n.vpc_cidr!r} is too small for {2 * n.az_count} subnets "
+                                          f"(would need /{prefix}; AWS subnets are /28 at the smallest)")
+    if n.nat_gateways not in NAT_MODES:
+        problems.add(f"{nk}.natGateways", f"{n.nat_gateways!r} must be one of {', '.join(NAT_MODES)}")
+    if n.flow_log_retention_days not in LOG_RETENTION_DAYS:
+        problems.add(f"{nk}.flowLogRetentionDays",
+                     f"{n.flow_log_retention_days} is not a CloudWatch retention period")
+
+    # -- node groups
+    gk = f"{p}nodeGroups"
+    if not cfg.node_groups:
+        problems.add(gk, "{} must define at least one node group (CoreDNS needs nodes)")
+    for name, g in cfg.node_groups.items():
+        _validate_node_group(name, g, c.version, f"{gk}.{name}", problems)
+
+    # -- vpc-cni and add-ons
+    v = cfg.vpc_cni
+    if not _ADDON_VERSION.match(v.version):
+        problems.add(f"{p}vpcCni.version", f"{v.version!r} is not an add-on version like v1.19.2-eksbuild.1")
+    if v.pod_security_group_enforcing_mode not in POD_SG_ENFORCING_MODES:
+        problems.add(f"{p}vpcCni.podSecurityGroupEnforcingMode",
+                     f"{v.pod_security_group_enforcing_mode!r} must be one of {', '.join(POD_SG_ENFORCING_MODES)}")
+    for name, version in cfg.addons.items():
+        ak = f"{p}addons.{name}"
+        if name not in MANAGED_ADDONS:
+            problems.add(ak, f"unknown add-on (known: {', '.join(MANAGED_ADDONS)}; vpc-cni is vpcCni)")
+        elif not _ADDON_VERSION.match(version):
+            problems.add(ak, f"{version!r} is not an add-on version like v1.11.3-eksbuild.2")
+        elif name == "kube-proxy" and not version.startswith(f"v{c.version}."):
+            problems.add(ak, f"{version!r} must match the cluster version {c.version} (v{c.version}.x)")
+
+    # -- tags
+    for k, val in cfg.tags.items():
+        if k.lower().startswith("aws:"):
+            problems.add(f"{p}tags.{k}", "keys starting with 'aws:' are reserved by AWS")
+        if not 1 <= len(k) <= 128 or len(val) > 256:
+            problems.add(f"{p}tags.{k}", f"{val!r}: keys are 1-128 and values at most 256 characters")
+    if len(cfg.base_tags) > 50:
+        problems.add(f"{p}tags", f"{len(cfg.base_tags)} tags with the workshop's own: AWS allows 50")
+
+
+def _validate_remote_networks(cfg: StackConfig, vpc, service, problems: _Problems) -> None:
+    rk = f"{PROJECT}:cluster.remoteNetworks"
+    remote = cfg.cluster.remote_networks
+    if not (remote.nodes or remote.pods):
+        return
+    if remote.pods and not remote.nodes:
+        problems.add(f"{rk}.pods", f"{list(remote.pods)} needs remoteNetworks.nodes (pod networks belong "
+                                   "to hybrid nodes)")
+    if cfg.cluster.authentication_mode == "CONFIG_MAP":
+        problems.add(f"{PROJECT}:cluster.authenticationMode",
+                     "CONFIG_MAP is not supported with remoteNetworks: use API or API_AND_CONFIG_MAP")
+    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    for kind, cidrs in (("nodes", remote.nodes), ("pods", remote.pods)):
+        for i, cidr in enumerate(cidrs):
+            key = f"{rk}.{kind}[{i}]"
+            net = _network(cidr, key, problems)
+            if net is None:
+                continue
+            if not any(net.subnet_of(r) for r in RFC1918):
+                problems.add(key, f"{cidr!r} must be within RFC 1918 (10/8, 172.16/12, 192.168/16)")
+            if vpc is not None and net.overlaps(vpc):
+                problems.add(key, f"{cidr!r} overlaps the VPC CIDR {cfg.network.vpc_cidr}")
+            if service is not None and net.overlaps(service):
+                problems.add(key, f"{cidr!r} overlaps the service CIDR {cfg.cluster.service_cidr}")
+            for other_key, other in seen:
+                if net.overlaps(other):
+                    problems.add(key, f"{cidr!r} overlaps {other_key} ({other})")
+            seen.append((key, net))
+
+
+def _validate_node_group(name: str, g: NodeGroupConfig, k8s_version: str, key: str,
+                         problems: _Problems) -> None:
+    if not _NODE_GROUP_NAME.match(name):
+        problems.add(key, f"{name!r} is not a node group name (1-63 letters, digits, '-' or '_')")
+    if not g.instance_types:
+        problems.add(f"{key}.instanceTypes", "[] must list at least one instance type")
+    for i, t in enumerate(g.instance_types):
+        if not _INSTANCE_TYPE.match(t):
+            problems.add(f"{key}.instanceTypes[{i}]", f"{t!r} is not an EC2 instance type like m5.large")
+    if g.max_size < 1:
+        problems.add(key, f"maxSize {g.max_size} < 1")
+    if g.min_size < 0:
+        problems.add(key, f"minSize {g.min_size} < 0")
+    if g.min_size > g.desired_size:
+        problems.add(key, f"minSize {g.min_size} > desiredSize {g.desired_size}")
+    if g.desired_size > g.max_size:
+        problems.add(key, f"desiredSize {g.desired_size} > maxSize {g.max_size}")
+    if g.ami_type not in AMI_TYPES:
+        problems.add(f"{key}.amiType", f"{g.ami_type!r} must be one of {', '.join(AMI_TYPES)}")
+    m = _RELEASE_VERSION.match(g.release_version)
+    if not m:
+        problems.add(f"{key}.releaseVersion",
+                     f"{g.release_version!r} is not an AMI release like 1.31.3-20250103")
+    elif m.group(1) != k8s_version:
+        problems.add(f"{key}.releaseVersion",
+                     f"{g.release_version!r} is for Kubernetes {m.group(1)}, not the cluster's {k8s_version}")
+    if not 1 <= g.max_unavailable_percentage <= 100:
+        problems.add(f"{key}.maxUnavailablePercentage",
+                     f"{g.max_unavailable_percentage} must be 1 to 100")
+    if not 20 <= g.disk_size <= 16384:
+        problems.add(f"{key}.diskSize", f"{g.disk_size} must be 20 to 16384 GiB")
+    if g.capacity_type not in CAPACITY_TYPES:
+        problems.add(f"{key}.capacityType", f"{g.capacity_type!r} must be one of {', '.join(CAPACITY_TYPES)}")
+    for lk, lv in g.labels.items():
+        if not _LABEL_KEY.match(lk) or not _LABEL_VALUE.match(lv):
+            problems.add(f"{key}.labels.{lk}", f"{lv!r} is not a valid Kubernetes label")
+    for i, t in enumerate(g.taints):
+        if not t.key or not _LABEL_KEY.match(t.key):
+            problems.add(f"{key}.taints[{i}].key", f"{t.key!r} is not a valid taint key")
+        if t.effect not in TAINT_EFFECTS:
+            problems.add(f"{key}.taints[{i}].effect", f"{t.effect!r} must be one of {', '.join(TAINT_EFFECTS)}")
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points.
+# --------------------------------------------------------------------------------------------
+
+
+def parse(values: Mapping[str, Any]) -> StackConfig:
+    """Build and validate the model from fully-qualified config keys (`aws:region`, `eks-workshop:x`).
+
+    Values are already decoded (objects as dicts). Raises ConfigError listing every problem.
+    """
+    problems = _Problems()
+    kwargs: dict[str, Any] = {}
+    region = values.get("aws:region")
+    if region is None:
+        problems.add("aws:region", "missing: set it with `pulumi config set aws:region <region>`")
+    elif isinstance(region, str):
+        kwargs["region"] = region
+    else:
+        problems.add("aws:region", f"{region!r} must be a string")
+    hints = typing.get_type_hints(StackConfig)
+    for full_key, raw in values.items():
+        namespace, _, key = full_key.partition(":")
+        if namespace != PROJECT:
+            continue
+        name = TOP_LEVEL_KEYS.get(key)
+        if name is None:
+            problems.add(full_key, f"unknown key (known: {', '.join(sorted(TOP_LEVEL_KEYS))})")
+            continue
+        converted = _convert(hints[name], raw, full_key, problems)
+        if converted is not _INVALID:
+            kwargs[name] = converted
+    if problems:
+        raise ConfigError(problems)
+    cfg = StackConfig(**kwargs)
+    _validate(cfg, problems)
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def from_pulumi() -> StackConfig:
+    """Read every config value of this stack from the Pulumi runtime and parse it."""
+    import json
+
+    import pulumi.runtime.config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    values: dict[str, Any] = {}
+    for key, text in raw.items():
+        try:
+            values[key] = json.loads(text) if isinstance(text, str) and text[:1] in "{[" else text
+        except json.JSONDecodeError:
+            values[key] = text
+        # Scalars arrive as strings; the model's types decide how to read them.
+        if isinstance(values[key], str) and key.startswith(f"{PROJECT}:"):
+            values[key] = _scalar(values[key])
+    return parse(values)
+
+
+def _scalar(text: str) -> Any:
+    if text in ("true", "false"):
+        return text == "true"
+    return text

@@ -1,0 +1,93 @@
+"""Component arguments from the validated stack configuration: the only place the two meet."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pulumi
+
+from components.cluster import EksClusterArgs
+from components.network import NetworkArgs
+from components.node_group import ManagedNodeGroupArgs, NodeTaint
+from components.vpc_cni import VpcCniSettings
+from workshop.config import StackConfig, subnet_layout
+
+KARPENTER_DISCOVERY = "karpenter.sh/discovery"
+
+
+def network_args(cfg: StackConfig) -> NetworkArgs:
+    public, private = subnet_layout(cfg.network.vpc_cidr, len(cfg.availability_zones))
+    tags = cfg.base_tags
+    return NetworkArgs(
+        name=cfg.cluster.name,
+        vpc_cidr=cfg.network.vpc_cidr,
+        availability_zones=cfg.availability_zones,
+        public_subnet_cidrs=public,
+        private_subnet_cidrs=private,
+        nat_gateways=cfg.network.nat_gateways,
+        flow_logs=cfg.network.flow_logs,
+        flow_log_retention_days=cfg.network.flow_log_retention_days,
+        # Karpenter launches nodes into every subnet carrying its discovery tag: only private ones do.
+        tags={k: v for k, v in tags.items() if k != KARPENTER_DISCOVERY},
+        private_subnet_tags={KARPENTER_DISCOVERY: tags[KARPENTER_DISCOVERY]},
+        protect=cfg.protect,
+    )
+
+
+def cluster_args(cfg: StackConfig, subnet_ids: pulumi.Input[Sequence[str]]) -> EksClusterArgs:
+    c = cfg.cluster
+    return EksClusterArgs(
+        name=c.name,
+        version=c.version,
+        region=cfg.region,
+        subnet_ids=subnet_ids,
+        endpoint_private_access=c.endpoint_private_access,
+        endpoint_public_access=c.endpoint_public_access,
+        public_access_cidrs=c.public_access_cidrs,
+        authentication_mode=c.authentication_mode,
+        bootstrap_cluster_creator_admin_permissions=c.bootstrap_cluster_creator_admin_permissions,
+        log_types=c.log_types,
+        log_retention_days=c.log_retention_days,
+        service_cidr=c.service_cidr,
+        remote_node_cidrs=c.remote_networks.nodes,
+        remote_pod_cidrs=c.remote_networks.pods,
+        admin_principals=c.admin_principals,
+        tags=cfg.base_tags,
+        protect=cfg.protect,
+    )
+
+
+def node_group_args(cfg: StackConfig, name: str, cluster_name: pulumi.Input[str],
+                    node_role_arn: pulumi.Input[str],
+                    subnet_ids: pulumi.Input[Sequence[str]]) -> ManagedNodeGroupArgs:
+    g = cfg.node_groups[name]
+    return ManagedNodeGroupArgs(
+        cluster_name=cluster_name,
+        kubernetes_version=cfg.cluster.version,
+        node_group_name=name,
+        node_role_arn=node_role_arn,
+        subnet_ids=subnet_ids,
+        instance_types=g.instance_types,
+        min_size=g.min_size,
+        desired_size=g.desired_size,
+        max_size=g.max_size,
+        ami_type=g.ami_type,
+        release_version=g.release_version,
+        max_unavailable_percentage=g.max_unavailable_percentage,
+        disk_size=g.disk_size,
+        capacity_type=g.capacity_type,
+        labels=g.labels,
+        taints=tuple(NodeTaint(t.key, t.value, t.effect) for t in g.taints),
+        tags=cfg.base_tags,
+    )
+
+
+def vpc_cni_settings(cfg: StackConfig) -> VpcCniSettings:
+    v = cfg.vpc_cni
+    return VpcCniSettings(
+        prefix_delegation=v.prefix_delegation,
+        pod_eni=v.pod_eni,
+        pod_security_group_enforcing_mode=v.pod_security_group_enforcing_mode,
+        network_policy=v.network_policy,
+        policy_event_logs=v.policy_event_logs,
+    )
