@@ -142,21 +142,28 @@ def to_runtime_config(values: dict[str, Any]) -> dict[str, str]:
 
 
 def run_program(stack: str, config: dict[str, Any], program: Path = ROOT / "__main__.py",
-                preview: bool = False) -> ProgramRun:
-    """Execute the program file under the mock engine with `config`; raises what the program raises."""
-    return run_function(stack, config, lambda: runpy.run_path(str(program), run_name="__main__"), preview)
+                preview: bool = False, run: ProgramRun | None = None) -> ProgramRun:
+    """Execute the program file under the mock engine with `config`; raises what the program raises.
+
+    Pass `run` to keep what was registered even when the program fails.
+    """
+    return run_function(stack, config, lambda: runpy.run_path(str(program), run_name="__main__"),
+                        preview, run)
 
 
 def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
-                 preview: bool = False) -> ProgramRun:
+                 preview: bool = False, run: ProgramRun | None = None) -> ProgramRun:
     """Execute `program` (a function that registers resources) as a stack under the mock engine."""
-    run = ProgramRun(project=PROJECT, stack=stack)
+    run = run if run is not None else ProgramRun(project=PROJECT, stack=stack)
     region = str(config.get("aws:region", "ap-northeast-2"))
     monitor = RecordingMonitor(WorkshopMocks(region), run)
     # The SDK schedules registrations on the current loop: a fresh one per run isolates runs.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
+        # A failed run leaves its RPCs and output tasks behind, bound to its closed loop.
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
         pulumi.runtime.set_all_config(to_runtime_config(config), [])
         settings.set_root_resource(None)  # a fresh stack per run, as each CLI invocation has
         pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)

@@ -1,0 +1,172 @@
+"""The config model: defaults are the spec's values, and every bad input is rejected with its key."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from offline.runner import load_stack_config, run_stack
+from workshop.config import ConfigError, StackConfig, parse, subnet_layout
+
+DEV = load_stack_config("dev")
+
+
+def with_key(key: str, path: list[str], value) -> dict:
+    """The dev config with one nested value replaced (path into the object at `key`)."""
+    cfg = copy.deepcopy(DEV)
+    if not path:
+        cfg[key] = value
+        return cfg
+    node = cfg.setdefault(key, {})
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value
+    return cfg
+
+
+def problems_of(values: dict) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        parse(values)
+    return err.value.problems
+
+
+def test_dev_file_and_defaults_are_the_same_model():
+    # Pulumi.dev.yaml spells out the spec; the model's defaults must say the same thing.
+    dev = parse(DEV)
+    defaults = parse({"aws:region": "ap-northeast-2"})
+    assert dev.cluster.remote_networks == defaults.cluster.remote_networks
+    assert dev.node_groups == defaults.node_groups
+    assert dev.vpc_cni == defaults.vpc_cni
+    assert dev.network.vpc_cidr == defaults.network.vpc_cidr == "10.42.0.0/16"
+    assert (dev.cluster.name, dev.cluster.version) == (defaults.cluster.name, defaults.cluster.version)
+
+
+def test_defaults_are_the_spec_values():
+    cfg = StackConfig()
+    assert cfg.cluster.name == "eks-workshop" and cfg.cluster.version == "1.31"
+    assert cfg.cluster.remote_networks.nodes == ("10.52.0.0/16",)
+    assert cfg.cluster.remote_networks.pods == ("10.53.0.0/16",)
+    group = cfg.node_groups["default"]
+    assert (group.instance_types, group.min_size, group.desired_size, group.max_size) == (("m5.large",), 3, 3, 6)
+    assert group.release_version == "1.31.3-20250103" and group.max_unavailable_percentage == 50
+    assert dict(group.labels) == {"workshop-default": "yes"}
+    assert cfg.vpc_cni.version == "v1.19.2-eksbuild.1"
+    assert cfg.availability_zones == ("ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c")
+    assert cfg.base_tags == {"karpenter.sh/discovery": "eks-workshop", "created-by": "eks-workshop-v2",
+                             "env": "eks-workshop"}
+
+
+def test_subnet_layout_is_eksctls_for_three_zones_and_computed_otherwise():
+    public, private = subnet_layout("10.42.0.0/16", 3)
+    assert public == ["10.42.0.0/19", "10.42.32.0/19", "10.42.64.0/19"]
+    assert private == ["10.42.96.0/19", "10.42.128.0/19", "10.42.160.0/19"]
+    public, private = subnet_layout("10.42.0.0/16", 2)
+    assert public == ["10.42.0.0/18", "10.42.64.0/18"] and private == ["10.42.128.0/18", "10.42.192.0/18"]
+    public, private = subnet_layout("10.0.0.0/20", 6)
+    assert len(set(public + private)) == 12 and all(c.endswith("/24") for c in public + private)
+
+
+def test_scalars_arrive_as_strings_from_the_cli_and_are_typed_by_the_model():
+    from workshop.config import _scalar
+
+    assert _scalar("true") is True and _scalar("false") is False and _scalar("x") == "x"
+
+
+# One case per rejected class: (config key, path, bad value, expected message fragment).
+REJECTED = [
+    ("eks-workshop:clustr", [], {"name": "x"}, "eks-workshop:clustr: unknown key"),
+    ("eks-workshop:cluster", ["nmae"], "x", "eks-workshop:cluster.nmae: unknown key"),
+    ("eks-workshop:nodeGroups", ["default", "minSzie"], 3, "eks-workshop:nodeGroups.default.minSzie: unknown key"),
+    ("eks-workshop:network", ["vpcCidr"], "10.42.0.0/33", "eks-workshop:network.vpcCidr: '10.42.0.0/33' is not a valid CIDR"),
+    ("eks-workshop:network", ["vpcCidr"], "10.42.0.1/16", "eks-workshop:network.vpcCidr: '10.42.0.1/16' is not a valid CIDR"),
+    ("eks-workshop:cluster", ["publicAccessCidrs"], ["1.2.3.4/40"], "eks-workshop:cluster.publicAccessCidrs[0]: '1.2.3.4/40' is not a valid CIDR"),
+    ("eks-workshop:cluster", ["remoteNetworks", "nodes"], ["100.64.0.0/16"], "eks-workshop:cluster.remoteNetworks.nodes[0]: '100.64.0.0/16' must be within RFC 1918"),
+    ("eks-workshop:cluster", ["remoteNetworks", "pods"], ["10.52.128.0/17"], "eks-workshop:cluster.remoteNetworks.pods[0]: '10.52.128.0/17' overlaps eks-workshop:cluster.remoteNetworks.nodes[0] (10.52.0.0/16)"),
+    ("eks-workshop:cluster", ["remoteNetworks", "nodes"], ["10.42.0.0/20"], "eks-workshop:cluster.remoteNetworks.nodes[0]: '10.42.0.0/20' overlaps the VPC CIDR 10.42.0.0/16"),
+    ("eks-workshop:cluster", ["remoteNetworks", "pods"], ["172.20.0.0/18"], "eks-workshop:cluster.remoteNetworks.pods[0]: '172.20.0.0/18' overlaps the service CIDR 172.20.0.0/16"),
+    ("eks-workshop:cluster", ["remoteNetworks", "nodes"], ["fd00::/64"], "eks-workshop:cluster.remoteNetworks.nodes[0]: 'fd00::/64' is not IPv4"),
+    ("eks-workshop:cluster", ["authenticationMode"], "CONFIG_MAP", "eks-workshop:cluster.authenticationMode: CONFIG_MAP is not supported with remoteNetworks"),
+    ("eks-workshop:cluster", ["authenticationMode"], "IAM", "eks-workshop:cluster.authenticationMode: 'IAM' must be one of API, API_AND_CONFIG_MAP, CONFIG_MAP"),
+    ("eks-workshop:cluster", ["logTypes"], ["api", "audits"], "eks-workshop:cluster.logTypes[1]: 'audits' is not a control-plane log type"),
+    ("eks-workshop:cluster", ["version"], "1.31.2", "eks-workshop:cluster.version: '1.31.2' is not a Kubernetes minor version"),
+    ("eks-workshop:cluster", ["version"], 1.31, "eks-workshop:cluster.version: 1.31 must be a string (quote it in YAML"),
+    ("eks-workshop:cluster", ["serviceCidr"], "10.42.0.0/16", "eks-workshop:cluster.serviceCidr: '10.42.0.0/16' overlaps the VPC 10.42.0.0/16"),
+    ("eks-workshop:cluster", ["adminPrincipals"], ["arn:aws:iam::123:role/x"], "eks-workshop:cluster.adminPrincipals[0]: 'arn:aws:iam::123:role/x' is not an IAM role or user ARN"),
+    ("eks-workshop:network", ["vpcCidr"], "10.42.0.0/27", "eks-workshop:network.vpcCidr: '10.42.0.0/27' is too small for 6 subnets (would need /30"),
+    ("eks-workshop:network", ["azCount"], 1, "eks-workshop:network.azCount: 1 must be 2 to 6"),
+    ("eks-workshop:network", ["natGateways"], "none", "eks-workshop:network.natGateways: 'none' must be one of single, perAz"),
+    ("eks-workshop:network", ["availabilityZones"], ["us-east-1a", "us-east-1b", "us-east-1c"], "eks-workshop:network.availabilityZones[0]: 'us-east-1a' is not a zone of ap-northeast-2"),
+    ("eks-workshop:nodeGroups", ["default", "minSize"], 4, "eks-workshop:nodeGroups.default: minSize 4 > desiredSize 3"),
+    ("eks-workshop:nodeGroups", ["default", "desiredSize"], 7, "eks-workshop:nodeGroups.default: desiredSize 7 > maxSize 6"),
+    ("eks-workshop:nodeGroups", ["default", "maxSize"], 0, "eks-workshop:nodeGroups.default: maxSize 0 < 1"),
+    ("eks-workshop:nodeGroups", ["default", "minSize"], "3", "eks-workshop:nodeGroups.default.minSize: '3' must be a whole number"),
+    ("eks-workshop:nodeGroups", ["default", "maxUnavailablePercentage"], 0, "eks-workshop:nodeGroups.default.maxUnavailablePercentage: 0 must be 1 to 100"),
+    ("eks-workshop:nodeGroups", ["default", "maxUnavailablePercentage"], 101, "eks-workshop:nodeGroups.default.maxUnavailablePercentage: 101 must be 1 to 100"),
+    ("eks-workshop:nodeGroups", ["default", "instanceTypes"], [], "eks-workshop:nodeGroups.default.instanceTypes: [] must list at least one instance type"),
+    ("eks-workshop:nodeGroups", ["default", "instanceTypes"], [""], "eks-workshop:nodeGroups.default.instanceTypes[0]: '' is not an EC2 instance type"),
+    ("eks-workshop:nodeGroups", ["default", "releaseVersion"], "1.31.3", "eks-workshop:nodeGroups.default.releaseVersion: '1.31.3' is not an AMI release"),
+    ("eks-workshop:nodeGroups", ["default", "releaseVersion"], "1.30.8-20250103", "eks-workshop:nodeGroups.default.releaseVersion: '1.30.8-20250103' is for Kubernetes 1.30, not the cluster's 1.31"),
+    ("eks-workshop:nodeGroups", ["default", "capacityType"], "RESERVED", "eks-workshop:nodeGroups.default.capacityType: 'RESERVED' must be one of ON_DEMAND, SPOT"),
+    ("eks-workshop:nodeGroups", ["default", "taints"], [{"key": "a", "effect": "NoSchedule"}], "eks-workshop:nodeGroups.default.taints[0].effect: 'NoSchedule' must be one of"),
+    ("eks-workshop:nodeGroups", ["default", "diskSize"], 10, "eks-workshop:nodeGroups.default.diskSize: 10 must be 20 to 16384 GiB"),
+    ("eks-workshop:nodeGroups", [], {}, "eks-workshop:nodeGroups: {} must define at least one node group"),
+    ("eks-workshop:vpcCni", ["version"], "1.19.2", "eks-workshop:vpcCni.version: '1.19.2' is not an add-on version"),
+    ("eks-workshop:vpcCni", ["podSecurityGroupEnforcingMode"], "loose", "eks-workshop:vpcCni.podSecurityGroupEnforcingMode: 'loose' must be one of standard, strict"),
+    ("eks-workshop:vpcCni", ["prefixDelegation"], "yes", "eks-workshop:vpcCni.prefixDelegation: 'yes' must be true or false"),
+    ("eks-workshop:addons", [], {"coredns": "latest"}, "eks-workshop:addons.coredns: 'latest' is not an add-on version"),
+    ("eks-workshop:addons", [], {"kube-proxy": "v1.30.0-eksbuild.1"}, "eks-workshop:addons.kube-proxy: 'v1.30.0-eksbuild.1' must match the cluster version 1.31"),
+    ("eks-workshop:addons", [], {"vpc-cni": "v1.19.2-eksbuild.1"}, "eks-workshop:addons.vpc-cni: unknown add-on"),
+    ("eks-workshop:tags", [], {"aws:owner": "me"}, "eks-workshop:tags.aws:owner: keys starting with 'aws:' are reserved"),
+    ("eks-workshop:protect", [], "sometimes", "eks-workshop:protect: 'sometimes' must be true or false"),
+    ("aws:region", [], "Seoul", "aws:region: 'Seoul' is not an AWS region name"),
+]
+
+
+@pytest.mark.parametrize("key,path,value,message", REJECTED, ids=[m.split(":", 2)[1][:60] + f"#{i}"
+                                                                   for i, (_, _, _, m) in enumerate(REJECTED)])
+def test_rejected_config_names_key_value_and_rule(key, path, value, message):
+    problems = problems_of(with_key(key, path, value))
+    assert any(p.startswith(message) for p in problems), problems
+
+
+def test_missing_region_is_reported():
+    values = dict(DEV)
+    del values["aws:region"]
+    assert any(p.startswith("aws:region: missing") for p in problems_of(values))
+
+
+def test_every_problem_is_reported_at_once():
+    values = with_key("eks-workshop:nodeGroups", ["default", "minSize"], 4)
+    values["eks-workshop:network"]["natGateways"] = "none"
+    problems = problems_of(values)
+    assert len(problems) == 2 and all(p.startswith("eks-workshop:") for p in problems)
+
+
+def test_config_map_mode_is_accepted_without_remote_networks_or_admins():
+    values = with_key("eks-workshop:cluster", ["authenticationMode"], "CONFIG_MAP")
+    values["eks-workshop:cluster"]["remoteNetworks"] = {"nodes": [], "pods": []}
+    assert parse(values).cluster.authentication_mode == "CONFIG_MAP"
+
+
+def test_bad_config_registers_no_resource_and_surfaces_as_a_clean_run_error():
+    import pulumi
+
+    with pytest.raises(ConfigError) as err:
+        run_stack("dev", overrides={"eks-workshop:nodeGroups": {"default": {"minSize": 4}}})
+    # A RunError: the Pulumi CLI prints only the message, no traceback.
+    assert isinstance(err.value, pulumi.RunError)
+    assert "eks-workshop:nodeGroups.default: minSize 4 > desiredSize 3" in str(err.value)
+
+
+def test_bad_config_creates_nothing():
+    from offline.runner import PROJECT, ProgramRun, load_stack_config, run_program
+
+    run = ProgramRun(project=PROJECT, stack="dev")
+    with pytest.raises(ConfigError):
+        run_program("dev", {**load_stack_config("dev"), "eks-workshop:network": {"vpcCidr": "bad"}}, run=run)
+    assert run.resources == []
+    # The same recorder does see resources when the config is good, so the emptiness above means something.
+    good = ProgramRun(project=PROJECT, stack="dev")
+    run_program("dev", load_stack_config("dev"), run=good)
+    assert len(good.resources) > 50

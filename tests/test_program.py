@@ -1,0 +1,271 @@
+"""The whole program per stack, under the shared mock engine: the spec's values, order and contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from offline.runner import ProgramRun, is_secret, reveal, run_stack
+
+CLUSTER = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+ADDON = "aws:eks/addon:Addon"
+SUBNET = "aws:ec2/subnet:Subnet"
+SPEC_VPC_CNI_JSON = ('{"env":{"ENABLE_PREFIX_DELEGATION":"true","ENABLE_POD_ENI":"true",'
+                     '"POD_SECURITY_GROUP_ENFORCING_MODE":"standard"},"enableNetworkPolicy":"true",'
+                     '"nodeAgent":{"enablePolicyEventLogs":"true"}}')
+CONTRACT = {"clusterName", "clusterEndpoint", "clusterArn", "clusterVersion", "clusterSecurityGroupId",
+            "kubeconfig", "oidcProviderArn", "oidcIssuerUrl", "vpcId", "publicSubnetIds", "privateSubnetIds",
+            "nodeGroupNames", "nodeRoleArn", "region"}
+
+
+def addon(run: ProgramRun, name: str):
+    return next(r for r in run.of_type(ADDON) if r.plain_inputs["addonName"] == name)
+
+
+def depends_on(run: ProgramRun, resource, other) -> bool:
+    return other.urn in resource.dependencies
+
+
+# ------------------------------------------------------------------ dev is the workshop
+
+
+def test_dev_cluster_matches_the_spec(dev):
+    cluster = dev.one(CLUSTER).plain_inputs
+    assert cluster["name"] == "eks-workshop" and cluster["version"] == "1.31"
+    assert cluster["vpcConfig"]["endpointPrivateAccess"] is True
+    assert cluster["vpcConfig"]["endpointPublicAccess"] is True
+    assert cluster["remoteNetworkConfig"] == {"remoteNodeNetworks": {"cidrs": ["10.52.0.0/16"]},
+                                              "remotePodNetworks": {"cidrs": ["10.53.0.0/16"]}}
+    assert cluster["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": True}
+    assert cluster["tags"] == {"karpenter.sh/discovery": "eks-workshop", "created-by": "eks-workshop-v2",
+                               "env": "eks-workshop"}
+    assert cluster["encryptionConfig"]["resources"] == ["secrets"]
+    assert cluster["encryptionConfig"]["provider"]["keyArn"].startswith("arn:aws:kms:ap-northeast-2:")
+    assert sorted(cluster["enabledClusterLogTypes"]) == ["api", "audit", "authenticator", "controllerManager",
+                                                         "scheduler"]
+
+
+def test_dev_network_is_eksctls_layout(dev):
+    vpc = dev.one("aws:ec2/vpc:Vpc").plain_inputs
+    assert vpc["cidrBlock"] == "10.42.0.0/16" and vpc["enableDnsHostnames"] and vpc["enableDnsSupport"]
+    subnets = {r.name: r.plain_inputs for r in dev.of_type(SUBNET)}
+    public = {s["availabilityZone"]: s["cidrBlock"] for n, s in subnets.items() if "-public-" in n}
+    private = {s["availabilityZone"]: s["cidrBlock"] for n, s in subnets.items() if "-private-" in n}
+    assert public == {"ap-northeast-2a": "10.42.0.0/19", "ap-northeast-2b": "10.42.32.0/19",
+                      "ap-northeast-2c": "10.42.64.0/19"}
+    assert private == {"ap-northeast-2a": "10.42.96.0/19", "ap-northeast-2b": "10.42.128.0/19",
+                       "ap-northeast-2c": "10.42.160.0/19"}
+    for name, s in subnets.items():
+        assert s["mapPublicIpOnLaunch"] is False
+        if "-public-" in name:
+            assert s["tags"]["kubernetes.io/role/elb"] == "1" and "karpenter.sh/discovery" not in s["tags"]
+        else:
+            assert s["tags"]["kubernetes.io/role/internal-elb"] == "1"
+            assert s["tags"]["karpenter.sh/discovery"] == "eks-workshop"
+    assert len(dev.of_type("aws:ec2/natGateway:NatGateway")) == 1  # eksctl's single NAT
+    assert dev.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").plain_inputs.get("ingress", []) == []
+    assert dev.one("aws:ec2/flowLog:FlowLog").plain_inputs["trafficType"] == "ALL"
+
+
+def test_private_route_tables_send_egress_to_nat_public_to_igw(any_stack):
+    routes = {r.name: r.plain_inputs for r in any_stack.of_type("aws:ec2/route:Route")}
+    assert routes["network-public-default"]["gatewayId"].startswith("igw-")
+    private = [v for k, v in routes.items() if k.startswith("network-private-")]
+    assert len(private) == 3 and all(v["natGatewayId"].startswith("nat-") for v in private)
+
+
+def test_dev_node_group_matches_the_spec(dev):
+    group = dev.one(NODE_GROUP)
+    ng = group.plain_inputs
+    assert ng["nodeGroupName"] == "default"
+    assert ng["instanceTypes"] == ["m5.large"]
+    assert ng["scalingConfig"] == {"desiredSize": 3, "minSize": 3, "maxSize": 6}
+    assert ng["releaseVersion"] == "1.31.3-20250103" and ng["version"] == "1.31"
+    assert ng["updateConfig"] == {"maxUnavailablePercentage": 50}
+    assert ng["labels"] == {"workshop-default": "yes"}
+    assert ng["tags"]["karpenter.sh/discovery"] == "eks-workshop"
+    private_ids = {r.id for r in dev.of_type(SUBNET) if "-private-" in r.name}
+    assert set(ng["subnetIds"]) == private_ids  # privateNetworking: true
+    assert "remoteAccess" not in ng
+    assert group.ignore_changes == ["scalingConfig.desiredSize"]
+
+
+def test_node_launch_template_requires_imdsv2_and_encrypts_the_root_volume(any_stack):
+    lt = any_stack.one("aws:ec2/launchTemplate:LaunchTemplate").plain_inputs
+    assert lt["metadataOptions"]["httpTokens"] == "required"
+    assert lt["metadataOptions"]["httpPutResponseHopLimit"] == 2
+    (device,) = lt["blockDeviceMappings"]
+    assert device["ebs"]["encrypted"] == "true" and device["ebs"]["volumeType"] == "gp3"
+    assert device["ebs"]["volumeSize"] == 80
+    assert "networkInterfaces" not in lt  # no public IP path on nodes
+    ng = any_stack.one(NODE_GROUP).plain_inputs
+    assert ng["launchTemplate"]["id"] == any_stack.one("aws:ec2/launchTemplate:LaunchTemplate").id
+
+
+def test_dev_vpc_cni_is_the_spec_addon(dev):
+    cni = addon(dev, "vpc-cni").plain_inputs
+    assert cni["addonVersion"] == "v1.19.2-eksbuild.1"
+    assert cni["configurationValues"] == SPEC_VPC_CNI_JSON
+    assert cni["resolveConflictsOnCreate"] == "OVERWRITE" and cni["resolveConflictsOnUpdate"] == "OVERWRITE"
+    role = next(r for r in dev.of_type("aws:iam/role:Role") if r.name == "vpc-cni-irsa")
+    assert cni["serviceAccountRoleArn"] == reveal(role.outputs)["arn"]
+    trust = json.loads(role.plain_inputs["assumeRolePolicy"])["Statement"][0]
+    issuer = dev.one(CLUSTER).outputs["identities"][0]["oidcs"][0]["issuer"].removeprefix("https://")
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Condition"]["StringEquals"] == {f"{issuer}:sub": "system:serviceaccount:kube-system:aws-node",
+                                                  f"{issuer}:aud": "sts.amazonaws.com"}
+
+
+def test_iam_roles_carry_the_spec_policies(dev):
+    attached: dict[str, set[str]] = {}
+    roles = {r.outputs["name"]: r.name for r in dev.of_type("aws:iam/role:Role")}
+    for a in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        inputs = a.plain_inputs
+        attached.setdefault(roles[inputs["role"]], set()).add(inputs["policyArn"].rsplit("/", 1)[1])
+    assert attached["cluster-role"] == {"AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"}
+    assert attached["node-role"] == {"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly",
+                                     "AmazonSSMManagedInstanceCore"}
+    assert attached["vpc-cni-irsa"] == {"AmazonEKS_CNI_Policy"}
+
+
+def test_oidc_provider_trusts_sts_for_the_cluster_issuer(dev):
+    oidc = dev.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider").plain_inputs
+    assert oidc["clientIdLists"] == ["sts.amazonaws.com"]
+    assert oidc["url"] == dev.one(CLUSTER).outputs["identities"][0]["oidcs"][0]["issuer"]
+
+
+def test_remote_networks_reach_the_api_on_443(dev):
+    rules = [r.plain_inputs for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")]
+    cluster_sg = dev.one(CLUSTER).outputs["vpcConfig"]["clusterSecurityGroupId"]
+    assert sorted(r["cidrIpv4"] for r in rules) == ["10.52.0.0/16", "10.53.0.0/16"]
+    assert all(r["fromPort"] == 443 and r["toPort"] == 443 and r["ipProtocol"] == "tcp" for r in rules)
+    assert all(r["securityGroupId"] == cluster_sg for r in rules)
+
+
+def test_other_addons_are_pinned(dev):
+    versions = {r.plain_inputs["addonName"]: r.plain_inputs["addonVersion"] for r in dev.of_type(ADDON)}
+    assert set(versions) == {"vpc-cni", "coredns", "kube-proxy", "metrics-server", "eks-pod-identity-agent"}
+    assert all(v.startswith("v") and "-eksbuild." in v for v in versions.values())
+
+
+# ------------------------------------------------------------------ order
+
+
+def test_vpc_cni_before_nodes_and_coredns_after_them(any_stack):
+    node_group = any_stack.one(NODE_GROUP)
+    assert depends_on(any_stack, node_group, addon(any_stack, "vpc-cni"))
+    for name in ("coredns", "metrics-server"):
+        assert depends_on(any_stack, addon(any_stack, name), node_group)
+    for name in ("kube-proxy", "eks-pod-identity-agent", "vpc-cni"):
+        assert not depends_on(any_stack, addon(any_stack, name), node_group)
+
+
+def test_node_group_waits_for_its_role_policies(any_stack):
+    node_group = any_stack.one(NODE_GROUP)
+    attachments = [a for a in any_stack.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                   if a.name.startswith("node-role-")]
+    assert len(attachments) == 3 and all(a.urn in node_group.dependencies for a in attachments)
+
+
+def test_cluster_waits_for_its_role_policies_and_log_group(any_stack):
+    cluster = any_stack.one(CLUSTER)
+    needed = [a for a in any_stack.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+              if a.name.startswith("cluster-role-")]
+    needed.append(next(r for r in any_stack.of_type("aws:cloudwatch/logGroup:LogGroup") if r.name == "cluster-logs"))
+    assert all(r.urn in cluster.dependencies for r in needed)
+
+
+def test_children_are_parented_to_their_components(any_stack):
+    components = {r.urn: r.type for r in any_stack.resources if not r.custom}
+    for r in any_stack.resources:
+        if r.custom:
+            assert components.get(r.parent, "").startswith("eks-workshop:"), r.urn
+
+
+# ------------------------------------------------------------------ staging and prod
+
+
+def test_staging_and_prod_are_safer_than_dev(dev, staging, prod):
+    for run in (staging, prod):
+        cluster = run.one(CLUSTER).plain_inputs
+        assert "0.0.0.0/0" not in cluster["vpcConfig"]["publicAccessCidrs"]
+        assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 3  # one per AZ
+        assert run.one(NODE_GROUP).plain_inputs["scalingConfig"]["maxSize"] > 6
+    assert dev.one(CLUSTER).plain_inputs["vpcConfig"]["publicAccessCidrs"] == ["0.0.0.0/0"]
+    assert staging.one(CLUSTER).plain_inputs["name"] != prod.one(CLUSTER).plain_inputs["name"]
+
+
+def test_protect_follows_the_stack_config(dev, prod):
+    stateful = ("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key")
+    assert all(prod.one(t).protect for t in stateful)
+    assert not any(dev.one(t).protect for t in stateful)
+    assert {r.type for r in prod.resources if r.protect} == set(stateful)
+
+
+def test_extra_tags_reach_every_taggable_resource(prod):
+    taggable = [r for r in prod.resources if r.custom and "tags" in r.plain_inputs]
+    assert len(taggable) > 25
+    for r in taggable:
+        assert r.plain_inputs["tags"].get("cost-center") == "platform", r.name
+        assert r.plain_inputs["tags"].get("created-by") == "eks-workshop-v2", r.name
+
+
+def test_secrets_key_rotates(any_stack):
+    key = any_stack.one("aws:kms/key:Key").plain_inputs
+    assert key["enableKeyRotation"] is True
+
+
+def test_admin_principals_get_cluster_admin_access_entries():
+    run = run_stack("dev", overrides={"eks-workshop:cluster": {
+        "adminPrincipals": ["arn:aws:iam::123456789012:role/platform-admins"]}})
+    entry = run.one("aws:eks/accessEntry:AccessEntry").plain_inputs
+    assoc = run.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation").plain_inputs
+    assert entry["principalArn"] == "arn:aws:iam::123456789012:role/platform-admins"
+    assert assoc["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    assert assoc["accessScope"] == {"type": "cluster"}
+
+
+def test_remote_networks_can_be_turned_off():
+    run = run_stack("dev", overrides={"eks-workshop:cluster": {"remoteNetworks": {"nodes": [], "pods": []}}})
+    assert "remoteNetworkConfig" not in run.one(CLUSTER).plain_inputs
+    assert run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") == []
+
+
+def test_two_zone_network_is_computed():
+    run = run_stack("dev", overrides={"eks-workshop:network": {"azCount": 2, "natGateways": "perAz"}})
+    cidrs = sorted(r.plain_inputs["cidrBlock"] for r in run.of_type(SUBNET))
+    assert cidrs == ["10.42.0.0/18", "10.42.128.0/18", "10.42.192.0/18", "10.42.64.0/18"]
+    assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 2
+
+
+# ------------------------------------------------------------------ the output contract
+
+
+def test_output_contract(any_stack):
+    assert set(any_stack.outputs) == CONTRACT
+    assert is_secret(any_stack.outputs["kubeconfig"])
+    assert not any(is_secret(v) for k, v in any_stack.outputs.items() if k != "kubeconfig")
+    outputs = reveal(any_stack.outputs)
+    assert outputs["region"] == "ap-northeast-2"
+    assert outputs["clusterName"] == any_stack.one(CLUSTER).plain_inputs["name"]
+    assert outputs["clusterEndpoint"].startswith("https://")
+    assert outputs["oidcIssuerUrl"].startswith("https://oidc.eks.ap-northeast-2.amazonaws.com/id/")
+    assert outputs["oidcProviderArn"].endswith(outputs["oidcIssuerUrl"].removeprefix("https://"))
+    assert len(outputs["publicSubnetIds"]) == len(outputs["privateSubnetIds"]) == 3
+    assert outputs["nodeGroupNames"] == ["default"]
+    assert outputs["nodeRoleArn"].startswith("arn:aws:iam::")
+
+
+def test_kubeconfig_uses_aws_eks_get_token(dev):
+    kubeconfig = json.loads(reveal(dev.outputs["kubeconfig"]))
+    exec_ = kubeconfig["users"][0]["user"]["exec"]
+    assert exec_["command"] == "aws"
+    assert exec_["args"] == ["eks", "get-token", "--cluster-name", "eks-workshop", "--region", "ap-northeast-2"]
+    assert kubeconfig["clusters"][0]["cluster"]["server"] == reveal(dev.outputs["clusterEndpoint"])
+
+
+def test_kubernetes_provider_gets_the_secret_kubeconfig(dev):
+    provider = dev.one("pulumi:providers:kubernetes")
+    assert is_secret(provider.inputs["kubeconfig"])

@@ -1,0 +1,129 @@
+"""README's configuration reference, generated from the config model so the two can't drift.
+
+`python -m workshop.docs` rewrites the section between the markers in README.md;
+tests/test_docs.py fails when README and the model disagree.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import dataclasses
+import json
+import sys
+import typing
+from pathlib import Path
+from typing import Any
+
+from workshop.config import PROJECT, NodeGroupConfig, StackConfig, Taint, camel, parse
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+STACKS = ("dev", "staging", "prod")
+
+
+def _type(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return f"list of {_type(typing.get_args(tp)[0])}"
+    if origin is collections.abc.Mapping:
+        return f"map of {_type(typing.get_args(tp)[1])}"
+    if dataclasses.is_dataclass(tp):
+        return "object"
+    return {bool: "bool", int: "int", str: "string"}[tp]
+
+
+def _show(value: Any) -> str:
+    if dataclasses.is_dataclass(value):
+        value = {camel(f.name): getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):
+        value = [_plain(v) for v in value]
+    if isinstance(value, collections.abc.Mapping):
+        value = {k: _plain(v) for k, v in value.items()}
+    return f"`{json.dumps(value)}`"
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {camel(f.name): _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _rows(cls: type, instances: list[Any], prefix: str) -> list[list[str]]:
+    """One row per leaf field: key, type, default, one value per stack, doc."""
+    hints = typing.get_type_hints(cls)
+    default = cls()
+    rows = []
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        key = f"{prefix}{camel(f.name)}"
+        if dataclasses.is_dataclass(tp):
+            rows += _rows(tp, [getattr(i, f.name) for i in instances], f"{key}.")
+            continue
+        values = [_show(getattr(i, f.name)) for i in instances]
+        rows.append([f"`{key}`", _type(tp), _show(getattr(default, f.name)), *values, f.metadata["doc"]])
+    return rows
+
+
+def _node_group_rows(default: StackConfig, stacks: list[StackConfig], key: str) -> list[list[str]]:
+    """`nodeGroups.<name>.<field>` rows for every group any stack defines; `-` where it has none."""
+    names = list(dict.fromkeys(n for s in (default, *stacks) for n in s.node_groups))
+    rows = []
+    for name in names:
+        for f in dataclasses.fields(NodeGroupConfig):
+            cells = [_show(getattr(s.node_groups[name], f.name)) if name in s.node_groups else "-"
+                     for s in (default, *stacks)]
+            hint = typing.get_type_hints(NodeGroupConfig)[f.name]
+            rows.append([f"`{key}.{name}.{camel(f.name)}`", _type(hint), *cells, f.metadata["doc"]])
+    return rows
+
+
+def config_reference(root: Path = ROOT) -> str:
+    from offline.runner import load_stack_config
+
+    stacks = [parse(load_stack_config(s, root)) for s in STACKS]
+    header = ["key", "type", "default", *STACKS, "meaning"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    hints = typing.get_type_hints(StackConfig)
+    default = StackConfig()
+    for f in dataclasses.fields(StackConfig):
+        tp = hints[f.name]
+        key = "aws:region" if f.name == "region" else f"{PROJECT}:{camel(f.name)}"
+        if dataclasses.is_dataclass(tp):
+            rows = _rows(tp, [getattr(s, f.name) for s in stacks], f"{key}.")
+        elif f.name == "node_groups":
+            rows = _node_group_rows(default, stacks, key)
+        else:
+            rows = [[f"`{key}`", _type(tp), _show(getattr(default, f.name)),
+                     *[_show(getattr(s, f.name)) for s in stacks], f.metadata["doc"]]]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["", f"`{PROJECT}:nodeGroups` maps a group name to these keys; a stack's map replaces the "
+              "default wholly:", "",
+              "| key | type | default | meaning |", "|---|---|---|---|"]
+    for cls, prefix in ((NodeGroupConfig, ""), (Taint, "taints[].")):
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            lines.append(f"| `{prefix}{camel(f.name)}` | {_type(hints[f.name])} | "
+                         f"{_show(getattr(cls(), f.name))} | {f.metadata['doc']} |")
+    return "\n".join(lines)
+
+
+def render_readme(text: str, reference: str) -> str:
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{reference}\n{END}{tail}"
+
+
+def main() -> int:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    if START not in text or END not in text:
+        print(f"README.md lacks the markers {START} ... {END}", file=sys.stderr)
+        return 1
+    readme.write_text(render_readme(text, config_reference()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
