@@ -39,6 +39,7 @@ class RegisteredResource:
     custom: bool
     parent: str
     dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
     protect: bool
     ignore_changes: list[str]
     provider: str
@@ -106,6 +107,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=request.custom,
             parent=request.parent,
             dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             protect=request.protect if request.HasField("protect") else False,
             ignore_changes=list(request.ignoreChanges),
             provider=request.provider,

@@ -32,3 +32,10 @@ def staging() -> ProgramRun:
 @pytest.fixture
 def prod() -> ProgramRun:
     return _run("prod")
+
+
+# The policy pack's modules import as the CLI runs them: from inside policies/.
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policies"))

@@ -1,0 +1,140 @@
+"""Talk to the policy pack the way the Pulumi CLI does: start it, read its port, speak gRPC.
+
+The CLI runs the pack's `__main__.py`, which prints the port of its analyzer server; it then calls
+`GetAnalyzerInfo`, sends the `--policy-pack-config` as `Configure` (with `all` expanded and every
+policy's level explicit), `Analyze` for each resource's inputs and `AnalyzeStack` with every
+resource's outputs, options and dependencies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from offline.runner import ROOT, ProgramRun, RegisteredResource
+
+POLICY_PACK = ROOT / "policies"
+LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
+          "disabled": analyzer_pb2.DISABLED, "remediate": analyzer_pb2.REMEDIATE}
+LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    enforcement: str  # advisory | mandatory
+    urn: str
+    message: str
+
+
+def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    s = struct_pb2.Struct()
+    s.update(value)
+    return s
+
+
+def load_policy_config(stack: str, root: Path = POLICY_PACK) -> dict[str, Any]:
+    return json.loads((root / "config" / f"{stack}.json").read_text())
+
+
+class PolicyPackProcess:
+    """The pack started as the CLI starts it, with a client for its analyzer service."""
+
+    def __init__(self, pack: Path = POLICY_PACK, project: str = "eks-workshop", stack: str = "dev",
+                 python: str = sys.executable):
+        env = {**os.environ, "PULUMI_PROJECT": project, "PULUMI_STACK": stack, "PULUMI_DRY_RUN": "true"}
+        self.process = subprocess.Popen([python, "-u", "__main__.py"], cwd=pack, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = self.process.stdout.readline().decode().strip()
+        if not line.isdigit():
+            self.process.kill()
+            raise RuntimeError(f"policy pack did not print a port: {line!r} "
+                               f"{self.process.stderr.read().decode()[-2000:]}")
+        self.port = int(line)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self._info: analyzer_pb2.AnalyzerInfo | None = None
+
+    def close(self) -> None:
+        self.channel.close()
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def __enter__(self) -> "PolicyPackProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ the protocol
+
+    def info(self) -> analyzer_pb2.AnalyzerInfo:
+        if self._info is None:
+            self._info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        return self._info
+
+    def plugin_version(self) -> str:
+        return self.stub.GetPluginInfo(empty_pb2.Empty()).version
+
+    def configure(self, config: dict[str, Any]) -> dict[str, str]:
+        """Apply a `--policy-pack-config` document; returns each policy's effective level."""
+        default_all = config.get("all")
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        levels = {}
+        for policy in self.info().policies:
+            entry = config.get(policy.name, {})
+            if isinstance(entry, str):
+                entry = {"enforcementLevel": entry}
+            level = entry.get("enforcementLevel") or default_all or LEVEL_NAMES[policy.enforcementLevel]
+            properties = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+            # The CLI fills schema defaults in before it configures the pack.
+            schema = json_format.MessageToDict(policy.configSchema.properties)
+            for key, spec in schema.items():
+                if "default" in spec and key not in properties:
+                    properties[key] = spec["default"]
+            request.policyConfig[policy.name].CopyFrom(
+                analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(properties)))
+            levels[policy.name] = level
+        self.stub.Configure(request)
+        return levels
+
+    def analyze(self, resource: RegisteredResource, properties: dict[str, Any] | None = None) -> list[Violation]:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource.type, urn=resource.urn, name=resource.name,
+            properties=_struct(resource.inputs if properties is None else properties),
+            options=_options(resource))
+        return _violations(self.stub.Analyze(request).diagnostics, resource.urn)
+
+    def analyze_stack(self, resources: Iterable[RegisteredResource]) -> list[Violation]:
+        request = analyzer_pb2.AnalyzeStackRequest(resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r.type, urn=r.urn, name=r.name, properties=_struct(r.outputs), options=_options(r),
+                parent=r.parent, dependencies=r.dependencies,
+                propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+                                      for k, v in r.property_dependencies.items()})
+            for r in resources])
+        return _violations(self.stub.AnalyzeStack(request).diagnostics, "")
+
+    def analyze_run(self, run: ProgramRun) -> list[Violation]:
+        """Every resource of a program run, then the stack: what `pulumi preview --policy-pack` checks."""
+        violations = [v for r in run.resources for v in self.analyze(r)]
+        return violations + self.analyze_stack(run.resources)
+
+
+def _options(r: RegisteredResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(protect=r.protect, ignoreChanges=r.ignore_changes, parent=r.parent)
+
+
+def _violations(diagnostics, default_urn: str) -> list[Violation]:
+    return [Violation(d.policyName, LEVEL_NAMES[d.enforcementLevel], d.urn or default_urn, d.message)
+            for d in diagnostics]
+

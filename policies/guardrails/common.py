@@ -1,0 +1,79 @@
+"""Helpers shared by the policies: reading wire-form properties and declaring policies tersely."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Callable, Iterable, Optional
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+RFC1918 = tuple(ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
+
+
+def dig(props: Any, path: str) -> Any:
+    """`props["a"]["b"]` for "a.b", None where any step is missing. Unknown values raise the SDK's
+    UnknownValueError through its proxy, which the analyzer reports as "can't run during preview"."""
+    value = props
+    for part in path.split("."):
+        if value is None:
+            return None
+        value = value.get(part) if hasattr(value, "get") else None
+    return value
+
+
+def resource_policy(name: str, description: str, types: Iterable[str], check: Callable[[Any, Any, ReportViolation], None],
+                    *, severity: Severity, remediation: str, enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
+                    config: Optional[dict[str, Any]] = None) -> ResourceValidationPolicy:
+    """A policy that runs `check(props, config, report)` on resources of the given types only."""
+    wanted = frozenset(types)
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type in wanted:
+            check(args.props, args.get_config(), report)
+
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=enforcement,
+        severity=severity,
+        remediation_steps=remediation,
+        config_schema=PolicyConfigSchema(properties=config) if config else None,
+    )
+
+
+def stack_policy(name: str, description: str, check: Callable[[StackValidationArgs, ReportViolation], None],
+                 *, severity: Severity, remediation: str,
+                 enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
+                 config: Optional[dict[str, Any]] = None) -> StackValidationPolicy:
+    return StackValidationPolicy(
+        name=name,
+        description=description,
+        validate=check,
+        enforcement_level=enforcement,
+        severity=severity,
+        remediation_steps=remediation,
+        config_schema=PolicyConfigSchema(properties=config) if config else None,
+    )
+
+
+def network(cidr: Any) -> Optional[ipaddress._BaseNetwork]:
+    try:
+        return ipaddress.ip_network(str(cidr), strict=False)
+    except ValueError:
+        return None
+
+
+def depends_on(resource, prop: str) -> list:
+    """The resources a property of `resource` was computed from (stack policies)."""
+    return list(resource.property_dependencies.get(prop, []))

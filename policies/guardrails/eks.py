@@ -1,0 +1,155 @@
+"""EKS control plane, node groups and the vpc-cni add-on."""
+
+from __future__ import annotations
+
+import json
+
+from pulumi_policy import Severity
+
+from .common import OPEN_CIDRS, RFC1918, dig, network, resource_policy
+
+CLUSTER = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+ADDON = "aws:eks/addon:Addon"
+LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+
+def _public_endpoint(props, config, report):
+    if dig(props, "vpcConfig.endpointPublicAccess") is False:
+        return
+    cidrs = dig(props, "vpcConfig.publicAccessCidrs") or ["0.0.0.0/0"]  # AWS's default when unset
+    open_cidrs = [c for c in cidrs if c in OPEN_CIDRS]
+    if open_cidrs:
+        report(f"the public API endpoint is open to {', '.join(open_cidrs)}; list the CIDRs that need it "
+               "in vpcConfig.publicAccessCidrs or turn the public endpoint off")
+    allowed = [network(c) for c in config.get("allowedCidrs", [])]
+    if allowed:
+        outside = [c for c in cidrs if c not in OPEN_CIDRS and not any(
+            (n := network(c)) is not None and a is not None and n.version == a.version and n.subnet_of(a)
+            for a in allowed)]
+        if outside:
+            report(f"public endpoint CIDRs {outside} are outside the allowed {config['allowedCidrs']}")
+
+
+def _secrets_encryption(props, config, report):
+    enc = props.get("encryptionConfig")
+    if not enc or "secrets" not in (enc.get("resources") or []) or not dig(enc, "provider.keyArn"):
+        report("Kubernetes secrets are not envelope-encrypted: set encryptionConfig with resources "
+               "['secrets'] and a KMS key ARN")
+
+
+def _logging(props, config, report):
+    required = config.get("requiredLogTypes", LOG_TYPES)
+    enabled = set(props.get("enabledClusterLogTypes") or [])
+    missing = [t for t in required if t not in enabled]
+    if missing:
+        report(f"control-plane log types {missing} are not enabled (enabledClusterLogTypes)")
+
+
+def _supported_version(props, config, report):
+    version = props.get("version")
+    supported = config.get("supportedVersions", [])
+    if not version:
+        report("the Kubernetes version is not pinned: set version so upgrades are deliberate")
+    elif version not in supported:
+        report(f"Kubernetes {version} is not in the supported versions {supported}")
+
+
+def _access_entries(props, config, report):
+    mode = dig(props, "accessConfig.authenticationMode")
+    if mode not in ("API", "API_AND_CONFIG_MAP"):
+        report(f"authentication mode {mode or 'CONFIG_MAP (default)'} doesn't use EKS access entries; "
+               "set accessConfig.authenticationMode to API or API_AND_CONFIG_MAP")
+
+
+def _remote_networks(props, config, report):
+    remote = props.get("remoteNetworkConfig")
+    if not remote:
+        return
+    service = network(dig(props, "kubernetesNetworkConfig.serviceIpv4Cidr"))
+    seen = []
+    for kind in ("remoteNodeNetworks", "remotePodNetworks"):
+        for cidr in dig(remote, f"{kind}.cidrs") or []:
+            net = network(cidr)
+            if net is None or net.version != 4 or not any(net.subnet_of(r) for r in RFC1918):
+                report(f"{kind} CIDR {cidr} is not an IPv4 RFC 1918 range")
+                continue
+            if service is not None and net.overlaps(service):
+                report(f"{kind} CIDR {cidr} overlaps the service CIDR {service}")
+            for other in seen:
+                if net.overlaps(other):
+                    report(f"{kind} CIDR {cidr} overlaps remote network {other}")
+            seen.append(net)
+
+
+def _no_open_ssh(props, config, report):
+    remote = props.get("remoteAccess")
+    if remote and remote.get("ec2SshKey") and not remote.get("sourceSecurityGroupIds"):
+        report("node group allows SSH from anywhere: remoteAccess has a key but no sourceSecurityGroupIds "
+               "(use SSM Session Manager, or restrict the source)")
+
+
+def _vpc_cni(props, config, report):
+    if props.get("addonName") != "vpc-cni":
+        return
+    if not props.get("addonVersion"):
+        report("vpc-cni add-on version is not pinned (addonVersion)")
+    raw = props.get("configurationValues")
+    try:
+        values = json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        report("vpc-cni configurationValues is not valid JSON")
+        return
+    if str(values.get("enableNetworkPolicy", "false")).lower() != "true":
+        report("vpc-cni network policy is off: set configurationValues enableNetworkPolicy to \"true\"")
+
+
+POLICIES = [
+    resource_policy(
+        "eks-public-endpoint-restricted",
+        "The EKS public API endpoint is off or limited to listed CIDRs, never 0.0.0.0/0.",
+        [CLUSTER], _public_endpoint, severity=Severity.HIGH,
+        remediation="Set vpcConfig.publicAccessCidrs (eks-workshop:cluster.publicAccessCidrs) to your egress "
+                    "ranges, or endpointPublicAccess false.",
+        config={"allowedCidrs": {"type": "array", "items": {"type": "string"},
+                                 "description": "if set, every public endpoint CIDR must lie within one of these"}}),
+    resource_policy(
+        "eks-secrets-encryption",
+        "EKS secrets are envelope-encrypted with a KMS key.",
+        [CLUSTER], _secrets_encryption, severity=Severity.HIGH,
+        remediation="Add encryptionConfig {resources: ['secrets'], provider: {keyArn: <KMS key>}}."),
+    resource_policy(
+        "eks-control-plane-logging",
+        "Every EKS control-plane log type is sent to CloudWatch.",
+        [CLUSTER], _logging, severity=Severity.MEDIUM,
+        remediation="Set enabledClusterLogTypes to api, audit, authenticator, controllerManager, scheduler.",
+        config={"requiredLogTypes": {"type": "array", "items": {"type": "string", "enum": LOG_TYPES},
+                                     "default": LOG_TYPES}}),
+    resource_policy(
+        "eks-supported-version",
+        "The cluster runs a pinned, supported Kubernetes version.",
+        [CLUSTER], _supported_version, severity=Severity.MEDIUM,
+        remediation="Pin version to one of the supported versions and plan the upgrade before end of support.",
+        config={"supportedVersions": {"type": "array", "items": {"type": "string"},
+                                      "default": ["1.30", "1.31", "1.32", "1.33", "1.34"]}}),
+    resource_policy(
+        "eks-access-entries",
+        "The cluster authenticates through EKS access entries (API or API_AND_CONFIG_MAP).",
+        [CLUSTER], _access_entries, severity=Severity.MEDIUM,
+        remediation="Set accessConfig.authenticationMode to API (or API_AND_CONFIG_MAP while migrating)."),
+    resource_policy(
+        "eks-remote-networks-valid",
+        "Hybrid-node remote networks are IPv4 RFC 1918 and overlap neither each other nor the service CIDR.",
+        [CLUSTER], _remote_networks, severity=Severity.HIGH,
+        remediation="Choose non-overlapping RFC 1918 CIDRs for remoteNodeNetworks and remotePodNetworks."),
+    resource_policy(
+        "eks-node-group-no-open-ssh",
+        "Managed node groups don't allow SSH from anywhere.",
+        [NODE_GROUP], _no_open_ssh, severity=Severity.HIGH,
+        remediation="Remove remoteAccess (use SSM Session Manager) or set sourceSecurityGroupIds."),
+    resource_policy(
+        "eks-vpc-cni-pinned-with-network-policy",
+        "The vpc-cni add-on is pinned to an explicit version with network policy enabled.",
+        [ADDON], _vpc_cni, severity=Severity.MEDIUM,
+        remediation="Set addonVersion and configurationValues {\"enableNetworkPolicy\": \"true\"}."),
+]

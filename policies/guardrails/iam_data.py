@@ -1,0 +1,102 @@
+"""IAM permissions, KMS keys, CloudFront, and tagging."""
+
+from __future__ import annotations
+
+import json
+
+from pulumi_policy import EnforcementLevel, Severity
+
+from .common import resource_policy
+
+ROLE = "aws:iam/role:Role"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+INLINE_POLICIES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
+KMS_KEY = "aws:kms/key:Key"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+# Types this program creates that take tags; a type missing its `tags` input is untagged.
+TAGGABLE = (
+    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/eip:Eip",
+    "aws:ec2/natGateway:NatGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:ec2/flowLog:FlowLog",
+    "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance", "aws:cloudwatch/logGroup:LogGroup",
+    "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:iam/instanceProfile:InstanceProfile", "aws:kms/key:Key", "aws:eks/cluster:Cluster",
+    "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:secretsmanager/secret:Secret",
+    "aws:cloudfront/distribution:Distribution",
+)
+ADMIN_POLICY_SUFFIX = ":policy/AdministratorAccess"
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _admin_statements(document) -> bool:
+    try:
+        doc = json.loads(document) if isinstance(document, str) else document
+    except ValueError:
+        return False
+    for statement in _as_list((doc or {}).get("Statement", [])):
+        if statement.get("Effect") != "Allow":
+            continue
+        actions, resources = _as_list(statement.get("Action", [])), _as_list(statement.get("Resource", []))
+        if ("*" in actions or "*:*" in actions) and "*" in resources:
+            return True
+    return False
+
+
+def _no_admin(props, config, report):
+    arns = [props.get("policyArn")] + list(props.get("managedPolicyArns") or [])
+    if any(str(a).endswith(ADMIN_POLICY_SUFFIX) for a in arns if a):
+        report("AdministratorAccess is attached; grant the specific permissions the role needs")
+    documents = [props.get("policy")] + [p.get("policy") for p in props.get("inlinePolicies") or []]
+    if any(_admin_statements(d) for d in documents if d):
+        report("a policy allows every action on every resource (\"*\" on \"*\")")
+
+
+def _kms_rotation(props, config, report):
+    spec = props.get("customerMasterKeySpec") or props.get("keySpec") or "SYMMETRIC_DEFAULT"
+    if spec == "SYMMETRIC_DEFAULT" and props.get("enableKeyRotation") is not True:
+        report("KMS key rotation is off (enableKeyRotation)")
+
+
+def _https_only(props, config, report):
+    behaviors = [props.get("defaultCacheBehavior") or {}] + list(props.get("orderedCacheBehaviors") or [])
+    for b in behaviors:
+        if b.get("viewerProtocolPolicy") == "allow-all":
+            report(f"cache behavior {b.get('pathPattern', 'default')} allows plain HTTP: use redirect-to-https")
+
+
+def _required_tags(props, config, report):
+    required = config.get("requiredTags", ["created-by", "env"])
+    tags = props.get("tags") or {}
+    missing = [t for t in required if t not in tags]
+    if missing:
+        report(f"missing required tags {missing}")
+
+
+POLICIES = [
+    resource_policy(
+        "iam-no-admin-policies",
+        "No role gets AdministratorAccess or a policy allowing * on *.",
+        [ROLE, ATTACHMENT, *INLINE_POLICIES], _no_admin, severity=Severity.CRITICAL,
+        remediation="Attach scoped managed policies or write least-privilege statements."),
+    resource_policy(
+        "kms-key-rotation",
+        "Symmetric KMS keys rotate automatically.",
+        [KMS_KEY], _kms_rotation, severity=Severity.MEDIUM,
+        remediation="Set enableKeyRotation true."),
+    resource_policy(
+        "cloudfront-https-only",
+        "CloudFront viewers are redirected to HTTPS (or HTTPS only).",
+        [DISTRIBUTION], _https_only, severity=Severity.HIGH,
+        remediation="Set viewerProtocolPolicy to redirect-to-https or https-only on every cache behavior."),
+    resource_policy(
+        "required-tags",
+        "Taggable resources carry the required tags.",
+        TAGGABLE, _required_tags, severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY,
+        remediation="Pass the stack's tags (eks-workshop:tags and the workshop tags) to the resource.",
+        config={"requiredTags": {"type": "array", "items": {"type": "string"},
+                                 "default": ["created-by", "env"]}}),
+]

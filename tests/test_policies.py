@@ -1,0 +1,274 @@
+"""The policy pack, started as the CLI starts it and spoken to over gRPC.
+
+Every resource policy gets a violating and a compliant resource in the pulumi-aws wire shape, and an
+unknown (preview) value where it reads one; stack policies get whole stacks; and every stack of the
+real program passes the pack at that stack's enforcement levels.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from offline.analyzer import PolicyPackProcess, load_policy_config
+from offline.runner import RegisteredResource, run_stack
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's wire value for "known after apply"
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_CLUSTER = {
+    "name": "c", "version": "1.31", "roleArn": "arn:aws:iam::1:role/r",
+    "vpcConfig": {"subnetIds": ["subnet-1"], "endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.0/24"]},
+    "accessConfig": {"authenticationMode": "API"},
+    "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:r:1:key/k"}},
+    "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    "kubernetesNetworkConfig": {"serviceIpv4Cidr": "172.20.0.0/16"},
+    "remoteNetworkConfig": {"remoteNodeNetworks": {"cidrs": ["10.52.0.0/16"]},
+                            "remotePodNetworks": {"cidrs": ["10.53.0.0/16"]}},
+    "tags": {"created-by": "x", "env": "y"},
+}
+GOOD_LT = {"metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 2},
+           "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeType": "gp3"}}],
+           "tags": {"created-by": "x", "env": "y"}}
+GOOD_NG = {"clusterName": "c", "nodeRoleArn": "arn", "subnetIds": ["subnet-1"], "instanceTypes": ["m5.large"],
+           "scalingConfig": {"minSize": 3, "desiredSize": 3, "maxSize": 6}, "tags": {"created-by": "x", "env": "y"}}
+
+
+def merged(base: dict, **changes) -> dict:
+    out = json.loads(json.dumps(base))
+    for path, value in changes.items():
+        node = out
+        *parents, leaf = path.split("__")
+        for p in parents:
+            node = node.setdefault(p, {})
+        if value is None:
+            node.pop(leaf, None)
+        else:
+            node[leaf] = value
+    return out
+
+
+def resource(type_: str, props: dict, name: str = "r", **kw) -> RegisteredResource:
+    return RegisteredResource(
+        urn=f"urn:pulumi:test::eks-workshop::{type_}::{name}", type=type_, name=name, custom=True,
+        parent=kw.get("parent", ""), dependencies=kw.get("dependencies", []),
+        property_dependencies=kw.get("property_dependencies", {}), protect=kw.get("protect", False),
+        ignore_changes=[], provider="", id=name, inputs=props, outputs=props)
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PolicyPackProcess() as p:
+        yield p
+
+
+def messages(pack, policy: str, type_: str, props: dict, config: dict | None = None) -> list[str]:
+    pack.configure(config or {})
+    return [v.message for v in pack.analyze(resource(type_, props)) if v.policy == policy]
+
+
+CLUSTER = "aws:eks/cluster:Cluster"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+NG = "aws:eks/nodeGroup:NodeGroup"
+ADDON = "aws:eks/addon:Addon"
+CNI_GOOD = {"addonName": "vpc-cni", "addonVersion": "v1.19.2-eksbuild.1", "clusterName": "c",
+            "configurationValues": '{"enableNetworkPolicy":"true"}', "tags": {"created-by": "x", "env": "y"}}
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+STAR = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+SCOPED = json.dumps({"Version": "2012-10-17",
+                     "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]})
+
+# policy, type, violating props, expected message fragment, compliant props, props with an unknown
+RESOURCE_CASES = [
+    ("eks-public-endpoint-restricted", CLUSTER, merged(GOOD_CLUSTER, vpcConfig__publicAccessCidrs=["0.0.0.0/0"]),
+     "open to 0.0.0.0/0", GOOD_CLUSTER, merged(GOOD_CLUSTER, vpcConfig__publicAccessCidrs=UNKNOWN)),
+    ("eks-public-endpoint-restricted", CLUSTER, merged(GOOD_CLUSTER, vpcConfig__publicAccessCidrs=None),
+     "open to 0.0.0.0/0", merged(GOOD_CLUSTER, vpcConfig__endpointPublicAccess=False,
+                                 vpcConfig__publicAccessCidrs=None), None),
+    ("eks-secrets-encryption", CLUSTER, merged(GOOD_CLUSTER, encryptionConfig=None), "not envelope-encrypted",
+     GOOD_CLUSTER, merged(GOOD_CLUSTER, encryptionConfig__provider__keyArn=UNKNOWN)),
+    ("eks-control-plane-logging", CLUSTER, merged(GOOD_CLUSTER, enabledClusterLogTypes=["api"]),
+     "['audit', 'authenticator', 'controllerManager', 'scheduler'] are not enabled", GOOD_CLUSTER,
+     merged(GOOD_CLUSTER, enabledClusterLogTypes=UNKNOWN)),
+    ("eks-supported-version", CLUSTER, merged(GOOD_CLUSTER, version="1.24"), "Kubernetes 1.24 is not in",
+     GOOD_CLUSTER, merged(GOOD_CLUSTER, version=UNKNOWN)),
+    ("eks-supported-version", CLUSTER, merged(GOOD_CLUSTER, version=None), "not pinned", GOOD_CLUSTER, None),
+    ("eks-access-entries", CLUSTER, merged(GOOD_CLUSTER, accessConfig__authenticationMode="CONFIG_MAP"),
+     "authentication mode CONFIG_MAP", GOOD_CLUSTER, merged(GOOD_CLUSTER, accessConfig__authenticationMode=UNKNOWN)),
+    ("eks-remote-networks-valid", CLUSTER,
+     merged(GOOD_CLUSTER, remoteNetworkConfig__remotePodNetworks__cidrs=["10.52.128.0/17"]),
+     "overlaps remote network 10.52.0.0/16", GOOD_CLUSTER,
+     merged(GOOD_CLUSTER, remoteNetworkConfig__remoteNodeNetworks__cidrs=UNKNOWN)),
+    ("eks-remote-networks-valid", CLUSTER,
+     merged(GOOD_CLUSTER, remoteNetworkConfig__remoteNodeNetworks__cidrs=["100.64.0.0/16"]),
+     "not an IPv4 RFC 1918 range", merged(GOOD_CLUSTER, remoteNetworkConfig=None), None),
+    ("eks-node-group-no-open-ssh", NG, merged(GOOD_NG, remoteAccess={"ec2SshKey": "k"}), "SSH from anywhere",
+     merged(GOOD_NG, remoteAccess={"ec2SshKey": "k", "sourceSecurityGroupIds": ["sg-1"]}),
+     merged(GOOD_NG, remoteAccess=UNKNOWN)),
+    ("eks-vpc-cni-pinned-with-network-policy", ADDON, merged(CNI_GOOD, configurationValues="{}"),
+     "network policy is off", CNI_GOOD, merged(CNI_GOOD, configurationValues=UNKNOWN)),
+    ("eks-vpc-cni-pinned-with-network-policy", ADDON, merged(CNI_GOOD, addonVersion=None), "not pinned",
+     merged(CNI_GOOD, addonName="coredns", addonVersion=None), None),
+    ("ec2-imdsv2-required", LT, merged(GOOD_LT, metadataOptions__httpTokens="optional"), "allows IMDSv1",
+     GOOD_LT, merged(GOOD_LT, metadataOptions__httpTokens=UNKNOWN)),
+    ("ec2-imdsv2-required", LT, merged(GOOD_LT, metadataOptions__httpPutResponseHopLimit=3), "hop limit 3 exceeds 2",
+     GOOD_LT, None),
+    ("ec2-imdsv2-required", "aws:ec2/instance:Instance", {"instanceType": "t3.medium"}, "allows IMDSv1",
+     {"metadataOptions": {"httpTokens": "required"}}, None),
+    ("ec2-encrypted-root-volumes", LT, merged(GOOD_LT, blockDeviceMappings=[{"ebs": {"encrypted": "false"}}]),
+     "not encrypted", GOOD_LT, merged(GOOD_LT, blockDeviceMappings=UNKNOWN)),
+    ("ec2-encrypted-root-volumes", "aws:ec2/instance:Instance", {"instanceType": "t3.medium"},
+     "no root volume is declared", {"rootBlockDevice": {"encrypted": True}}, None),
+    ("ec2-node-launch-template-no-public-ip", LT,
+     merged(GOOD_LT, networkInterfaces=[{"associatePublicIpAddress": "true"}]), "associates a public IP", GOOD_LT,
+     merged(GOOD_LT, networkInterfaces=UNKNOWN)),
+    ("eks-node-group-scaling-limits", NG, merged(GOOD_NG, scalingConfig__maxSize=50), "maxSize 50 exceeds the limit of 20",
+     GOOD_NG, merged(GOOD_NG, scalingConfig=UNKNOWN)),
+    ("ec2-instance-type-allowlist", NG, merged(GOOD_NG, instanceTypes=["p5.48xlarge"]), "['p5.48xlarge'] are not in",
+     GOOD_NG, merged(GOOD_NG, instanceTypes=UNKNOWN)),
+    ("security-group-no-open-ingress", "aws:ec2/securityGroup:SecurityGroup",
+     {"ingress": [{"fromPort": 22, "toPort": 22, "protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"]}]},
+     "ingress from 0.0.0.0/0 on ports 22-22",
+     {"ingress": [{"fromPort": 22, "toPort": 22, "protocol": "tcp", "cidrBlocks": ["10.0.0.0/8"]}]},
+     {"ingress": UNKNOWN}),
+    ("security-group-no-open-ingress", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+     {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv6": "::/0"},
+     "ingress from ::/0 on ports 443-443",
+     {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "10.52.0.0/16"},
+     {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": UNKNOWN}),
+    ("subnet-private-no-public-ip", "aws:ec2/subnet:Subnet",
+     {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/24", "mapPublicIpOnLaunch": True, "tags": {"Name": "private"}},
+     "maps public IPs on launch", {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/24", "mapPublicIpOnLaunch": False},
+     {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/24", "mapPublicIpOnLaunch": UNKNOWN}),
+    ("iam-no-admin-policies", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+     {"role": "r", "policyArn": ADMIN}, "AdministratorAccess is attached",
+     {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"},
+     {"role": "r", "policyArn": UNKNOWN}),
+    ("iam-no-admin-policies", "aws:iam/rolePolicy:RolePolicy", {"role": "r", "policy": STAR},
+     "allows every action on every resource", {"role": "r", "policy": SCOPED}, {"role": "r", "policy": UNKNOWN}),
+    ("kms-key-rotation", "aws:kms/key:Key", {"enableKeyRotation": False}, "rotation is off",
+     {"enableKeyRotation": True}, {"enableKeyRotation": UNKNOWN}),
+    ("cloudfront-https-only", "aws:cloudfront/distribution:Distribution",
+     {"defaultCacheBehavior": {"viewerProtocolPolicy": "allow-all"}}, "allows plain HTTP",
+     {"defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https"}},
+     {"defaultCacheBehavior": {"viewerProtocolPolicy": UNKNOWN}}),
+    ("required-tags", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16", "tags": {"env": "x"}},
+     "missing required tags ['created-by']", {"cidrBlock": "10.0.0.0/16", "tags": {"env": "x", "created-by": "y"}},
+     {"cidrBlock": "10.0.0.0/16", "tags": UNKNOWN}),
+]
+
+
+@pytest.mark.parametrize("policy,type_,bad,fragment,good,unknown", RESOURCE_CASES,
+                         ids=[f"{c[0]}#{i}" for i, c in enumerate(RESOURCE_CASES)])
+def test_resource_policy(pack, policy, type_, bad, fragment, good, unknown):
+    found = messages(pack, policy, type_, bad)
+    assert any(fragment in m for m in found), found
+    assert messages(pack, policy, type_, good) == []
+    if unknown is not None:
+        pack.configure({"all": "mandatory"})
+        verdict = [v for v in pack.analyze(resource(type_, unknown)) if v.policy == policy]
+        # An unknown value is never a violation; at most the SDK's advisory "can't run during preview".
+        assert all(v.enforcement == "advisory" and "during preview" in v.message for v in verdict), verdict
+
+
+def test_policy_config_tunes_a_policy(pack):
+    config = {"eks-public-endpoint-restricted": {"allowedCidrs": ["203.0.113.0/24"]}}
+    found = messages(pack, "eks-public-endpoint-restricted", CLUSTER, GOOD_CLUSTER, config)
+    assert any("outside the allowed" in m for m in found), found
+    assert messages(pack, "security-group-no-open-ingress", "aws:ec2/securityGroup:SecurityGroup",
+                    {"ingress": [{"fromPort": 80, "toPort": 80, "cidrBlocks": ["0.0.0.0/0"]}]},
+                    {"security-group-no-open-ingress": {"allowedPorts": [80]}}) == []
+
+
+# ------------------------------------------------------------------ stack policies
+
+
+def stack_violations(pack, resources, policy: str, config: dict | None = None) -> list[str]:
+    pack.configure(config or {"all": "mandatory"})
+    return [v.message for v in pack.analyze_stack(resources) if v.policy == policy]
+
+
+def test_flow_logs_stack_policy(pack):
+    vpc = resource("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}, "vpc")
+    flow = resource("aws:ec2/flowLog:FlowLog", {"vpcId": "vpc-1", "trafficType": "ALL"}, "fl",
+                    property_dependencies={"vpcId": [vpc.urn]})
+    assert any("has no flow log" in m for m in stack_violations(pack, [vpc], "vpc-flow-logs-enabled"))
+    assert stack_violations(pack, [vpc, flow], "vpc-flow-logs-enabled") == []
+
+
+def test_default_security_group_stack_policy(pack):
+    vpc = resource("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}, "vpc")
+    deps = {"vpcId": [vpc.urn]}
+    closed = resource("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", {"vpcId": "v"}, "dsg",
+                      property_dependencies=deps)
+    open_ = resource("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                     {"vpcId": "v", "ingress": [{"fromPort": 0, "toPort": 0, "protocol": "-1", "self": True}]},
+                     "dsg", property_dependencies=deps)
+    policy = "vpc-default-security-group-closed"
+    assert any("not adopted" in m for m in stack_violations(pack, [vpc], policy))
+    assert any("has rules" in m for m in stack_violations(pack, [vpc, open_], policy))
+    assert stack_violations(pack, [vpc, closed], policy) == []
+
+
+def test_protect_stack_policy(pack):
+    unprotected = [resource(t, {}, f"r{i}") for i, t in
+                   enumerate(("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key"))]
+    protected = [resource(r.type, {}, r.name, protect=True) for r in unprotected]
+    assert len(stack_violations(pack, unprotected, "stateful-resources-protected")) == 3
+    assert stack_violations(pack, protected, "stateful-resources-protected") == []
+
+
+# ------------------------------------------------------------------ the pack as the CLI sees it
+
+
+def test_analyzer_info_lists_every_policy_with_level_and_schema(pack):
+    import guardrails
+
+    info = {p.name: p for p in pack.info().policies}
+    assert set(info) == {p.name for p in guardrails.ALL_POLICIES} and len(info) >= 22
+    assert pack.info().name == "eks-workshop-guardrails"
+    levels = {name: p.enforcementLevel for name, p in info.items()}
+    assert levels["eks-public-endpoint-restricted"] == 1  # MANDATORY
+    assert levels["required-tags"] == 0  # ADVISORY
+    schema = dict(info["eks-public-endpoint-restricted"].configSchema.properties)
+    assert "allowedCidrs" in schema
+    for p in info.values():
+        assert p.description and p.remediation_steps and p.severity, p.name
+
+
+def test_every_policy_is_in_the_mapping_table(pack):
+    table = (ROOT / "policies" / "README.md").read_text()
+    for p in pack.info().policies:
+        assert f"| `{p.name}` |" in table, p.name
+
+
+def test_policy_config_files_name_only_real_policies(pack):
+    names = {p.name for p in pack.info().policies} | {"all"}
+    for stack in ("dev", "staging", "prod"):
+        assert set(load_policy_config(stack)) <= names, stack
+
+
+def test_prod_makes_every_policy_mandatory(pack):
+    levels = pack.configure(load_policy_config("prod"))
+    assert set(levels.values()) == {"mandatory"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_each_stack_passes_the_pack_at_its_levels(pack, stack):
+    pack.configure(load_policy_config(stack))
+    violations = pack.analyze_run(run_stack(stack))
+    assert [v for v in violations if v.enforcement == "mandatory"] == []
+    if stack == "dev":
+        # The one the workshop accepts on purpose: its API endpoint is open to the internet.
+        assert {v.policy for v in violations} == {"eks-public-endpoint-restricted"}
+        assert all(v.enforcement == "advisory" for v in violations)
+    else:
+        assert violations == []
+
+
+def test_a_bad_program_change_is_caught_end_to_end(pack):
+    pack.configure(load_policy_config("prod"))
+    run = run_stack("prod", overrides={"eks-workshop:protect": False, "eks-workshop:network": {"flowLogs": False}})
+    policies = {v.policy for v in pack.analyze_run(run) if v.enforcement == "mandatory"}
+    assert policies == {"stateful-resources-protected", "vpc-flow-logs-enabled"}
