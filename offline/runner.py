@@ -8,6 +8,8 @@ resource with its options and its inputs in the engine's wire form, plus the sta
 from __future__ import annotations
 
 import asyncio
+import atexit
+import gc
 import json
 import runpy
 from dataclasses import dataclass, field
@@ -71,6 +73,17 @@ class ProgramRun:
 
     def by_urn(self, urn: str) -> RegisteredResource:
         return next(r for r in self.resources if r.urn == urn)
+
+
+def _close_leftover_event_loops() -> None:
+    """The SDK's mock monitor gives each executor thread an event loop and never closes it; closed
+    here at exit, before interpreter teardown makes their finalizers fail noisily."""
+    for obj in gc.get_objects():
+        if isinstance(obj, asyncio.BaseEventLoop) and not obj.is_closed() and not obj.is_running():
+            obj.close()
+
+
+atexit.register(_close_leftover_event_loops)
 
 
 def is_secret(value: Any) -> bool:

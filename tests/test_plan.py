@@ -1,0 +1,164 @@
+"""`make plan`: the offline preview, its JSON, secret masking, policy verdict, diff and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from offline.plan import build_plan, diff_plans, main, render
+from offline.runner import reveal, run_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM_FILES = ["__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml",
+                 "components", "workshop"]
+
+
+def plan_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "offline.plan", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture
+def program_copy(tmp_path) -> Path:
+    """A copy of the program to change, planned with this repository's tool and policy pack."""
+    for name in PROGRAM_FILES:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    return tmp_path
+
+
+def edit_stack(root: Path, stack: str, key: str, change) -> None:
+    path = root / f"Pulumi.{stack}.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data["config"].setdefault(key, {}))
+    path.write_text(yaml.safe_dump(data))
+
+
+@pytest.fixture(scope="module")
+def dev_plan(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("plan")
+    assert main(["--stack", "dev", "--out-dir", str(out), "--quiet"]) == 0
+    return json.loads((out / "plan-dev.json").read_text())
+
+
+def test_plan_json_schema(dev_plan):
+    assert set(dev_plan) == {"schemaVersion", "project", "stack", "resources", "outputs", "violations"}
+    assert (dev_plan["project"], dev_plan["stack"]) == ("eks-workshop", "dev")
+    keys = {"urn", "type", "name", "custom", "parent", "dependencies", "protect", "id", "inputs", "outputs"}
+    assert all(set(r) == keys for r in dev_plan["resources"])
+    cluster = next(r for r in dev_plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
+    assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is True  # camelCase wire form
+    assert cluster["outputs"]["endpoint"].startswith("https://")
+    assert all(set(v) == {"policy", "enforcement", "urn", "message"} for v in dev_plan["violations"])
+
+
+def test_plan_masks_every_secret(dev_plan):
+    text = json.dumps(dev_plan)
+    kubeconfig = reveal(run_stack("dev").outputs["kubeconfig"])
+    assert dev_plan["outputs"]["kubeconfig"] == "[secret]"
+    provider = next(r for r in dev_plan["resources"] if r["type"] == "pulumi:providers:kubernetes")
+    assert provider["inputs"]["kubeconfig"] == "[secret]"
+    assert "get-token" in kubeconfig and "get-token" not in text
+    assert json.dumps(kubeconfig)[1:-1] not in text
+    assert "1b47061264138c4ac30d75fd1eb44270" not in text  # no secret envelope left either
+
+
+def test_policy_verdict_comes_from_the_pack(dev_plan):
+    assert [(v["policy"], v["enforcement"]) for v in dev_plan["violations"]] == [
+        ("eks-public-endpoint-restricted", "advisory")]
+
+
+def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
+    text = "\n".join(render(dev_plan, "policies/config/dev.json"))
+    assert "eks-workshop:network:Network  network" in text
+    assert "│  ├─ aws:ec2/vpc:Vpc  network-vpc  cidrBlock=10.42.0.0/16" in text
+    assert "Resources: 54 to create (6 components)" in text
+    assert "    6  aws:ec2/subnet:Subnet" in text
+    assert "  kubeconfig: [secret]" in text
+    assert "  mandatory: none" in text and "    eks-public-endpoint-restricted  cluster:" in text
+
+
+def test_diff_of_a_real_program_change(program_copy, dev_plan, tmp_path):
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(dev_plan))
+    source = program_copy / "components" / "node_group.py"
+    source.write_text(source.read_text().replace("metadata_hop_limit: int = 2", "metadata_hop_limit: int = 1"))
+    edit_stack(program_copy, "dev", "eks-workshop:cluster", lambda c: c.update(name="eks-workshop-2"))
+    edit_stack(program_copy, "dev", "eks-workshop:addons", lambda a: a.update({"coredns": "v1.11.4-eksbuild.2"}))
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--against", str(base), "--no-policy",
+                      "--out-dir", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    diff = json.loads((tmp_path / "out" / "plan-dev.json").read_text())["diff"]
+    changed = {(c["type"], c["urn"].rsplit("::", 1)[1]): c["properties"] for c in diff["changed"]}
+    lt = changed[("aws:ec2/launchTemplate:LaunchTemplate", "nodes-default")]
+    assert lt["metadataOptions.httpPutResponseHopLimit"] == {"old": 2, "new": 1}
+    assert changed[("aws:eks/addon:Addon", "addons-coredns")]["addonVersion"]["new"] == "v1.11.4-eksbuild.2"
+    assert changed[("aws:eks/cluster:Cluster", "cluster")]["name"] == {"old": "eks-workshop", "new": "eks-workshop-2"}
+    removed = {urn.rsplit("::", 1)[1] for urn in diff["removed"]}
+    assert removed == {"addons-kube-proxy", "addons-metrics-server", "addons-eks-pod-identity-agent"}
+    assert any("Cluster cluster: changing name replaces it" in w for w in diff["warnings"])
+    assert "WARNING: stateful resources would be replaced or deleted" in result.stdout
+    assert "      metadataOptions.httpPutResponseHopLimit: 2 => 1" in result.stdout
+
+
+def test_diff_warns_on_downgrades_cidr_changes_and_removals(dev_plan):
+    new = json.loads(json.dumps(dev_plan))
+    for r in new["resources"]:
+        if r["type"] == "aws:eks/cluster:Cluster":
+            r["inputs"]["version"] = "1.30"
+        if r["type"] == "aws:ec2/vpc:Vpc":
+            r["inputs"]["cidrBlock"] = "10.43.0.0/16"
+    new["resources"] = [r for r in new["resources"] if r["type"] != "aws:kms/key:Key"]
+    warnings = diff_plans(dev_plan, new)["warnings"]
+    assert any("version downgrade 1.31 -> 1.30" in w for w in warnings)
+    assert any("Vpc network-vpc: changing cidrBlock replaces it" in w for w in warnings)
+    assert any("Key cluster-secrets: removed" in w for w in warnings)
+    assert diff_plans(dev_plan, dev_plan) == {"added": [], "removed": [], "changed": [], "warnings": []}
+
+
+def test_against_ref_plans_the_merge_base_in_a_worktree(tmp_path):
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout with commits")
+    result = plan_cli("--stack", "dev", "--against-ref", "HEAD", "--no-policy", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Changes against" in result.stdout
+    assert (tmp_path / "base" / "plan-dev.json").exists()
+
+
+def test_exit_code_0_for_advisory_only(tmp_path):
+    result = plan_cli("--stack", "dev", "--out-dir", str(tmp_path))
+    assert result.returncode == 0 and "advisory: 1" in result.stdout
+
+
+def test_exit_code_1_for_a_mandatory_violation(program_copy, tmp_path):
+    edit_stack(program_copy, "prod", "eks-workshop:network", lambda n: n.update(flowLogs=False))
+    result = plan_cli("--root", str(program_copy), "--stack", "prod", "--out-dir", str(tmp_path))
+    assert result.returncode == 1, result.stderr
+    assert "vpc-flow-logs-enabled  network-vpc: VPC network-vpc has no flow log" in result.stdout
+
+
+def test_exit_code_2_for_bad_config_one_message_no_traceback(program_copy, tmp_path):
+    edit_stack(program_copy, "dev", "eks-workshop:nodeGroups", lambda g: g["default"].update(minSize=4))
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "eks-workshop:nodeGroups.default: minSize 4 > desiredSize 3" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_exit_code_2_for_a_program_error(program_copy, tmp_path):
+    main_py = program_copy / "__main__.py"
+    main_py.write_text(main_py.read_text() + "\nraise ValueError('boom')\n")
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "dev: the program failed: ValueError: boom (__main__.py:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_build_plan_is_deterministic():
+    assert build_plan(run_stack("staging")) == build_plan(run_stack("staging"))
