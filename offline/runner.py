@@ -119,8 +119,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             name=request.name,
             custom=request.custom,
             parent=request.parent,
-            dependencies=list(request.dependencies),
-            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            # Sets to the engine; sorted so that runs (and plan files) compare equal.
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())},
             protect=request.protect if request.HasField("protect") else False,
             ignore_changes=list(request.ignoreChanges),
             provider=request.provider,
