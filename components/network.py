@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import service_trust_policy
+from components.vpc_hygiene import empty_default_security_group, vpc_flow_logs
 
 
 @dataclass(frozen=True)
@@ -48,15 +47,7 @@ class Network(pulumi.ComponentResource):
             tags=tags("vpc"),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        # Adopting the default security group with no rules empties it: nothing can use it by accident.
-        aws.ec2.DefaultSecurityGroup(
-            f"{name}-default-sg",
-            vpc_id=self.vpc.id,
-            ingress=[],
-            egress=[],
-            tags=tags("default-sg-unused"),
-            opts=child,
-        )
+        empty_default_security_group(f"{name}-default-sg", self.vpc.id, tags("default-sg-unused"), self)
 
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags=tags("igw"), opts=child)
         public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=self.vpc.id, tags=tags("public"), opts=child)
@@ -112,7 +103,8 @@ class Network(pulumi.ComponentResource):
                                           route_table_id=private_rt.id, opts=child)
 
         if args.flow_logs:
-            self._flow_logs(name, args, tags)
+            vpc_flow_logs(f"{name}-flow-logs", self.vpc.id, f"/aws/vpc/{args.name}/flow-logs",
+                          args.flow_log_retention_days, tags("flow-logs"), self)
 
         self.vpc_id = self.vpc.id
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])
@@ -122,43 +114,3 @@ class Network(pulumi.ComponentResource):
             "publicSubnetIds": self.public_subnet_ids,
             "privateSubnetIds": self.private_subnet_ids,
         })
-
-    def _flow_logs(self, name: str, args: NetworkArgs, tags) -> None:
-        child = pulumi.ResourceOptions(parent=self)
-        group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs",
-            name=f"/aws/vpc/{args.name}/flow-logs",
-            retention_in_days=args.flow_log_retention_days,
-            tags=tags("flow-logs"),
-            opts=child,
-        )
-        role = aws.iam.Role(
-            f"{name}-flow-logs",
-            assume_role_policy=service_trust_policy(["vpc-flow-logs.amazonaws.com"]),
-            tags=tags("flow-logs"),
-            opts=child,
-        )
-        # Scoped to this one log group, not logs:* on *.
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs",
-            role=role.id,
-            policy=group.arn.apply(lambda arn: json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    "Resource": [arn, f"{arn}:*"],
-                }],
-            })),
-            opts=child,
-        )
-        aws.ec2.FlowLog(
-            f"{name}-flow-logs",
-            vpc_id=self.vpc.id,
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=group.arn,
-            iam_role_arn=role.arn,
-            tags=tags("flow-logs"),
-            opts=child,
-        )
