@@ -7,6 +7,7 @@ import pulumi
 
 from components.addons import ManagedAddons, ManagedAddonsArgs
 from components.cluster import EksCluster
+from components.ide import WorkshopIde
 from components.network import Network
 from components.node_group import ManagedNodeGroup
 from components.node_role import NodeRole
@@ -46,6 +47,9 @@ ManagedAddons("addons", ManagedAddonsArgs(
     tags=tags,
 ))
 
+if cfg.ide.enabled:
+    ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.cluster.arn))
+
 # The stack's public contract (docs: README "Stack outputs"); names and types are stable.
 pulumi.export("region", cfg.region)
 pulumi.export("clusterName", cluster.cluster.name)
@@ -61,3 +65,8 @@ pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("nodeGroupNames", pulumi.Output.all(*[g.name for g in node_groups]))
 pulumi.export("nodeRoleArn", node_role.arn)
+if cfg.ide.enabled:  # part of the contract only where the IDE exists
+    pulumi.export("ideUrl", ide.url)
+    pulumi.export("idePasswordSecret", ide.password_secret_console_url)
+    pulumi.export("idePasswordSecretName", ide.password_secret_name)
+    pulumi.export("ideRoleArn", ide.role_arn)

@@ -14,6 +14,9 @@ from typing import Any, Callable
 import pulumi
 
 ACCOUNT_ID = "123456789012"
+# The engine's wire form of a secret: {SECRET_SIG_KEY: SECRET_SIG, "value": ...}.
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 PARTITION = "aws"
 
 
@@ -171,6 +174,44 @@ def _launch_template(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, di
                  "name": _physical_name(inputs, name)}
 
 
+def _instance(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    id_ = f"i-{_hex(m.region, name)}"
+    h = int(_hex(m.region, name, n=4), 16)
+    ip = f"198.51.100.{h % 254 + 1}"
+    return id_, {"arn": m.arn("ec2", f"instance/{id_}"), "publicIp": ip,
+                 "publicDns": f"ec2-{ip.replace('.', '-')}.{m.region}.compute.amazonaws.com",
+                 "privateIp": f"10.0.0.{h % 200 + 10}"}
+
+
+def _instance_profile(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    profile = _physical_name(inputs, name)
+    return profile, {"name": profile, "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:instance-profile/{profile}"}
+
+
+def _secret(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    secret = _physical_name(inputs, name)
+    arn = m.arn("secretsmanager", f"secret:{secret}-{_hex(secret, n=6)}")
+    return arn, {"name": secret, "arn": arn}
+
+
+def _secret_version(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    return f"{inputs.get('secretId')}|{_hex(name)}", {"versionId": _hex(name, n=32), "arn": inputs.get("secretId")}
+
+
+def _distribution(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    id_ = "E" + _hex(m.region, name, n=13).upper()
+    return id_, {"arn": f"arn:{PARTITION}:cloudfront::{ACCOUNT_ID}:distribution/{id_}",
+                 "domainName": f"d{_hex(id_, n=13)}.cloudfront.net", "hostedZoneId": "Z2FDTNDATAQYW2",
+                 "status": "Deployed"}
+
+
+def _random_password(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    length = int(inputs.get("length", 16))
+    value = (_hex("password", m.region, name, n=64) * 2)[:length]
+    # The provider marks `result` secret; so does the engine's wire form here.
+    return "none", {"result": {SECRET_SIG_KEY: SECRET_SIG, "value": value}}
+
+
 _RESOURCES: dict[str, Callable[[WorkshopMocks, str, dict], tuple[str, dict]]] = {
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:ec2/subnet:Subnet": _subnet,
@@ -200,9 +241,23 @@ _RESOURCES: dict[str, Callable[[WorkshopMocks, str, dict], tuple[str, dict]]] = 
     "aws:eks/addon:Addon": _addon,
     "aws:eks/accessEntry:AccessEntry": _access_entry,
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": _named("", "eks"),
+    "aws:ec2/instance:Instance": _instance,
+    "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "random:index/randomPassword:RandomPassword": _random_password,
 }
 
 _INVOKES: dict[str, Callable[[WorkshopMocks, dict], dict]] = {
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": lambda m, a: {
+        "id": f"pl-{_hex(m.region, str(a.get('name')), n=8)}", "name": a.get("name"),
+        "addressFamily": "IPv4", "arn": m.arn("ec2", f"prefix-list/pl-{_hex(m.region, str(a.get('name')), n=8)}"),
+        "entries": [], "maxEntries": 55, "ownerId": "AWS", "tags": {}, "version": 1},
+    "aws:ssm/getParameter:getParameter": lambda m, a: {
+        "id": a.get("name"), "name": a.get("name"), "type": "String", "version": 1,
+        "value": f"ami-{_hex(m.region, str(a.get('name')))}", "arn": m.arn("ssm", f"parameter{a.get('name')}"),
+        "insecureValue": f"ami-{_hex(m.region, str(a.get('name')))}", "withDecryption": True},
     "aws:index/getPartition:getPartition": lambda m, a: {
         "id": PARTITION, "partition": PARTITION, "dnsSuffix": "amazonaws.com",
         "reverseDnsPrefix": "com.amazonaws"},

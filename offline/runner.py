@@ -20,17 +20,15 @@ import pulumi
 import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc, settings
+from pulumi.runtime import settings
 from pulumi.runtime.stack import run_in_stack
 
-from offline.mocks import WorkshopMocks
+from offline.mocks import SECRET_SIG, SECRET_SIG_KEY, WorkshopMocks
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "eks-workshop"
 STACKS = ("dev", "staging", "prod")
 
-# The engine's marker for a secret value in the wire form.
-SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the SDK's own constant, not re-exported
 
 
 @dataclass
@@ -87,7 +85,7 @@ atexit.register(_close_leftover_event_loops)
 
 
 def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(rpc._special_sig_key) == SECRET_SIG  # noqa: SLF001
+    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
 
 
 def reveal(value: Any) -> Any:

@@ -120,6 +120,16 @@ REJECTED = [
     ("eks-workshop:tags", [], {"aws:owner": "me"}, "eks-workshop:tags.aws:owner: keys starting with 'aws:' are reserved"),
     ("eks-workshop:protect", [], "sometimes", "eks-workshop:protect: 'sometimes' must be true or false"),
     ("aws:region", [], "Seoul", "aws:region: 'Seoul' is not an AWS region name"),
+    ("eks-workshop:ide", ["enabled"], "yes", "eks-workshop:ide.enabled: 'yes' must be true or false"),
+    ("eks-workshop:ide", ["instanceTyp"], "t3.large", "eks-workshop:ide.instanceTyp: unknown key"),
+    ("eks-workshop:ide", ["instanceType"], "t3", "eks-workshop:ide.instanceType: 't3' is not an EC2 instance type"),
+    ("eks-workshop:ide", ["volumeSize"], 4, "eks-workshop:ide.volumeSize: 4 must be 8 to 16384 GiB"),
+    ("eks-workshop:ide", ["vpcCidr"], "10.0.0.0/29", "eks-workshop:ide.vpcCidr: '10.0.0.0/29' must be a /16 to /28"),
+    ("eks-workshop:ide", ["repositoryOwner"], "-bad-", "eks-workshop:ide.repositoryOwner: '-bad-' is not a GitHub user"),
+    ("eks-workshop:ide", ["repositoryName"], "a b", "eks-workshop:ide.repositoryName: 'a b' is not a GitHub repository"),
+    ("eks-workshop:ide", ["repositoryRef"], "main;reboot", "eks-workshop:ide.repositoryRef: 'main;reboot' is not a branch or tag"),
+    ("eks-workshop:ide", ["repositoryRef"], "a/../b", "eks-workshop:ide.repositoryRef: 'a/../b' is not a branch or tag"),
+    ("eks-workshop:ide", ["codeServerVersion"], "latest", "eks-workshop:ide.codeServerVersion: 'latest' is not a release"),
 ]
 
 

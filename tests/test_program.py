@@ -48,9 +48,9 @@ def test_dev_cluster_matches_the_spec(dev):
 
 
 def test_dev_network_is_eksctls_layout(dev):
-    vpc = dev.one("aws:ec2/vpc:Vpc").plain_inputs
+    vpc = dev.one("aws:ec2/vpc:Vpc", "network-vpc").plain_inputs
     assert vpc["cidrBlock"] == "10.42.0.0/16" and vpc["enableDnsHostnames"] and vpc["enableDnsSupport"]
-    subnets = {r.name: r.plain_inputs for r in dev.of_type(SUBNET)}
+    subnets = {r.name: r.plain_inputs for r in dev.of_type(SUBNET) if r.name.startswith("network-")}
     public = {s["availabilityZone"]: s["cidrBlock"] for n, s in subnets.items() if "-public-" in n}
     private = {s["availabilityZone"]: s["cidrBlock"] for n, s in subnets.items() if "-private-" in n}
     assert public == {"ap-northeast-2a": "10.42.0.0/19", "ap-northeast-2b": "10.42.32.0/19",
@@ -65,8 +65,9 @@ def test_dev_network_is_eksctls_layout(dev):
             assert s["tags"]["kubernetes.io/role/internal-elb"] == "1"
             assert s["tags"]["karpenter.sh/discovery"] == "eks-workshop"
     assert len(dev.of_type("aws:ec2/natGateway:NatGateway")) == 1  # eksctl's single NAT
-    assert dev.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").plain_inputs.get("ingress", []) == []
-    assert dev.one("aws:ec2/flowLog:FlowLog").plain_inputs["trafficType"] == "ALL"
+    assert dev.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "network-default-sg").plain_inputs.get(
+        "ingress", []) == []
+    assert dev.one("aws:ec2/flowLog:FlowLog", "network-flow-logs").plain_inputs["trafficType"] == "ALL"
 
 
 def test_private_route_tables_send_egress_to_nat_public_to_igw(any_stack):
@@ -137,7 +138,8 @@ def test_oidc_provider_trusts_sts_for_the_cluster_issuer(dev):
 
 
 def test_remote_networks_reach_the_api_on_443(dev):
-    rules = [r.plain_inputs for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")]
+    rules = [r.plain_inputs for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+             if r.name.startswith("cluster-remote-")]
     cluster_sg = dev.one(CLUSTER).outputs["vpcConfig"]["clusterSecurityGroupId"]
     assert sorted(r["cidrIpv4"] for r in rules) == ["10.52.0.0/16", "10.53.0.0/16"]
     assert all(r["fromPort"] == 443 and r["toPort"] == 443 and r["ipProtocol"] == "tcp" for r in rules)
@@ -200,7 +202,7 @@ def test_staging_and_prod_are_safer_than_dev(dev, staging, prod):
 def test_protect_follows_the_stack_config(dev, prod):
     stateful = ("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key")
     assert all(prod.one(t).protect for t in stateful)
-    assert not any(dev.one(t).protect for t in stateful)
+    assert not any(r.protect for r in dev.resources)
     assert {r.type for r in prod.resources if r.protect} == set(stateful)
 
 
@@ -220,8 +222,8 @@ def test_secrets_key_rotates(any_stack):
 def test_admin_principals_get_cluster_admin_access_entries():
     run = run_stack("dev", overrides={"eks-workshop:cluster": {
         "adminPrincipals": ["arn:aws:iam::123456789012:role/platform-admins"]}})
-    entry = run.one("aws:eks/accessEntry:AccessEntry").plain_inputs
-    assoc = run.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation").plain_inputs
+    entry = run.one("aws:eks/accessEntry:AccessEntry", "cluster-admin-0").plain_inputs
+    assoc = run.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "cluster-admin-0").plain_inputs
     assert entry["principalArn"] == "arn:aws:iam::123456789012:role/platform-admins"
     assert assoc["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
     assert assoc["accessScope"] == {"type": "cluster"}
@@ -230,12 +232,13 @@ def test_admin_principals_get_cluster_admin_access_entries():
 def test_remote_networks_can_be_turned_off():
     run = run_stack("dev", overrides={"eks-workshop:cluster": {"remoteNetworks": {"nodes": [], "pods": []}}})
     assert "remoteNetworkConfig" not in run.one(CLUSTER).plain_inputs
-    assert run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") == []
+    assert [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            if r.name.startswith("cluster-")] == []
 
 
 def test_two_zone_network_is_computed():
     run = run_stack("dev", overrides={"eks-workshop:network": {"azCount": 2, "natGateways": "perAz"}})
-    cidrs = sorted(r.plain_inputs["cidrBlock"] for r in run.of_type(SUBNET))
+    cidrs = sorted(r.plain_inputs["cidrBlock"] for r in run.of_type(SUBNET) if r.name.startswith("network-"))
     assert cidrs == ["10.42.0.0/18", "10.42.128.0/18", "10.42.192.0/18", "10.42.64.0/18"]
     assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 2
 
@@ -243,8 +246,12 @@ def test_two_zone_network_is_computed():
 # ------------------------------------------------------------------ the output contract
 
 
+IDE_OUTPUTS = {"ideUrl", "idePasswordSecret", "idePasswordSecretName", "ideRoleArn"}
+
+
 def test_output_contract(any_stack):
-    assert set(any_stack.outputs) == CONTRACT
+    ide = IDE_OUTPUTS if any_stack.stack == "dev" else set()
+    assert set(any_stack.outputs) == CONTRACT | ide
     assert is_secret(any_stack.outputs["kubeconfig"])
     assert not any(is_secret(v) for k, v in any_stack.outputs.items() if k != "kubeconfig")
     outputs = reveal(any_stack.outputs)

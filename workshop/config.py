@@ -56,6 +56,10 @@ _ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _IAM_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_GIT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
+_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 
@@ -170,6 +174,20 @@ class VpcCniConfig:
     policy_event_logs: bool = _doc("nodeAgent.enablePolicyEventLogs: log allow/deny decisions.", default=True)
 
 
+@dataclass(frozen=True)
+class IdeConfig:
+    enabled: bool = _doc("Create the workshop IDE (code-server behind CloudFront).", default=True)
+    instance_type: str = _doc("EC2 instance type of the IDE.", default="t3.medium")
+    volume_size: int = _doc("Encrypted gp3 root volume of the IDE, in GiB.", default=30)
+    vpc_cidr: str = _doc("The IDE's own small VPC (one public subnet), apart from the cluster's.",
+                         default="10.0.0.0/24")
+    repository_owner: str = _doc("GitHub owner of the workshop content cloned into the IDE.",
+                                 default="aws-samples")
+    repository_name: str = _doc("GitHub repository of the workshop content.", default="eks-workshop-v2")
+    repository_ref: str = _doc("Branch or tag cloned; the guide deploys `stable`.", default="stable")
+    code_server_version: str = _doc("Pinned code-server release installed on the IDE.", default="4.96.4")
+
+
 DEFAULT_ADDONS = {
     "coredns": "v1.11.3-eksbuild.2",
     "kube-proxy": "v1.31.3-eksbuild.2",
@@ -191,6 +209,7 @@ class StackConfig:
     addons: Mapping[str, str] = _doc(
         "Other managed add-ons, name -> pinned version; the map replaces the default wholly.",
         default_factory=lambda: dict(DEFAULT_ADDONS))
+    ide: IdeConfig = _doc("The workshop IDE.", default_factory=IdeConfig)
     tags: Mapping[str, str] = _doc("Extra tags on every taggable resource.", default_factory=dict)
     protect: bool = _doc("Protect stateful resources (cluster, VPC, KMS key) from deletion.",
                          default=False)
@@ -434,6 +453,24 @@ def _validate(cfg: StackConfig, problems: _Problems) -> None:
             problems.add(ak, f"{version!r} is not an add-on version like v1.11.3-eksbuild.2")
         elif name == "kube-proxy" and not version.startswith(f"v{c.version}."):
             problems.add(ak, f"{version!r} must match the cluster version {c.version} (v{c.version}.x)")
+
+    # -- ide
+    ide, ik = cfg.ide, f"{p}ide"
+    if not _INSTANCE_TYPE.match(ide.instance_type):
+        problems.add(f"{ik}.instanceType", f"{ide.instance_type!r} is not an EC2 instance type like t3.medium")
+    if not 8 <= ide.volume_size <= 16384:
+        problems.add(f"{ik}.volumeSize", f"{ide.volume_size} must be 8 to 16384 GiB")
+    ide_vpc = _network(ide.vpc_cidr, f"{ik}.vpcCidr", problems)
+    if ide_vpc is not None and not 16 <= ide_vpc.prefixlen <= 28:
+        problems.add(f"{ik}.vpcCidr", f"{ide.vpc_cidr!r} must be a /16 to /28 (AWS VPC limits)")
+    if not _GITHUB_OWNER.match(ide.repository_owner):
+        problems.add(f"{ik}.repositoryOwner", f"{ide.repository_owner!r} is not a GitHub user or organization")
+    if not _GITHUB_REPO.match(ide.repository_name):
+        problems.add(f"{ik}.repositoryName", f"{ide.repository_name!r} is not a GitHub repository name")
+    if not _GIT_REF.match(ide.repository_ref) or ".." in ide.repository_ref:
+        problems.add(f"{ik}.repositoryRef", f"{ide.repository_ref!r} is not a branch or tag name")
+    if not _SEMVER.match(ide.code_server_version):
+        problems.add(f"{ik}.codeServerVersion", f"{ide.code_server_version!r} is not a release like 4.96.4")
 
     # -- tags
     for k, val in cfg.tags.items():

@@ -7,6 +7,7 @@ from typing import Sequence
 import pulumi
 
 from components.cluster import EksClusterArgs
+from components.ide import WorkshopIdeArgs
 from components.network import NetworkArgs
 from components.node_group import ManagedNodeGroupArgs, NodeTaint
 from components.vpc_cni import VpcCniSettings
@@ -90,4 +91,26 @@ def vpc_cni_settings(cfg: StackConfig) -> VpcCniSettings:
         pod_security_group_enforcing_mode=v.pod_security_group_enforcing_mode,
         network_policy=v.network_policy,
         policy_event_logs=v.policy_event_logs,
+    )
+
+
+def ide_args(cfg: StackConfig, cluster_arn: pulumi.Input[str]) -> WorkshopIdeArgs:
+    ide = cfg.ide
+    return WorkshopIdeArgs(
+        name=cfg.cluster.name,
+        region=cfg.region,
+        availability_zone=cfg.availability_zones[0],
+        cluster_name=cfg.cluster.name,
+        cluster_arn=cluster_arn,
+        kubernetes_version=cfg.cluster.version,
+        instance_type=ide.instance_type,
+        volume_size=ide.volume_size,
+        vpc_cidr=ide.vpc_cidr,
+        repository_owner=ide.repository_owner,
+        repository_name=ide.repository_name,
+        repository_ref=ide.repository_ref,
+        code_server_version=ide.code_server_version,
+        flow_log_retention_days=cfg.network.flow_log_retention_days,
+        tags={k: v for k, v in cfg.base_tags.items() if k != KARPENTER_DISCOVERY},
+        protect=cfg.protect,
     )

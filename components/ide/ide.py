@@ -1,0 +1,242 @@
+"""The workshop IDE: code-server on EC2 in its own VPC, reached only through CloudFront over HTTPS.
+
+Replaces the workshop's `eks-workshop-ide` CloudFormation stack without its weaknesses: viewers are
+redirected to HTTPS, the role is scoped (no AdministratorAccess), the bootstrap retries and waits for
+readiness, the origin is reachable only from CloudFront's origin-facing prefix list in every region.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.iam import attach_managed_policies, eks_access_policy_arn, service_trust_policy
+from components.vpc_hygiene import empty_default_security_group, vpc_flow_logs
+
+BOOTSTRAP_TEMPLATE = Path(__file__).with_name("bootstrap.sh")
+# Tools the bootstrap installs at fixed versions (code-server's is a stack setting).
+HELM_VERSION = "3.16.4"
+EKSCTL_VERSION = "0.200.0"
+AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+CLOUDFRONT_ORIGIN_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+# AWS-managed CloudFront policies: no caching at all, and every viewer header, cookie and query
+# string passed to the origin (code-server needs its cookies and the WebSocket upgrade).
+CACHING_DISABLED_POLICY = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_ORIGIN_REQUEST_POLICY = "216adef6-5c7f-47e4-b989-5492eafa07d3"
+PASSWORD_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class WorkshopIdeArgs:
+    name: str  # prefix of physical names, normally the cluster name
+    region: str
+    availability_zone: str
+    cluster_name: pulumi.Input[str]
+    cluster_arn: pulumi.Input[str]
+    kubernetes_version: str
+    instance_type: str
+    volume_size: int
+    vpc_cidr: str
+    repository_owner: str
+    repository_name: str
+    repository_ref: str
+    code_server_version: str
+    flow_log_retention_days: int
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = False
+
+    @property
+    def password_secret_name(self) -> str:
+        return f"{self.name}-ide-password"
+
+
+def render_bootstrap(args: WorkshopIdeArgs, cluster_name: str) -> str:
+    """The bootstrap script with the stack's values, shell-quoted, in place of its marker line."""
+    values = {
+        "REGION": args.region,
+        "CLUSTER_NAME": cluster_name,
+        "KUBERNETES_VERSION": args.kubernetes_version,
+        "CODE_SERVER_VERSION": args.code_server_version,
+        "HELM_VERSION": HELM_VERSION,
+        "EKSCTL_VERSION": EKSCTL_VERSION,
+        "REPOSITORY_OWNER": args.repository_owner,
+        "REPOSITORY_NAME": args.repository_name,
+        "REPOSITORY_REF": args.repository_ref,
+        "PASSWORD_SECRET_NAME": args.password_secret_name,
+    }
+    block = "\n".join(f"readonly {k}={shlex.quote(v)}" for k, v in values.items())
+    template = BOOTSTRAP_TEMPLATE.read_text()
+    if template.count("# @@VALUES@@") != 1:
+        raise ValueError(f"{BOOTSTRAP_TEMPLATE} must contain the marker line '# @@VALUES@@' once")
+    return template.replace("# @@VALUES@@", block)
+
+
+class WorkshopIde(pulumi.ComponentResource):
+    def __init__(self, name: str, args: WorkshopIdeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("eks-workshop:ide:WorkshopIde", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        def tags(label: str) -> dict[str, str]:
+            return {**args.tags, "Name": f"{args.name}-{label}"}
+
+        # -- its own network: one public subnet, nothing shared with the cluster VPC
+        vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.vpc_cidr, enable_dns_support=True,
+                          enable_dns_hostnames=True, tags=tags("ide-vpc"),
+                          opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        empty_default_security_group(f"{name}-default-sg", vpc.id, tags("ide-default-sg-unused"), self)
+        vpc_flow_logs(f"{name}-flow-logs", vpc.id, f"/aws/vpc/{args.name}-ide/flow-logs",
+                      args.flow_log_retention_days, tags("ide-flow-logs"), self)
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=tags("ide-igw"), opts=child)
+        subnet = aws.ec2.Subnet(f"{name}-public", vpc_id=vpc.id, cidr_block=args.vpc_cidr,
+                                availability_zone=args.availability_zone,
+                                # The instance asks for its address itself; nothing else lands here.
+                                map_public_ip_on_launch=False, tags=tags("ide-public"), opts=child)
+        route_table = aws.ec2.RouteTable(f"{name}-public", vpc_id=vpc.id, tags=tags("ide-public"), opts=child)
+        aws.ec2.Route(f"{name}-public-default", route_table_id=route_table.id,
+                      destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child)
+        aws.ec2.RouteTableAssociation(f"{name}-public", subnet_id=subnet.id, route_table_id=route_table.id,
+                                      opts=child)
+
+        # -- only CloudFront reaches the instance, on HTTP 80; no SSH (Session Manager instead)
+        origin_facing = aws.ec2.get_managed_prefix_list_output(name=CLOUDFRONT_ORIGIN_PREFIX_LIST)
+        security_group = aws.ec2.SecurityGroup(f"{name}-origin", vpc_id=vpc.id,
+                                               description="Workshop IDE: HTTP from CloudFront only",
+                                               tags=tags("ide-origin"), opts=child)
+        aws.vpc.SecurityGroupIngressRule(f"{name}-origin-http", security_group_id=security_group.id,
+                                         description="HTTP from CloudFront origin-facing servers",
+                                         ip_protocol="tcp", from_port=80, to_port=80,
+                                         prefix_list_id=origin_facing.id, tags=tags("ide-origin-http"), opts=child)
+        aws.vpc.SecurityGroupEgressRule(f"{name}-egress", security_group_id=security_group.id,
+                                        description="Packages, tool downloads, GitHub and AWS APIs",
+                                        ip_protocol="-1", cidr_ipv4="0.0.0.0/0", tags=tags("ide-egress"),
+                                        opts=child)
+
+        # -- the password: generated, stored only as a secret, read by the instance at boot
+        password = random.RandomPassword(f"{name}-password", length=PASSWORD_LENGTH, special=False, opts=child)
+        secret = aws.secretsmanager.Secret(
+            f"{name}-password",
+            name=args.password_secret_name,
+            description="Password of the workshop IDE (code-server)",
+            # Regenerated on every create; a recovery window would only block re-creating the name.
+            recovery_window_in_days=0,
+            tags=tags("ide-password"),
+            opts=child,
+        )
+        secret_version = aws.secretsmanager.SecretVersion(
+            f"{name}-password",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(password.result.apply(lambda p: json.dumps({"password": p}))),
+            opts=child,
+        )
+
+        # -- identity: SSM, its own secret, its own cluster; cluster-admin through an access entry
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=service_trust_policy(["ec2.amazonaws.com", "ssm.amazonaws.com"]),
+            tags=tags("ide-role"),
+            opts=child,
+        )
+        role_policies = attach_managed_policies(role, f"{name}-role", ["AmazonSSMManagedInstanceCore"], self)
+        aws.iam.RolePolicy(
+            f"{name}-role",
+            role=role.id,
+            policy=pulumi.Output.all(secret.arn, args.cluster_arn).apply(lambda a: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": "ReadOwnPassword", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                     "Resource": a[0]},
+                    {"Sid": "DescribeWorkshopCluster", "Effect": "Allow", "Action": "eks:DescribeCluster",
+                     "Resource": a[1]},
+                ],
+            })),
+            opts=child,
+        )
+        profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, tags=tags("ide-profile"), opts=child)
+        access_entry = aws.eks.AccessEntry(f"{name}-access", cluster_name=args.cluster_name,
+                                           principal_arn=role.arn, type="STANDARD", tags=tags("ide-access"),
+                                           opts=child)
+        admin = aws.eks.AccessPolicyAssociation(
+            f"{name}-access",
+            cluster_name=args.cluster_name,
+            principal_arn=access_entry.principal_arn,
+            policy_arn=eks_access_policy_arn("AmazonEKSClusterAdminPolicy"),
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            opts=child,
+        )
+
+        # -- the instance
+        ami = aws.ssm.get_parameter_output(name=AL2023_AMI_PARAMETER)
+        self.instance = aws.ec2.Instance(
+            f"{name}-instance",
+            ami=ami.value,
+            instance_type=args.instance_type,
+            subnet_id=subnet.id,
+            associate_public_ip_address=True,  # CloudFront's origin is the instance's public DNS name
+            vpc_security_group_ids=[security_group.id],
+            iam_instance_profile=profile.name,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                volume_size=args.volume_size, volume_type="gp3", encrypted=True, delete_on_termination=True),
+            user_data=pulumi.Output.from_input(args.cluster_name).apply(lambda c: render_bootstrap(args, c)),
+            # A changed bootstrap only takes effect on a new instance: the IDE holds no state worth keeping.
+            user_data_replace_on_change=True,
+            tags=tags("ide"),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The bootstrap reads the secret and the cluster at boot: both must be usable first.
+                depends_on=[secret_version, admin, *role_policies],
+                # The SSM parameter moves to each new AMI release; that alone must not replace the IDE.
+                ignore_changes=["ami"],
+            ),
+        )
+
+        # -- HTTPS in front, nothing cached
+        self.distribution = aws.cloudfront.Distribution(
+            f"{name}-cdn",
+            enabled=True,
+            comment=f"{args.name} workshop IDE",
+            http_version="http2",
+            price_class="PriceClass_All",
+            origins=[aws.cloudfront.DistributionOriginArgs(
+                origin_id="ide",
+                domain_name=self.instance.public_dns,
+                custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                    http_port=80, https_port=443, origin_protocol_policy="http-only",
+                    origin_ssl_protocols=["TLSv1.2"], origin_read_timeout=60),
+            )],
+            default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+                target_origin_id="ide",
+                viewer_protocol_policy="redirect-to-https",
+                allowed_methods=["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                cached_methods=["GET", "HEAD"],
+                cache_policy_id=CACHING_DISABLED_POLICY,
+                origin_request_policy_id=ALL_VIEWER_ORIGIN_REQUEST_POLICY,
+                compress=False,
+            ),
+            restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+                geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")),
+            viewer_certificate=aws.cloudfront.DistributionViewerCertificateArgs(cloudfront_default_certificate=True),
+            tags=tags("ide-cdn"),
+            opts=child,
+        )
+
+        self.url = self.distribution.domain_name.apply(lambda d: f"https://{d}")
+        self.password_secret_name = secret.name
+        self.password_secret_console_url = secret.name.apply(
+            lambda n: f"https://{args.region}.console.aws.amazon.com/secretsmanager/secret?name={n}"
+                      f"&region={args.region}")
+        self.role_arn = role.arn
+        self.register_outputs({
+            "url": self.url,
+            "passwordSecretName": self.password_secret_name,
+            "passwordSecretConsoleUrl": self.password_secret_console_url,
+            "roleArn": self.role_arn,
+        })
