@@ -11,6 +11,7 @@ from components.ide import WorkshopIde
 from components.network import Network
 from components.node_group import ManagedNodeGroup
 from components.node_role import NodeRole
+from components.readiness import ReadinessGate
 from components.vpc_cni import VpcCniAddon, VpcCniAddonArgs
 from workshop import config, wiring
 
@@ -40,12 +41,16 @@ node_groups = [
     for name in cfg.node_groups
 ]
 
-ManagedAddons("addons", ManagedAddonsArgs(
+addons = ManagedAddons("addons", ManagedAddonsArgs(
     cluster_name=cluster.name,
     versions=cfg.addons,
     node_groups=node_groups,
     tags=tags,
 ))
+
+if cfg.readiness_gate:
+    ReadinessGate("readiness", wiring.readiness_gate_args(cfg), opts=pulumi.ResourceOptions(
+        providers=[cluster.k8s_provider], depends_on=[*node_groups, addons]))
 
 if cfg.ide.enabled:
     ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.cluster.arn))

@@ -8,6 +8,8 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components.options import inherited_depends_on
+
 
 @dataclass(frozen=True)
 class NodeTaint:
@@ -42,13 +44,6 @@ class ManagedNodeGroupArgs:
 # Bottlerocket keeps the OS on xvda and containers on xvdb; every other family boots from xvda.
 def root_device_name(ami_type: str) -> str:
     return "/dev/xvdb" if ami_type.startswith("BOTTLEROCKET") else "/dev/xvda"
-
-
-def _depends_on(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
-    deps = opts.depends_on if opts else None
-    if deps is None:
-        return []
-    return list(deps) if isinstance(deps, (list, tuple)) else [deps]
 
 
 class ManagedNodeGroup(pulumi.ComponentResource):
@@ -106,11 +101,10 @@ class ManagedNodeGroup(pulumi.ComponentResource):
             taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=t.effect)
                     for t in args.taints],
             tags=dict(args.tags),
-            # The cluster autoscaler or Karpenter owns the node count once the group exists. The
-            # component's own dependencies (vpc-cni, node role policies) are not inherited by children
-            # in Pulumi, so the node group takes them explicitly: nodes must not boot before them.
+            # The cluster autoscaler or Karpenter owns the node count once the group exists; nodes
+            # must not boot before what the component waits for (vpc-cni, the node role's policies).
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"],
-                                        depends_on=_depends_on(opts)),
+                                        depends_on=inherited_depends_on(opts)),
         )
 
         self.name = self.node_group.node_group_name

@@ -27,8 +27,10 @@ def _hex(*parts: str, n: int = 17) -> str:
 class WorkshopMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes as AWS would for this program's resource types."""
 
-    def __init__(self, region: str):
+    def __init__(self, region: str, stack_references: dict[str, dict] | None = None):
         self.region = region
+        # StackReference name -> that stack's outputs in wire form (as a ProgramRun records them).
+        self.stack_references = stack_references or {}
 
     # ---------------------------------------------------------------- resources
 
@@ -37,6 +39,10 @@ class WorkshopMocks(pulumi.runtime.Mocks):
             return "", {}
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", dict(args.inputs)
+        if args.typ.startswith("kubernetes:"):
+            return _kubernetes(args.name, dict(args.inputs))
+        if args.typ == "pulumi:pulumi:StackReference":
+            return self._stack_reference(dict(args.inputs))
         handler = _RESOURCES.get(args.typ)
         if handler is None:
             raise NotImplementedError(
@@ -45,6 +51,18 @@ class WorkshopMocks(pulumi.runtime.Mocks):
         inputs = dict(args.inputs)
         id_, computed = handler(self, args.name, inputs)
         return id_, {**inputs, **computed}
+
+    def _stack_reference(self, inputs: dict) -> tuple[str, dict]:
+        name = inputs.get("name", "")
+        if name not in self.stack_references:
+            raise NotImplementedError(f"offline mocks: no outputs for stack reference {name!r}; "
+                                      f"known: {sorted(self.stack_references)}")
+        outputs = self.stack_references[name]
+        # Secret outputs arrive in the wire's secret envelope; the SDK reads them as secrets.
+        plain = {k: v.get("value") if isinstance(v, dict) and v.get(SECRET_SIG_KEY) == SECRET_SIG else v
+                 for k, v in outputs.items()}
+        secret_names = sorted(k for k, v in outputs.items() if plain[k] is not v)
+        return name, {"name": name, "outputs": plain, "secretOutputNames": secret_names}
 
     def arn(self, service: str, resource: str, region: bool = True) -> str:
         return f"arn:{PARTITION}:{service}:{self.region if region else ''}:{ACCOUNT_ID}:{resource}"
@@ -71,6 +89,16 @@ def _named(prefix: str, service: str, arn_path: str | None = None, name_key: str
         return id_, out
 
     return handler
+
+
+def _kubernetes(name: str, inputs: dict) -> tuple[str, dict]:
+    """Kubernetes objects: the API server fills in the name (auto-named if unset), uid and status."""
+    metadata = dict(inputs.get("metadata") or {})
+    metadata.setdefault("name", f"{name}-{_hex(name, n=8)}")
+    metadata["uid"] = _hex("uid", name, n=32)
+    namespace = metadata.get("namespace")
+    id_ = f"{namespace}/{metadata['name']}" if namespace else metadata["name"]
+    return id_, {**inputs, "metadata": metadata, "status": {}}
 
 
 def _vpc(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:

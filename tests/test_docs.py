@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workshop.docs import END, START, config_reference, render_readme
-
-README = Path(__file__).resolve().parent.parent / "README.md"
+from workshop.docs import END, START, config_reference, generated_sections, render_section
 
 
-def test_readme_config_reference_matches_the_model():
-    text = README.read_text()
-    assert render_readme(text, config_reference()) == text, "README is stale: run `make docs`"
+def test_generated_sections_match_the_code():
+    for path, start, end, content in generated_sections():
+        text = path.read_text()
+        assert start in text and end in text, path
+        assert render_section(text, content, start, end) == text, f"{path} is stale: run `make docs`"
 
 
 def test_reference_lists_every_top_level_key_with_each_stacks_value():
@@ -26,4 +26,4 @@ def test_reference_lists_every_top_level_key_with_each_stacks_value():
 
 def test_render_replaces_only_the_marked_section():
     text = f"head\n{START}\nold\n{END}\ntail\n"
-    assert render_readme(text, "new") == f"head\n{START}\nnew\n{END}\ntail\n"
+    assert render_section(text, "new") == f"head\n{START}\nnew\n{END}\ntail\n"

@@ -78,7 +78,7 @@ def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
     text = "\n".join(render(dev_plan, "policies/config/dev.json"))
     assert "eks-workshop:network:Network  network" in text
     assert "│  ├─ aws:ec2/vpc:Vpc  network-vpc  cidrBlock=10.42.0.0/16" in text
-    assert "Resources: 79 to create (7 components)" in text
+    assert "Resources: 82 to create (8 components)" in text
     assert "    7  aws:ec2/subnet:Subnet" in text
     assert "  kubeconfig: [secret]" in text
     assert "  mandatory: none" in text and "    eks-public-endpoint-restricted  cluster:" in text

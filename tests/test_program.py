@@ -15,10 +15,6 @@ SUBNET = "aws:ec2/subnet:Subnet"
 SPEC_VPC_CNI_JSON = ('{"env":{"ENABLE_PREFIX_DELEGATION":"true","ENABLE_POD_ENI":"true",'
                      '"POD_SECURITY_GROUP_ENFORCING_MODE":"standard"},"enableNetworkPolicy":"true",'
                      '"nodeAgent":{"enablePolicyEventLogs":"true"}}')
-CONTRACT = {"clusterName", "clusterEndpoint", "clusterArn", "clusterVersion", "clusterSecurityGroupId",
-            "kubeconfig", "oidcProviderArn", "oidcIssuerUrl", "vpcId", "publicSubnetIds", "privateSubnetIds",
-            "nodeGroupNames", "nodeRoleArn", "region"}
-
 
 def addon(run: ProgramRun, name: str):
     return next(r for r in run.of_type(ADDON) if r.plain_inputs["addonName"] == name)
@@ -246,14 +242,27 @@ def test_two_zone_network_is_computed():
 # ------------------------------------------------------------------ the output contract
 
 
+# Public names: other teams' code reads them. Changing this set is a breaking change (docs/outputs.md).
+STABLE_OUTPUTS = {"clusterName", "clusterEndpoint", "clusterArn", "clusterVersion", "clusterSecurityGroupId",
+                  "kubeconfig", "oidcProviderArn", "oidcIssuerUrl", "vpcId", "publicSubnetIds",
+                  "privateSubnetIds", "nodeGroupNames", "nodeRoleArn", "region"}
 IDE_OUTPUTS = {"ideUrl", "idePasswordSecret", "idePasswordSecretName", "ideRoleArn"}
 
 
+def test_contract_names_are_stable():
+    from workshop.contract import expected_outputs
+
+    assert expected_outputs(ide_enabled=False) == STABLE_OUTPUTS
+    assert expected_outputs(ide_enabled=True) == STABLE_OUTPUTS | IDE_OUTPUTS
+
+
 def test_output_contract(any_stack):
-    ide = IDE_OUTPUTS if any_stack.stack == "dev" else set()
-    assert set(any_stack.outputs) == CONTRACT | ide
-    assert is_secret(any_stack.outputs["kubeconfig"])
-    assert not any(is_secret(v) for k, v in any_stack.outputs.items() if k != "kubeconfig")
+    from workshop.contract import OUTPUTS, expected_outputs
+
+    assert set(any_stack.outputs) == expected_outputs(ide_enabled=any_stack.stack == "dev")
+    secret = {o.name for o in OUTPUTS if o.secret}
+    assert secret == {"kubeconfig"}
+    assert {k for k, v in any_stack.outputs.items() if is_secret(v)} == secret
     outputs = reveal(any_stack.outputs)
     assert outputs["region"] == "ap-northeast-2"
     assert outputs["clusterName"] == any_stack.one(CLUSTER).plain_inputs["name"]

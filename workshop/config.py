@@ -210,6 +210,9 @@ class StackConfig:
         "Other managed add-ons, name -> pinned version; the map replaces the default wholly.",
         default_factory=lambda: dict(DEFAULT_ADDONS))
     ide: IdeConfig = _doc("The workshop IDE.", default_factory=IdeConfig)
+    readiness_gate: bool = _doc(
+        "Deploy a probe workload on the default node group, so `pulumi up` fails if pods can't run.",
+        default=True)
     tags: Mapping[str, str] = _doc("Extra tags on every taggable resource.", default_factory=dict)
     protect: bool = _doc("Protect stateful resources (cluster, VPC, KMS key) from deletion.",
                          default=False)

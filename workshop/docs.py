@@ -1,7 +1,7 @@
-"""README's configuration reference, generated from the config model so the two can't drift.
+"""Generated documentation: README's configuration reference (from the config model) and the output
+contract in docs/outputs.md (from workshop/contract.py), so neither can drift from the code.
 
-`python -m workshop.docs` rewrites the section between the markers in README.md;
-tests/test_docs.py fails when README and the model disagree.
+`make docs` rewrites the sections between their markers; tests/test_docs.py fails when they differ.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from workshop.config import PROJECT, NodeGroupConfig, StackConfig, Taint, camel,
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+OUTPUTS_START, OUTPUTS_END = "<!-- outputs:start -->", "<!-- outputs:end -->"
 STACKS = ("dev", "staging", "prod")
 
 
@@ -109,19 +110,30 @@ def config_reference(root: Path = ROOT) -> str:
     return "\n".join(lines)
 
 
-def render_readme(text: str, reference: str) -> str:
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    return f"{head}{START}\n{reference}\n{END}{tail}"
+def render_section(text: str, content: str, start: str = START, end: str = END) -> str:
+    """`text` with what stands between the `start` and `end` marker lines replaced by `content`."""
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{content}\n{end}{tail}"
+
+
+def generated_sections(root: Path = ROOT) -> list[tuple[Path, str, str, str]]:
+    """Every generated section: (file, start marker, end marker, content)."""
+    from workshop.contract import outputs_table
+
+    return [
+        (root / "README.md", START, END, config_reference(root)),
+        (root / "docs" / "outputs.md", OUTPUTS_START, OUTPUTS_END, outputs_table()),
+    ]
 
 
 def main() -> int:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    if START not in text or END not in text:
-        print(f"README.md lacks the markers {START} ... {END}", file=sys.stderr)
-        return 1
-    readme.write_text(render_readme(text, config_reference()))
+    for path, start, end, content in generated_sections():
+        text = path.read_text()
+        if start not in text or end not in text:
+            print(f"{path} lacks the markers {start} ... {end}", file=sys.stderr)
+            return 1
+        path.write_text(render_section(text, content, start, end))
     return 0
 
 

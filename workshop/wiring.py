@@ -10,6 +10,7 @@ from components.cluster import EksClusterArgs
 from components.ide import WorkshopIdeArgs
 from components.network import NetworkArgs
 from components.node_group import ManagedNodeGroupArgs, NodeTaint
+from components.readiness import ReadinessGateArgs
 from components.vpc_cni import VpcCniSettings
 from workshop.config import StackConfig, subnet_layout
 
@@ -114,3 +115,9 @@ def ide_args(cfg: StackConfig, cluster_arn: pulumi.Input[str]) -> WorkshopIdeArg
         tags={k: v for k, v in cfg.base_tags.items() if k != KARPENTER_DISCOVERY},
         protect=cfg.protect,
     )
+
+
+def readiness_gate_args(cfg: StackConfig) -> ReadinessGateArgs:
+    """Pinned to the first node group's labels: the workshop's `default` group, `workshop-default=yes`."""
+    first = next(iter(cfg.node_groups.values()))
+    return ReadinessGateArgs(node_selector=dict(first.labels))
