@@ -35,14 +35,14 @@ class WorkshopMocks(pulumi.runtime.Mocks):
     # ---------------------------------------------------------------- resources
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        if not args.custom:
+        if args.custom is False:  # a component; reads (StackReference, `get`) come with custom=None
             return "", {}
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", dict(args.inputs)
         if args.typ.startswith("kubernetes:"):
             return _kubernetes(args.name, dict(args.inputs))
         if args.typ == "pulumi:pulumi:StackReference":
-            return self._stack_reference(dict(args.inputs))
+            return self._stack_reference(args.resource_id or dict(args.inputs).get("name", ""))
         handler = _RESOURCES.get(args.typ)
         if handler is None:
             raise NotImplementedError(
@@ -52,8 +52,7 @@ class WorkshopMocks(pulumi.runtime.Mocks):
         id_, computed = handler(self, args.name, inputs)
         return id_, {**inputs, **computed}
 
-    def _stack_reference(self, inputs: dict) -> tuple[str, dict]:
-        name = inputs.get("name", "")
+    def _stack_reference(self, name: str) -> tuple[str, dict]:
         if name not in self.stack_references:
             raise NotImplementedError(f"offline mocks: no outputs for stack reference {name!r}; "
                                       f"known: {sorted(self.stack_references)}")

@@ -129,6 +129,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         ))
         return response
 
+    def ReadResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().ReadResource(request)
+        self.run.resources.append(RegisteredResource(
+            urn=response.urn, type=request.type, name=request.name, custom=True, parent=request.parent,
+            dependencies=sorted(set(request.dependencies)), property_dependencies={}, protect=False,
+            ignore_changes=[], provider=request.provider, id=request.id,
+            inputs=json_format.MessageToDict(request.properties),
+            outputs=json_format.MessageToDict(response.properties),
+        ))
+        return response
+
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
         if request.urn == self.stack_urn:
             self.run.outputs = json_format.MessageToDict(request.outputs)
@@ -156,21 +167,24 @@ def to_runtime_config(values: dict[str, Any]) -> dict[str, str]:
 
 
 def run_program(stack: str, config: dict[str, Any], program: Path = ROOT / "__main__.py",
-                preview: bool = False, run: ProgramRun | None = None) -> ProgramRun:
+                preview: bool = False, run: ProgramRun | None = None, project: str = PROJECT,
+                mocks: WorkshopMocks | None = None) -> ProgramRun:
     """Execute the program file under the mock engine with `config`; raises what the program raises.
 
-    Pass `run` to keep what was registered even when the program fails.
+    Pass `run` to keep what was registered even when the program fails, `project` and `mocks` to run
+    another project (a consumer of this stack, with its StackReference outputs).
     """
     return run_function(stack, config, lambda: runpy.run_path(str(program), run_name="__main__"),
-                        preview, run)
+                        preview, run, project, mocks)
 
 
 def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
-                 preview: bool = False, run: ProgramRun | None = None) -> ProgramRun:
+                 preview: bool = False, run: ProgramRun | None = None, project: str = PROJECT,
+                 mocks: WorkshopMocks | None = None) -> ProgramRun:
     """Execute `program` (a function that registers resources) as a stack under the mock engine."""
-    run = run if run is not None else ProgramRun(project=PROJECT, stack=stack)
+    run = run if run is not None else ProgramRun(project=project, stack=stack)
     region = str(config.get("aws:region", "ap-northeast-2"))
-    monitor = RecordingMonitor(WorkshopMocks(region), run)
+    monitor = RecordingMonitor(mocks or WorkshopMocks(region), run)
     # The SDK schedules registrations on the current loop: a fresh one per run isolates runs.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -180,9 +194,18 @@ def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
         settings.SETTINGS.outputs.clear()
         pulumi.runtime.set_all_config(to_runtime_config(config), [])
         settings.set_root_resource(None)  # a fresh stack per run, as each CLI invocation has
-        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         settings.set_root_resource(None)  # set_mocks made a placeholder stack; run_in_stack makes the real one
         loop.run_until_complete(run_in_stack(program))
+    except BaseException:
+        # The error goes to the caller; the run's abandoned outputs would otherwise each report it
+        # again ("exception was never retrieved") whenever they are garbage-collected.
+        loop.set_exception_handler(lambda _loop, _context: None)
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        raise
     finally:
         loop.close()
         asyncio.set_event_loop(None)

@@ -1,0 +1,57 @@
+"""examples/consumer: another team's program, reading the dev stack's real outputs by StackReference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from offline.mocks import WorkshopMocks
+from offline.runner import is_secret, reveal, run_program
+
+CONSUMER = Path(__file__).resolve().parent.parent / "examples" / "consumer"
+
+
+@pytest.fixture
+def consumer(dev):
+    config = yaml.safe_load((CONSUMER / "Pulumi.dev.yaml").read_text())["config"]
+    platform = config["workshop-consumer:platformStack"]
+    mocks = WorkshopMocks("ap-northeast-2", stack_references={platform: dev.outputs})
+    return run_program("dev", config, CONSUMER / "__main__.py", project="workshop-consumer", mocks=mocks)
+
+
+def test_reads_the_platform_stack_by_reference(consumer):
+    ref = consumer.one("pulumi:pulumi:StackReference")
+    assert ref.plain_inputs["name"] == "organization/eks-workshop/dev"
+    assert reveal(consumer.outputs["clusterName"]) == "eks-workshop"
+
+
+def test_builds_its_provider_from_the_secret_kubeconfig(consumer, dev):
+    provider = consumer.one("pulumi:providers:kubernetes")
+    assert is_secret(provider.inputs["kubeconfig"])
+    assert reveal(provider.inputs["kubeconfig"]) == reveal(dev.outputs["kubeconfig"])
+    for r in consumer.resources:
+        if r.type.startswith("kubernetes:"):
+            assert r.provider.startswith(provider.urn), r.name
+
+
+def test_runs_its_workload_on_the_workshop_nodes(consumer, dev):
+    namespace = consumer.one("kubernetes:core/v1:Namespace").plain_inputs
+    assert namespace["metadata"]["name"] == "team-catalog"
+    deployment = consumer.one("kubernetes:apps/v1:Deployment").plain_inputs
+    assert deployment["metadata"]["namespace"] == "team-catalog"
+    pod = deployment["spec"]["template"]["spec"]
+    # The label the platform's default node group carries, straight from the platform's config.
+    platform_labels = dev.one("aws:eks/nodeGroup:NodeGroup").plain_inputs["labels"]
+    assert pod["nodeSelector"] == {"workshop-default": "yes"} == platform_labels
+    assert deployment["spec"]["replicas"] == 2
+    service = consumer.one("kubernetes:core/v1:Service").plain_inputs
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+def test_unknown_platform_stack_fails_loudly(dev):
+    mocks = WorkshopMocks("ap-northeast-2", stack_references={})
+    config = {"workshop-consumer:platformStack": "organization/eks-workshop/nope"}
+    with pytest.raises(Exception, match="no outputs for stack reference 'organization/eks-workshop/nope'"):
+        run_program("dev", config, CONSUMER / "__main__.py", project="workshop-consumer", mocks=mocks)
