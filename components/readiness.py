@@ -90,7 +90,9 @@ class ReadinessGate(pulumi.ComponentResource):
                 selector=dict(args.labels),
                 ports=[k8s.core.v1.ServicePortArgs(port=80, target_port="http", name="http")],
             ),
-            opts=pulumi.ResourceOptions.merge(after_nodes, pulumi.ResourceOptions(depends_on=[deployment])),
+            # Not after the Deployment: pulumi-kubernetes already waits for the Service's endpoints,
+            # which exist only once the pods are ready, so both can be created at once.
+            opts=after_nodes,
         )
         self.namespace = namespace.metadata.name
         self.register_outputs({"namespace": self.namespace, "service": service.metadata.name})

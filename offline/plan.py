@@ -14,6 +14,7 @@ Exit codes: 0 clean or advisory only; 1 a mandatory violation; 2 a config or pro
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import subprocess
@@ -24,7 +25,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Iterable
 
-from offline.runner import PROJECT, ROOT, STACKS, ProgramRun, is_secret, run_stack
+from offline.estimate import estimate, estimate_delta, estimate_time, render_estimate
+from offline.runner import ROOT, STACKS, ProgramRun, is_secret, load_stack_config, run_stack
 
 SECRET = "[secret]"
 SCHEMA_VERSION = 1
@@ -76,7 +78,8 @@ def build_plan(run: ProgramRun, violations: Iterable[Any] = ()) -> dict[str, Any
         "stack": run.stack,
         "resources": [{
             "urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "parent": r.parent,
-            "dependencies": r.dependencies, "protect": r.protect, "id": r.id,
+            "dependencies": r.dependencies, "propertyDependencies": r.property_dependencies,
+            "protect": r.protect, "id": r.id,
             "inputs": mask(r.inputs), "outputs": mask(r.outputs),
         } for r in sorted(run.resources, key=lambda r: r.urn)],
         "outputs": mask(run.outputs),
@@ -221,6 +224,13 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             "warnings": warnings}
 
 
+def _estimate(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str, Any]:
+    try:
+        return estimate(plan, region, as_of)
+    except KeyError as e:  # a region without a price table still gets its time estimate
+        return {"cost": {"unavailable": str(e.args[0])}, "time": estimate_time(plan)}
+
+
 def render_diff(diff: dict[str, Any], against: str) -> list[str]:
     lines = ["", f"Changes against {against}: {len(diff['added'])} to add, {len(diff['changed'])} to change, "
                  f"{len(diff['removed'])} to delete"]
@@ -229,6 +239,10 @@ def render_diff(diff: dict[str, Any], against: str) -> list[str]:
     for c in diff["changed"]:
         lines.append(f"  ~ {c['type']}  {c['urn'].rsplit('::', 1)[-1]}")
         lines += [f"      {k}: {_short(v['old'])} => {_short(v['new'])}" for k, v in c["properties"].items()]
+    delta = diff.get("estimate")
+    if delta:
+        lines += ["", f"Estimate change: {delta['monthlyAtDesired']:+.2f} USD/month at desired "
+                      f"({delta['monthlyAtMax']:+.2f} at max), {delta['criticalPathSeconds']:+d} s create time"]
     if diff["warnings"]:
         lines += ["", "WARNING: stateful resources would be replaced or deleted:"]
         lines += [f"  ! {w}" for w in diff["warnings"]]
@@ -267,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=ROOT / "build", help="where plan-<stack>.json goes")
     parser.add_argument("--no-policy", action="store_true", help="skip the policy verdict")
     parser.add_argument("--quiet", action="store_true", help="write the JSON only")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today(),
+                        help="date for EKS support pricing, YYYY-MM-DD (default: today)")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     stacks = args.stack or list(STACKS)
@@ -301,17 +317,21 @@ def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
                 pack.configure(load_policy_config(stack))
                 violations = pack.analyze_run(run)
             plan = build_plan(run, violations)
+            region = str(load_stack_config(stack, root).get("aws:region", ""))
+            plan["estimate"] = _estimate(plan, region, args.as_of)
             against = args.against
             if args.against_ref:
                 against = plan_ref(args.against_ref, stack, args.out_dir / "base")
             if against is not None:
                 if not against.exists():
                     raise PlanError(f"--against {against}: no such plan file")
-                plan["diff"] = diff_plans(json.loads(against.read_text()), plan)
+                old_plan = json.loads(against.read_text())
+                plan["diff"] = diff_plans(old_plan, plan)
+                plan["diff"]["estimate"] = estimate_delta(old_plan.get("estimate"), plan["estimate"])
             path = args.out_dir / f"plan-{stack}.json"
             path.write_text(json.dumps(plan, indent=2, sort_keys=True) + "\n")
             if not args.quiet:
-                lines = render(plan, config_file)
+                lines = render(plan, config_file) + render_estimate(plan["estimate"])
                 if "diff" in plan:
                     lines += render_diff(plan["diff"], str(against))
                 print("\n".join(lines + ["", f"Plan written to {os.path.relpath(path)}", ""]))

@@ -48,14 +48,18 @@ def dev_plan(tmp_path_factory) -> dict:
 
 
 def test_plan_json_schema(dev_plan):
-    assert set(dev_plan) == {"schemaVersion", "project", "stack", "resources", "outputs", "violations"}
+    assert set(dev_plan) == {"schemaVersion", "project", "stack", "resources", "outputs", "violations", "estimate"}
     assert (dev_plan["project"], dev_plan["stack"]) == ("eks-workshop", "dev")
-    keys = {"urn", "type", "name", "custom", "parent", "dependencies", "protect", "id", "inputs", "outputs"}
+    keys = {"urn", "type", "name", "custom", "parent", "dependencies", "propertyDependencies", "protect", "id",
+            "inputs", "outputs"}
     assert all(set(r) == keys for r in dev_plan["resources"])
     cluster = next(r for r in dev_plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
     assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is True  # camelCase wire form
     assert cluster["outputs"]["endpoint"].startswith("https://")
     assert all(set(v) == {"policy", "enforcement", "urn", "message"} for v in dev_plan["violations"])
+    assert set(dev_plan["estimate"]) == {"cost", "time"}
+    assert dev_plan["estimate"]["cost"]["monthlyAtDesired"] > 0 and dev_plan["estimate"]["cost"]["notPriced"] == []
+    assert dev_plan["estimate"]["time"]["criticalPathSeconds"] < dev_plan["estimate"]["time"]["serialSeconds"]
 
 
 def test_plan_masks_every_secret(dev_plan):
@@ -82,6 +86,11 @@ def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
     assert "    7  aws:ec2/subnet:Subnet" in text
     assert "  kubeconfig: [secret]" in text
     assert "  mandatory: none" in text and "    eks-public-endpoint-restricted  cluster:" in text
+    from offline.estimate import render_estimate
+
+    text = "\n".join(render_estimate(dev_plan["estimate"]))
+    assert "Estimated monthly cost (ap-northeast-2" in text and "  total " in text
+    assert "Estimated create time:" in text and "aws:eks/cluster:Cluster  cluster" in text
 
 
 def test_diff_of_a_real_program_change(program_copy, dev_plan, tmp_path):
@@ -105,6 +114,21 @@ def test_diff_of_a_real_program_change(program_copy, dev_plan, tmp_path):
     assert any("Cluster cluster: changing name replaces it" in w for w in diff["warnings"])
     assert "WARNING: stateful resources would be replaced or deleted" in result.stdout
     assert "      metadataOptions.httpPutResponseHopLimit: 2 => 1" in result.stdout
+    # Three add-ons gone cost nothing; the estimate delta is there and says so.
+    assert diff["estimate"]["monthlyAtDesired"] == 0.0
+    assert "Estimate change: +0.00 USD/month at desired" in result.stdout
+
+
+def test_diff_shows_the_cost_of_a_change(program_copy, dev_plan, tmp_path):
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(dev_plan))
+    edit_stack(program_copy, "dev", "eks-workshop:network", lambda n: n.update(natGateways="perAz"))
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--against", str(base), "--no-policy",
+                      "--out-dir", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    delta = json.loads((tmp_path / "out" / "plan-dev.json").read_text())["diff"]["estimate"]
+    nat = [x for x in dev_plan["estimate"]["cost"]["lines"] if x["name"].startswith("network-nat")]
+    assert delta["monthlyAtDesired"] == pytest.approx(2 * sum(x["desired"] for x in nat), abs=0.02)
 
 
 def test_diff_warns_on_downgrades_cidr_changes_and_removals(dev_plan):

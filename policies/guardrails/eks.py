@@ -131,7 +131,7 @@ POLICIES = [
         [CLUSTER], _supported_version, severity=Severity.MEDIUM,
         remediation="Pin version to one of the supported versions and plan the upgrade before end of support.",
         config={"supportedVersions": {"type": "array", "items": {"type": "string"},
-                                      "default": ["1.30", "1.31", "1.32", "1.33", "1.34"]}}),
+                                      "default": ["1.31", "1.32", "1.33", "1.34", "1.35"]}}),
     resource_policy(
         "eks-access-entries",
         "The cluster authenticates through EKS access entries (API or API_AND_CONFIG_MAP).",

@@ -1,0 +1,295 @@
+"""What a plan will cost per month, and how long `pulumi up` will take to create it.
+
+Both read a plan (`build/plan-<stack>.json`, see offline/plan.py) and the versioned tables in
+`estimates/`: list prices per region with their sources, usage assumptions, the EKS support calendar,
+and typical create durations per resource type. Nothing here calls AWS.
+
+Cost: one line per priced resource, at the node groups' desired size and at their maximum. A type the
+tables don't know is listed as "not priced", never counted as zero.
+
+Time: the critical path through the plan's dependency graph (what `pulumi up` waits for, since it
+creates independent resources in parallel) next to the sum of all durations (a fully serial tool).
+Edges of the path that come from an explicit `dependsOn` rather than from data are flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+TABLES = Path(__file__).resolve().parent.parent / "estimates"
+
+# Types that cost nothing by themselves (their traffic or what they enable is priced elsewhere).
+FREE = frozenset({
+    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:ec2/securityGroup:SecurityGroup",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/flowLog:FlowLog",
+    "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/tag:Tag", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:iam/instanceProfile:InstanceProfile", "aws:kms/alias:Alias", "aws:eks/accessEntry:AccessEntry",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:eks/addon:Addon",
+    "aws:secretsmanager/secretVersion:SecretVersion", "random:index/randomPassword:RandomPassword",
+    "pulumi:providers:kubernetes", "pulumi:pulumi:StackReference", "kubernetes:core/v1:Namespace",
+    "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service",
+})
+# Orderings that are deliberate, by (waiting type, awaited type): shown on the critical path as such.
+DELIBERATE = {
+    ("aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon"): "nodes join with vpc-cni configured",
+    ("aws:eks/addon:Addon", "aws:eks/nodeGroup:NodeGroup"): "coredns and metrics-server need nodes",
+    ("kubernetes:apps/v1:Deployment", "aws:eks/addon:Addon"): "the readiness gate runs after the add-ons",
+    ("kubernetes:apps/v1:Deployment", "aws:eks/nodeGroup:NodeGroup"): "the readiness gate needs nodes",
+    ("aws:eks/cluster:Cluster", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"): "the cluster role needs its policies",
+    ("aws:eks/cluster:Cluster", "aws:cloudwatch/logGroup:LogGroup"): "EKS must find the log group with retention",
+    ("aws:eks/addon:Addon", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        "aws-node's IRSA role needs its policy before the add-on starts it",
+    ("aws:ec2/instance:Instance", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"):
+        "the IDE bootstrap writes a kubeconfig that must work",
+}
+
+
+@lru_cache(maxsize=None)
+def _table(name: str) -> dict[str, Any]:
+    return json.loads((TABLES / name).read_text())
+
+
+def price_table(region: str) -> dict[str, Any]:
+    path = TABLES / f"prices-{region}.json"
+    if not path.exists():
+        known = sorted(p.stem.removeprefix("prices-") for p in TABLES.glob("prices-*.json"))
+        raise KeyError(f"no price table for region {region!r} (have: {', '.join(known)})")
+    return _table(path.name)
+
+
+def support_status(version: str, as_of: dt.date) -> str:
+    """standard | extended | unsupported | unknown, for an EKS Kubernetes minor version on a date."""
+    calendar = _table("assumptions.json")["kubernetesSupport"]["versions"].get(version)
+    if calendar is None:
+        return "unknown"
+    if as_of <= dt.date.fromisoformat(calendar["standardEnds"]):
+        return "standard"
+    if as_of <= dt.date.fromisoformat(calendar["extendedEnds"]):
+        return "extended"
+    return "unsupported"
+
+
+# ------------------------------------------------------------------------------------------ cost
+
+
+def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str, Any]:
+    prices = price_table(region)["prices"]
+    assumptions = _table("assumptions.json")
+    hours = assumptions["hoursPerMonth"]
+    usage = {k: v["value"] for k, v in assumptions["usage"].items()}
+    by_id = {r["id"]: r for r in plan["resources"] if r["id"]}
+    lines: list[dict[str, Any]] = []
+    not_priced: list[dict[str, str]] = []
+
+    def line(r: dict, item: str, desired: float, maximum: float | None = None) -> None:
+        lines.append({"urn": r["urn"], "name": r["name"], "type": r["type"], "item": item,
+                      "desired": round(desired, 2), "max": round(desired if maximum is None else maximum, 2)})
+
+    def unit(key: str) -> float | None:
+        entry = prices.get(key)
+        return None if entry is None else float(entry["usd"])
+
+    for r in plan["resources"]:
+        t, inputs = r["type"], r["inputs"]
+        if not r["custom"] or t in FREE:
+            continue
+        if t == "aws:eks/cluster:Cluster":
+            status = support_status(str(inputs.get("version")), as_of)
+            # Past extended support EKS upgrades the cluster to the oldest extended version: still extended.
+            tier = "extended" if status in ("extended", "unsupported") else "standard"
+            line(r, f"control plane, Kubernetes {inputs.get('version')} ({status} support on {as_of})",
+                 unit(f"eks.controlPlane.{tier}") * hours)
+            by_type = usage["controlPlaneLogGbPerMonthByType"]
+            gb = sum(by_type.get(k, 0) for k in inputs.get("enabledClusterLogTypes") or [])
+            if gb:
+                line(r, f"control-plane logs, {gb} GB/month ingested (assumed)", gb * unit("cloudwatch.logs.ingest"))
+        elif t == "aws:eks/nodeGroup:NodeGroup":
+            scaling = inputs.get("scalingConfig") or {}
+            desired, maximum = int(scaling.get("desiredSize", 0)), int(scaling.get("maxSize", 0))
+            instance = (inputs.get("instanceTypes") or ["?"])[0]
+            hourly = unit(f"ec2.{instance}")
+            if inputs.get("capacityType") == "SPOT" or hourly is None:
+                why = "spot prices vary" if inputs.get("capacityType") == "SPOT" else f"no price for {instance}"
+                not_priced.append({"urn": r["urn"], "type": t, "why": why})
+            else:
+                line(r, f"{instance} x {desired} (max {maximum})", hourly * hours * desired, hourly * hours * maximum)
+            size = _node_volume_size(inputs, by_id)
+            gp3 = unit("ebs.gp3")
+            line(r, f"gp3 root volumes {size} GiB x {desired} (max {maximum})", size * gp3 * desired, size * gp3 * maximum)
+        elif t == "aws:ec2/natGateway:NatGateway":
+            line(r, "NAT gateway", unit("vpc.natGateway.hour") * hours)
+            gb = usage["natGatewayDataGbPerMonth"]
+            line(r, f"NAT data processing, {gb} GB/month (assumed)", gb * unit("vpc.natGateway.data"))
+        elif t == "aws:ec2/eip:Eip":
+            line(r, "public IPv4 address", unit("vpc.publicIpv4") * hours)
+        elif t == "aws:ec2/instance:Instance":
+            instance = inputs.get("instanceType", "?")
+            hourly = unit(f"ec2.{instance}")
+            if hourly is None:
+                not_priced.append({"urn": r["urn"], "type": t, "why": f"no price for {instance}"})
+            else:
+                line(r, f"{instance} instance", hourly * hours)
+            root = inputs.get("rootBlockDevice") or {}
+            line(r, f"gp3 root volume {int(root.get('volumeSize', 8))} GiB", int(root.get("volumeSize", 8)) * unit("ebs.gp3"))
+            if inputs.get("associatePublicIpAddress"):
+                line(r, "public IPv4 address", unit("vpc.publicIpv4") * hours)
+        elif t == "aws:kms/key:Key":
+            line(r, "KMS key", unit("kms.key"))
+        elif t == "aws:secretsmanager/secret:Secret":
+            line(r, "secret", unit("secretsmanager.secret"))
+        elif t == "aws:cloudfront/distribution:Distribution":
+            line(r, "CloudFront within the always-free tier (workshop traffic)", unit("cloudfront.freeTier"))
+        elif t == "aws:cloudwatch/logGroup:LogGroup":
+            if "/aws/vpc/" in str(inputs.get("name", "")):
+                gb = usage["flowLogGbPerMonth"]
+                line(r, f"flow logs, {gb} GB/month ingested (assumed)", gb * unit("cloudwatch.logs.ingest"))
+            # control-plane log volume is priced on the cluster, from its enabled log types
+        else:
+            not_priced.append({"urn": r["urn"], "type": t, "why": "no pricing rule for this type"})
+    return {
+        "region": region,
+        "currency": "USD",
+        "asOf": as_of.isoformat(),
+        "pricesTaken": price_table(region)["taken"],
+        "lines": lines,
+        "notPriced": not_priced,
+        "monthlyAtDesired": round(sum(x["desired"] for x in lines), 2),
+        "monthlyAtMax": round(sum(x["max"] for x in lines), 2),
+    }
+
+
+def _node_volume_size(inputs: dict[str, Any], by_id: dict[str, dict]) -> int:
+    template = by_id.get(str((inputs.get("launchTemplate") or {}).get("id")))
+    if template is not None:
+        for mapping in template["inputs"].get("blockDeviceMappings") or []:
+            size = (mapping.get("ebs") or {}).get("volumeSize")
+            if size:
+                return int(size)
+    return int(inputs.get("diskSize") or 20)  # EKS's default for node groups without a template
+
+
+# ------------------------------------------------------------------------------------------ time
+
+
+def estimate_time(plan: dict[str, Any]) -> dict[str, Any]:
+    table = _table("durations.json")
+    seconds = {t: v["s"] for t, v in table["seconds"].items()}
+    resources = {r["urn"]: r for r in plan["resources"]}
+    children: dict[str, list[str]] = {}
+    for r in plan["resources"]:
+        children.setdefault(r["parent"], []).append(r["urn"])
+    unknown = sorted({r["type"] for r in plan["resources"] if r["custom"] and r["type"] not in seconds})
+
+    def duration(urn: str) -> int:
+        r = resources[urn]
+        return seconds.get(r["type"], table["defaultSeconds"]) if r["custom"] else 0
+
+    finish: dict[str, int] = {}
+    via: dict[str, str | None] = {}
+
+    def waits_for(urn: str) -> list[str]:
+        r = resources[urn]
+        # A dependency on a component is a dependency on everything inside it.
+        deps = [d for d in r["dependencies"] if d in resources]
+        if not r["custom"]:
+            deps += children.get(urn, [])
+        return deps
+
+    def done(urn: str, visiting: frozenset = frozenset()) -> int:
+        if urn in finish:
+            return finish[urn]
+        if urn in visiting:
+            return 0  # a cycle can only come from component bookkeeping; it adds no time
+        best, best_dep = 0, None
+        for dep in waits_for(urn):
+            t = done(dep, visiting | {urn})
+            if t > best:
+                best, best_dep = t, dep
+        finish[urn], via[urn] = best + duration(urn), best_dep
+        return finish[urn]
+
+    for urn in resources:
+        done(urn)
+    end = max(resources, key=lambda u: (finish[u], resources[u]["custom"]), default=None)
+    path: list[str] = []
+    while end is not None:
+        if resources[end]["custom"]:
+            path.append(end)
+        end = via.get(end)
+    path.reverse()
+    steps = []
+    for i, urn in enumerate(path):
+        r = resources[urn]
+        step = {"urn": urn, "type": r["type"], "name": r["name"], "seconds": duration(urn), "finishes": finish[urn]}
+        if i:
+            prev = resources[path[i - 1]]
+            data_edge = prev["urn"] in {u for deps in r.get("propertyDependencies", {}).values() for u in deps}
+            if not data_edge:
+                reason = DELIBERATE.get((r["type"], prev["type"]))
+                step["edge"] = f"explicit dependsOn: {reason}" if reason else \
+                    "explicit dependsOn, not data: review whether it must wait"
+        steps.append(step)
+    return {
+        "criticalPathSeconds": max(finish.values(), default=0),
+        "serialSeconds": sum(duration(u) for u in resources),
+        "criticalPath": steps,
+        "flagged": [s for s in steps if s.get("edge", "").startswith("explicit dependsOn, not data")],
+        "typesWithoutDuration": unknown,
+    }
+
+
+# ------------------------------------------------------------------------------------------ both
+
+
+def estimate(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str, Any]:
+    return {"cost": estimate_cost(plan, region, as_of), "time": estimate_time(plan)}
+
+
+def _minutes(s: int) -> str:
+    return f"{s // 60} min {s % 60:02d} s"
+
+
+def render_estimate(est: dict[str, Any]) -> list[str]:
+    cost, time = est["cost"], est["time"]
+    if "unavailable" in cost:
+        lines = ["", f"Estimated monthly cost: unavailable, {cost['unavailable']}"]
+    else:
+        lines = _render_cost(cost)
+    lines += ["", f"Estimated create time: {_minutes(time['criticalPathSeconds'])} on the critical path "
+                  f"(a serial tool: {_minutes(time['serialSeconds'])})"]
+    for step in time["criticalPath"]:
+        note = f"   <- {step['edge']}" if "edge" in step else ""
+        lines.append(f"  {_minutes(step['finishes']):>12}  +{step['seconds']:>3}s  {step['type']}  {step['name']}{note}")
+    if time["typesWithoutDuration"]:
+        lines.append(f"  no duration in the table (counted as 5 s): {', '.join(time['typesWithoutDuration'])}")
+    return lines
+
+
+def _render_cost(cost: dict[str, Any]) -> list[str]:
+    lines = ["", f"Estimated monthly cost ({cost['region']}, list prices taken {cost['pricesTaken']}, "
+                 f"730 h/month, {cost['currency']}):"]
+    for x in sorted(cost["lines"], key=lambda x: (-x["desired"], -x["max"])):
+        at_max = f"  (max {x['max']:.2f})" if x["max"] != x["desired"] else ""
+        lines.append(f"  {x['desired']:>9.2f}{at_max}  {x['name']}: {x['item']}")
+    lines.append(f"  total {cost['monthlyAtDesired']:.2f} at desired node counts, {cost['monthlyAtMax']:.2f} at max")
+    for n in cost["notPriced"]:
+        lines.append(f"  not priced: {n['urn'].rsplit('::', 1)[-1]} ({n['type']}): {n['why']}")
+    return lines
+
+
+def estimate_delta(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, float] | None:
+    if not old or "unavailable" in old["cost"] or "unavailable" in new["cost"]:
+        return None
+    return {
+        "monthlyAtDesired": round(new["cost"]["monthlyAtDesired"] - old["cost"]["monthlyAtDesired"], 2),
+        "monthlyAtMax": round(new["cost"]["monthlyAtMax"] - old["cost"]["monthlyAtMax"], 2),
+        "criticalPathSeconds": new["time"]["criticalPathSeconds"] - old["time"]["criticalPathSeconds"],
+    }

@@ -1,0 +1,145 @@
+"""Cost and create-time estimates: hand-built plans with known answers, and sanity on the real stacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from offline.estimate import estimate_cost, estimate_time, support_status
+from offline.plan import build_plan
+from offline.runner import run_stack
+
+DAY = dt.date(2025, 1, 1)
+
+
+def res(name, type_, inputs=None, deps=(), data=(), custom=True, parent="", id_=None):
+    urn = f"urn:pulumi:s::p::{type_}::{name}"
+    return {"urn": urn, "type": type_, "name": name, "custom": custom, "parent": parent,
+            "dependencies": [f"urn:pulumi:s::p::{d}" for d in deps],
+            "propertyDependencies": {"x": [f"urn:pulumi:s::p::{d}" for d in data]},
+            "protect": False, "id": id_ or name, "inputs": inputs or {}, "outputs": {}}
+
+
+def small_plan() -> dict:
+    return {"resources": [
+        res("c", "aws:eks/cluster:Cluster", {"version": "1.31", "enabledClusterLogTypes": ["api", "audit"]}),
+        res("lt", "aws:ec2/launchTemplate:LaunchTemplate",
+            {"blockDeviceMappings": [{"ebs": {"volumeSize": 50}}]}, id_="lt-1"),
+        res("ng", "aws:eks/nodeGroup:NodeGroup", {"instanceTypes": ["m5.large"], "launchTemplate": {"id": "lt-1"},
+                                                  "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 4}}),
+        res("nat", "aws:ec2/natGateway:NatGateway"),
+        res("eip", "aws:ec2/eip:Eip"),
+        res("key", "aws:kms/key:Key"),
+        res("vpc", "aws:ec2/vpc:Vpc"),
+        res("bucket", "aws:s3/bucket:Bucket"),
+        res("comp", "eks-workshop:network:Network", custom=False),
+    ]}
+
+
+def test_cost_of_a_small_plan_in_us_west_2():
+    cost = estimate_cost(small_plan(), "us-west-2", DAY)
+    items = {(x["name"], x["item"].split(",")[0].split(" x ")[0]): (x["desired"], x["max"]) for x in cost["lines"]}
+    assert items[("c", "control plane")] == (73.00, 73.00)           # 0.10 * 730
+    assert items[("c", "control-plane logs")] == (6.00, 6.00)        # (2 + 10) GB * 0.50
+    assert items[("ng", "m5.large")] == (140.16, 280.32)             # 0.096 * 730 * 2, * 4
+    assert items[("ng", "gp3 root volumes 50 GiB")] == (8.00, 16.00)  # 50 * 0.08 * 2, * 4
+    assert items[("nat", "NAT gateway")] == (32.85, 32.85)           # 0.045 * 730
+    assert items[("nat", "NAT data processing")] == (2.25, 2.25)     # 50 GB * 0.045
+    assert items[("eip", "public IPv4 address")] == (3.65, 3.65)     # 0.005 * 730
+    assert items[("key", "KMS key")] == (1.00, 1.00)
+    assert len(cost["lines"]) == 8  # the VPC and the component cost nothing and add no line
+    assert cost["monthlyAtDesired"] == 266.91 and cost["monthlyAtMax"] == 415.07
+    assert cost["notPriced"] == [{"urn": "urn:pulumi:s::p::aws:s3/bucket:Bucket::bucket",
+                                  "type": "aws:s3/bucket:Bucket", "why": "no pricing rule for this type"}]
+
+
+def test_extended_support_costs_six_times_standard():
+    assert support_status("1.31", dt.date(2025, 11, 26)) == "standard"
+    assert support_status("1.31", dt.date(2025, 11, 27)) == "extended"
+    assert support_status("1.31", dt.date(2026, 11, 27)) == "unsupported"
+    assert support_status("9.99", DAY) == "unknown"
+    plan = {"resources": [res("c", "aws:eks/cluster:Cluster", {"version": "1.31"})]}
+    assert estimate_cost(plan, "ap-northeast-2", dt.date(2025, 6, 1))["monthlyAtDesired"] == 73.00
+    assert estimate_cost(plan, "ap-northeast-2", dt.date(2026, 6, 1))["monthlyAtDesired"] == 438.00
+
+
+def test_spot_and_unknown_instance_types_are_not_priced_never_zero():
+    plan = {"resources": [
+        res("spot", "aws:eks/nodeGroup:NodeGroup", {"instanceTypes": ["m5.large"], "capacityType": "SPOT",
+                                                    "scalingConfig": {"desiredSize": 1, "maxSize": 1}}),
+        res("odd", "aws:ec2/instance:Instance", {"instanceType": "x9.huge"}),
+    ]}
+    cost = estimate_cost(plan, "us-west-2", DAY)
+    assert {n["why"] for n in cost["notPriced"]} == {"spot prices vary", "no price for x9.huge"}
+    assert all("x9.huge instance" not in x["item"] for x in cost["lines"])
+
+
+def test_region_without_a_price_table_is_an_error():
+    with pytest.raises(KeyError, match="no price table for region 'mars-east-1'"):
+        estimate_cost(small_plan(), "mars-east-1", DAY)
+
+
+def test_time_is_the_critical_path_not_the_sum():
+    plan = {"resources": [
+        res("vpc", "aws:ec2/vpc:Vpc"),                                                           # 5
+        res("cluster", "aws:eks/cluster:Cluster", deps=["aws:ec2/vpc:Vpc::vpc"],
+            data=["aws:ec2/vpc:Vpc::vpc"]),                                                      # 600
+        res("cni", "aws:eks/addon:Addon", deps=["aws:eks/cluster:Cluster::cluster"],
+            data=["aws:eks/cluster:Cluster::cluster"]),                                          # 60
+        res("nodes", "aws:eks/nodeGroup:NodeGroup", deps=["aws:eks/addon:Addon::cni"]),          # 240, explicit
+        res("key", "aws:kms/key:Key"),                                                           # 10, parallel
+        res("svc", "kubernetes:core/v1:Service", deps=["aws:eks/nodeGroup:NodeGroup::nodes"]),  # 10, explicit
+        res("mystery", "aws:s3/bucket:Bucket"),                                                  # default 5
+    ]}
+    time = estimate_time(plan)
+    assert time["criticalPathSeconds"] == 5 + 600 + 60 + 240 + 10
+    assert time["serialSeconds"] == 5 + 600 + 60 + 240 + 10 + 10 + 5
+    assert [s["name"] for s in time["criticalPath"]] == ["vpc", "cluster", "cni", "nodes", "svc"]
+    edges = {s["name"]: s.get("edge") for s in time["criticalPath"]}
+    assert edges["cluster"] is None and edges["cni"] is None                  # data edges
+    assert edges["nodes"] == "explicit dependsOn: nodes join with vpc-cni configured"
+    assert edges["svc"].startswith("explicit dependsOn, not data")          # flagged for review
+    assert [s["name"] for s in time["flagged"]] == ["svc"]
+    assert time["typesWithoutDuration"] == ["aws:s3/bucket:Bucket"]
+
+
+def test_depending_on_a_component_waits_for_its_children():
+    comp = "urn:pulumi:s::p::eks-workshop:nodes:ManagedNodeGroup::group"
+    plan = {"resources": [
+        res("group", "eks-workshop:nodes:ManagedNodeGroup", custom=False),
+        res("ng", "aws:eks/nodeGroup:NodeGroup", parent=comp),
+        res("coredns", "aws:eks/addon:Addon", deps=["eks-workshop:nodes:ManagedNodeGroup::group"]),
+    ]}
+    assert estimate_time(plan)["criticalPathSeconds"] == 240 + 60
+
+
+# ------------------------------------------------------------------ the real stacks
+
+
+def plan_cost(stack: str, **overrides) -> dict:
+    return estimate_cost(build_plan(run_stack(stack, overrides=overrides or None)), "ap-northeast-2",
+                         dt.date(2026, 11, 25))
+
+
+def test_prod_with_nat_per_az_costs_more_than_dev():
+    dev, prod = plan_cost("dev"), plan_cost("prod")
+    nat = lambda c: sum(x["desired"] for x in c["lines"] if x["item"].startswith("NAT gateway"))  # noqa: E731
+    assert nat(prod) == pytest.approx(3 * nat(dev))
+    assert prod["monthlyAtDesired"] > dev["monthlyAtDesired"]
+    assert prod["monthlyAtMax"] - prod["monthlyAtDesired"] > dev["monthlyAtMax"] - dev["monthlyAtDesired"]
+
+
+def test_disabling_the_ide_removes_its_cost():
+    with_ide = plan_cost("dev")
+    without = plan_cost("dev", **{"eks-workshop:ide": {"enabled": False}})
+    ide_lines = [x for x in with_ide["lines"] if x["name"].startswith("ide-")]
+    assert ide_lines and not [x for x in without["lines"] if x["name"].startswith("ide-")]
+    assert with_ide["monthlyAtDesired"] - without["monthlyAtDesired"] == pytest.approx(
+        sum(x["desired"] for x in ide_lines), abs=0.01)
+
+
+def test_every_resource_of_every_stack_is_priced_or_free(any_stack):
+    cost = estimate_cost(build_plan(any_stack), "ap-northeast-2", dt.date(2026, 11, 25))
+    assert cost["notPriced"] == []
+    assert estimate_time(build_plan(any_stack))["typesWithoutDuration"] == []
