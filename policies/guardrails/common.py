@@ -31,6 +31,14 @@ def dig(props: Any, path: str) -> Any:
     return value
 
 
+def _described(name: str, description: str, severity: Severity, remediation: str,
+               enforcement: EnforcementLevel, config: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """What every policy of the pack declares besides its check."""
+    return dict(name=name, description=description, enforcement_level=enforcement, severity=severity,
+                remediation_steps=remediation,
+                config_schema=PolicyConfigSchema(properties=config) if config else None)
+
+
 def resource_policy(name: str, description: str, types: Iterable[str], check: Callable[[Any, Any, ReportViolation], None],
                     *, severity: Severity, remediation: str, enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
                     config: Optional[dict[str, Any]] = None) -> ResourceValidationPolicy:
@@ -41,30 +49,16 @@ def resource_policy(name: str, description: str, types: Iterable[str], check: Ca
         if args.resource_type in wanted:
             check(args.props, args.get_config(), report)
 
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement,
-        severity=severity,
-        remediation_steps=remediation,
-        config_schema=PolicyConfigSchema(properties=config) if config else None,
-    )
+    return ResourceValidationPolicy(validate=validate,
+                                    **_described(name, description, severity, remediation, enforcement, config))
 
 
 def stack_policy(name: str, description: str, check: Callable[[StackValidationArgs, ReportViolation], None],
                  *, severity: Severity, remediation: str,
                  enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
                  config: Optional[dict[str, Any]] = None) -> StackValidationPolicy:
-    return StackValidationPolicy(
-        name=name,
-        description=description,
-        validate=check,
-        enforcement_level=enforcement,
-        severity=severity,
-        remediation_steps=remediation,
-        config_schema=PolicyConfigSchema(properties=config) if config else None,
-    )
+    return StackValidationPolicy(validate=check,
+                                 **_described(name, description, severity, remediation, enforcement, config))
 
 
 def network(cidr: Any) -> Optional[ipaddress._BaseNetwork]:
