@@ -95,4 +95,5 @@ class ReadinessGate(pulumi.ComponentResource):
             opts=after_nodes,
         )
         self.namespace = namespace.metadata.name
-        self.register_outputs({"namespace": self.namespace, "service": service.metadata.name})
+        self.register_outputs({"namespace": self.namespace, "deployment": deployment.metadata.name,
+                               "service": service.metadata.name})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from offline.runner import ProgramRun, is_secret, reveal, run_stack
 
