@@ -131,3 +131,47 @@ def test_managed_addons_wait_for_nodes_only_where_needed():
     assert nodes.urn in by_name["coredns"].dependencies
     assert nodes.urn not in by_name["kube-proxy"].dependencies
     assert by_name["coredns"].plain_inputs["addonVersion"] == "v1.11.3-eksbuild.2"
+
+
+def cluster_args(**overrides):
+    from components.cluster import EksClusterArgs
+
+    base = dict(name="iso", version="1.32", region="us-west-2", subnet_ids=["subnet-1", "subnet-2"],
+                endpoint_private_access=True, endpoint_public_access=False, public_access_cidrs=["10.0.0.0/8"],
+                authentication_mode="API_AND_CONFIG_MAP", bootstrap_cluster_creator_admin_permissions=False,
+                log_types=["audit"], log_retention_days=14, service_cidr="172.21.0.0/16", remote_node_cidrs=[],
+                remote_pod_cidrs=[], admin_principals=[], tags={"t": "1"}, protect=True)
+    return EksClusterArgs(**{**base, **overrides})
+
+
+def test_cluster_private_only_without_hybrid_nodes():
+    from components.cluster import EksCluster
+
+    result = run(lambda: EksCluster("iso", cluster_args()))
+    cluster = result.one("aws:eks/cluster:Cluster")
+    inputs = cluster.plain_inputs
+    assert inputs["vpcConfig"]["endpointPublicAccess"] is False and "publicAccessCidrs" not in inputs["vpcConfig"]
+    assert inputs["accessConfig"] == {"authenticationMode": "API_AND_CONFIG_MAP",
+                                      "bootstrapClusterCreatorAdminPermissions": False}
+    assert inputs["kubernetesNetworkConfig"] == {"ipFamily": "ipv4", "serviceIpv4Cidr": "172.21.0.0/16"}
+    assert "remoteNetworkConfig" not in inputs and inputs["enabledClusterLogTypes"] == ["audit"]
+    assert result.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") == []
+    assert result.one("aws:cloudwatch/logGroup:LogGroup").plain_inputs == {
+        "name": "/aws/eks/iso/cluster", "retentionInDays": 14, "tags": {"t": "1"}}
+    assert cluster.protect and result.one("aws:kms/key:Key").protect
+    assert result.one("aws:kms/alias:Alias").plain_inputs["name"] == "alias/iso-eks-secrets"
+    tag = result.one("aws:ec2/tag:Tag").plain_inputs
+    assert (tag["key"], tag["value"]) == ("karpenter.sh/discovery", "iso")
+    assert tag["resourceId"] == cluster.outputs["vpcConfig"]["clusterSecurityGroupId"]
+
+
+def test_node_role_trusts_ec2_and_carries_no_cni_policy():
+    from components.node_role import NodeRole
+
+    result = run(lambda: NodeRole("nodes", {"t": "1"}))
+    trust = json.loads(result.one("aws:iam/role:Role").plain_inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": ["ec2.amazonaws.com"]}
+    policies = sorted(a.plain_inputs["policyArn"].rsplit("/", 1)[1]
+                      for a in result.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
+    assert policies == ["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy",
+                        "AmazonSSMManagedInstanceCore"]
