@@ -12,8 +12,9 @@ import pytest
 from components.ide.ide import ALL_VIEWER_ORIGIN_REQUEST_POLICY, CACHING_DISABLED_POLICY
 from offline.plan import build_plan
 from offline.runner import is_secret, reveal, run_stack
+from workshop.contract import OUTPUTS
 
-IDE_OUTPUTS = {"ideUrl", "idePasswordSecret", "idePasswordSecretName", "ideRoleArn"}
+IDE_OUTPUTS = {o.name for o in OUTPUTS if o.only_with == "ide.enabled"}
 
 
 def ide_resources(run):
@@ -164,8 +165,8 @@ def test_bootstrap_has_the_stacks_values(bootstrap):
 
 def test_bootstrap_quotes_values():
     from components.ide.ide import render_bootstrap
-    from workshop.wiring import ide_args
     from workshop.config import StackConfig
+    from workshop.wiring import ide_args
 
     args = ide_args(StackConfig(), "arn:aws:eks:ap-northeast-2:1:cluster/x")
     text = render_bootstrap(args, "name with space; rm -rf /")

@@ -253,6 +253,7 @@ def test_contract_names_are_stable():
 
     assert expected_outputs(ide_enabled=False) == STABLE_OUTPUTS
     assert expected_outputs(ide_enabled=True) == STABLE_OUTPUTS | IDE_OUTPUTS
+    assert len(IDE_OUTPUTS) == 4
 
 
 def test_output_contract(any_stack):
