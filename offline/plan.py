@@ -29,6 +29,8 @@ from offline.estimate import estimate, estimate_delta, estimate_time, render_est
 from offline.runner import ROOT, STACKS, ProgramRun, is_secret, load_stack_config, run_stack
 
 SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's wire value for "known after apply"
 SCHEMA_VERSION = 1
 # The few inputs a reviewer looks at first, per type; everything is in the JSON plan.
 HEADLINE = {
@@ -61,9 +63,11 @@ class PlanError(Exception):
 
 
 def mask(value: Any) -> Any:
-    """The wire value with every secret replaced by "[secret]"."""
+    """The wire value with every secret replaced by "[secret]" and every unknown by "[unknown]"."""
     if is_secret(value):
         return SECRET
+    if value == UNKNOWN_WIRE:
+        return UNKNOWN
     if isinstance(value, dict):
         return {k: mask(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -87,12 +91,12 @@ def build_plan(run: ProgramRun, violations: Iterable[Any] = ()) -> dict[str, Any
     }
 
 
-def run_program_for(stack: str, root: Path) -> ProgramRun:
+def run_program_for(stack: str, root: Path, preview: bool = False) -> ProgramRun:
     """Run the program, turning config and program errors into one PlanError message."""
     from workshop.config import ConfigError
 
     try:
-        return run_stack(stack, root=root)
+        return run_stack(stack, root=root, preview=preview)
     except ConfigError as e:
         raise PlanError(f"{stack}: {e}") from None
     except FileNotFoundError as e:
@@ -280,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against-ref", help="diff against the plan of the merge base with this git ref")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "build", help="where plan-<stack>.json goes")
     parser.add_argument("--no-policy", action="store_true", help="skip the policy verdict")
+    parser.add_argument("--preview", action="store_true",
+                        help="as `pulumi preview` of a new stack sees it: computed values unknown")
     parser.add_argument("--quiet", action="store_true", help="write the JSON only")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today(),
                         help="date for EKS support pricing, YYYY-MM-DD (default: today)")
@@ -306,7 +312,7 @@ def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
         pack = PolicyPackProcess()
     exit_code = 0
     try:
-        runs = [(stack, run_program_for(stack, root)) for stack in stacks]
+        runs = [(stack, run_program_for(stack, root, args.preview)) for stack in stacks]
         args.out_dir.mkdir(parents=True, exist_ok=True)
         for stack, run in runs:
             violations, config_file = [], None

@@ -212,7 +212,12 @@ def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
     return run
 
 
-def run_stack(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) -> ProgramRun:
-    """Run the program for `Pulumi.<stack>.yaml`, with optional config keys replaced."""
+def run_stack(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None,
+              preview: bool = False) -> ProgramRun:
+    """Run the program for `Pulumi.<stack>.yaml`, with optional config keys replaced.
+
+    `preview` runs it as `pulumi preview` sees a new stack: computed values unknown.
+    """
     config = {**load_stack_config(stack, root), **(overrides or {})}
-    return run_program(stack, config, root / "__main__.py")
+    mocks = WorkshopMocks(str(config.get("aws:region", "ap-northeast-2")), preview=preview)
+    return run_program(stack, config, root / "__main__.py", preview=preview, mocks=mocks)

@@ -186,3 +186,13 @@ def test_exit_code_2_for_a_program_error(program_copy, tmp_path):
 
 def test_build_plan_is_deterministic():
     assert build_plan(run_stack("staging")) == build_plan(run_stack("staging"))
+
+
+def test_preview_mode_plans_with_unknowns(tmp_path):
+    result = plan_cli("--stack", "prod", "--preview", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "plan-prod.json").read_text())
+    nodes = next(r for r in plan["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup")
+    assert nodes["inputs"]["subnetIds"] == "[unknown]" and nodes["inputs"]["nodeGroupName"] == "default"
+    assert "04da6b54-80e4-46f7-96ec-b56ff0331ba9" not in json.dumps(plan)
+    assert "  mandatory: none" in result.stdout

@@ -61,6 +61,12 @@ def stack_policy(name: str, description: str, check: Callable[[StackValidationAr
                                  **_described(name, description, severity, remediation, enforcement, config))
 
 
+def has_key(mapping: Any, key: str) -> bool:
+    """Whether `key` is set, without reading its value: the SDK's proxy raises on reading an unknown
+    value, and `in` on a Mapping reads it."""
+    return any(k == key for k in mapping)
+
+
 def network(cidr: Any) -> Optional[ipaddress._BaseNetwork]:
     try:
         return ipaddress.ip_network(str(cidr), strict=False)

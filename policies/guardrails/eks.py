@@ -6,7 +6,7 @@ import json
 
 from pulumi_policy import Severity
 
-from .common import OPEN_CIDRS, RFC1918, dig, network, resource_policy
+from .common import OPEN_CIDRS, RFC1918, dig, has_key, network, resource_policy
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -33,7 +33,9 @@ def _public_endpoint(props, config, report):
 
 def _secrets_encryption(props, config, report):
     enc = props.get("encryptionConfig")
-    if not enc or "secrets" not in (enc.get("resources") or []) or not dig(enc, "provider.keyArn"):
+    provider = (enc.get("provider") if enc else None) or {}
+    # Whether a key is named, not which: during preview a key created alongside is still unknown.
+    if not enc or "secrets" not in (enc.get("resources") or []) or not has_key(provider, "keyArn"):
         report("Kubernetes secrets are not envelope-encrypted: set encryptionConfig with resources "
                "['secrets'] and a KMS key ARN")
 
