@@ -82,9 +82,6 @@ class PolicyPackProcess:
             self._info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
         return self._info
 
-    def plugin_version(self) -> str:
-        return self.stub.GetPluginInfo(empty_pb2.Empty()).version
-
     def configure(self, config: dict[str, Any]) -> dict[str, str]:
         """Apply a `--policy-pack-config` document; returns each policy's effective level."""
         default_all = config.get("all")
@@ -107,10 +104,10 @@ class PolicyPackProcess:
         self.stub.Configure(request)
         return levels
 
-    def analyze(self, resource: RegisteredResource, properties: dict[str, Any] | None = None) -> list[Violation]:
+    def analyze(self, resource: RegisteredResource) -> list[Violation]:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type, urn=resource.urn, name=resource.name,
-            properties=_struct(resource.inputs if properties is None else properties),
+            properties=_struct(resource.inputs),
             options=_options(resource))
         return _violations(self.stub.Analyze(request).diagnostics, resource.urn)
 

@@ -17,6 +17,8 @@ ACCOUNT_ID = "123456789012"
 # The engine's wire form of a secret: {SECRET_SIG_KEY: SECRET_SIG, "value": ...}.
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+# The engine's wire value for a property that is known only after apply.
+UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 PARTITION = "aws"
 
 
@@ -281,15 +283,21 @@ _RESOURCES: dict[str, Callable[[WorkshopMocks, str, dict], tuple[str, dict]]] = 
     "random:index/randomPassword:RandomPassword": _random_password,
 }
 
+def _prefix_list(m: WorkshopMocks, name: str) -> dict:
+    id_ = f"pl-{_hex(m.region, name, n=8)}"
+    return {"id": id_, "name": name, "addressFamily": "IPv4", "arn": m.arn("ec2", f"prefix-list/{id_}"),
+            "entries": [], "maxEntries": 55, "ownerId": "AWS", "tags": {}, "version": 1}
+
+
+def _ssm_ami_parameter(m: WorkshopMocks, name: str) -> dict:
+    ami = f"ami-{_hex(m.region, name)}"
+    return {"id": name, "name": name, "type": "String", "version": 1, "value": ami, "insecureValue": ami,
+            "arn": m.arn("ssm", f"parameter{name}"), "withDecryption": True}
+
+
 _INVOKES: dict[str, Callable[[WorkshopMocks, dict], dict]] = {
-    "aws:ec2/getManagedPrefixList:getManagedPrefixList": lambda m, a: {
-        "id": f"pl-{_hex(m.region, str(a.get('name')), n=8)}", "name": a.get("name"),
-        "addressFamily": "IPv4", "arn": m.arn("ec2", f"prefix-list/pl-{_hex(m.region, str(a.get('name')), n=8)}"),
-        "entries": [], "maxEntries": 55, "ownerId": "AWS", "tags": {}, "version": 1},
-    "aws:ssm/getParameter:getParameter": lambda m, a: {
-        "id": a.get("name"), "name": a.get("name"), "type": "String", "version": 1,
-        "value": f"ami-{_hex(m.region, str(a.get('name')))}", "arn": m.arn("ssm", f"parameter{a.get('name')}"),
-        "insecureValue": f"ami-{_hex(m.region, str(a.get('name')))}", "withDecryption": True},
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": lambda m, a: _prefix_list(m, str(a.get("name"))),
+    "aws:ssm/getParameter:getParameter": lambda m, a: _ssm_ami_parameter(m, str(a.get("name"))),
     "aws:index/getPartition:getPartition": lambda m, a: {
         "id": PARTITION, "partition": PARTITION, "dnsSuffix": "amazonaws.com",
         "reverseDnsPrefix": "com.amazonaws"},

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from offline.estimate import estimate, estimate_delta, estimate_time, render_estimate
+from offline.mocks import UNKNOWN_WIRE
 from offline.runner import ROOT, STACKS, ProgramRun, is_secret, load_stack_config, run_stack
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
-UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's wire value for "known after apply"
 SCHEMA_VERSION = 1
 # The few inputs a reviewer looks at first, per type; everything is in the JSON plan.
 HEADLINE = {
@@ -128,8 +128,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
-def render_tree(plan: dict[str, Any], marks: dict[str, str] | None = None) -> list[str]:
-    marks = marks or {}
+def render_tree(plan: dict[str, Any]) -> list[str]:
     children: dict[str, list[dict]] = {}
     for r in sorted(plan["resources"], key=lambda r: (r["type"], r["name"])):
         children.setdefault(r["parent"], []).append(r)
@@ -142,8 +141,7 @@ def render_tree(plan: dict[str, Any], marks: dict[str, str] | None = None) -> li
                    if (v := _get(resource["inputs"], p)) is not None]
         if resource["protect"]:
             details.append("[protected]")
-        mark = marks.get(resource["urn"], "+")
-        lines.append(f"{mark:>3} {prefix}{branch}{resource['type']}  {resource['name']}"
+        lines.append(f"  + {prefix}{branch}{resource['type']}  {resource['name']}"
                      + (f"  {' '.join(details)}" if details else ""))
         kids = children.get(resource["urn"], [])
         for i, kid in enumerate(kids):

@@ -69,9 +69,6 @@ class ProgramRun:
             raise AssertionError(f"expected one {type_} {name or ''}, found {[r.name for r in found]}")
         return found[0]
 
-    def by_urn(self, urn: str) -> RegisteredResource:
-        return next(r for r in self.resources if r.urn == urn)
-
 
 def _close_leftover_event_loops() -> None:
     """The SDK's mock monitor gives each executor thread an event loop and never closes it; closed

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from offline.mocks import SECRET_SIG, UNKNOWN_WIRE
 from offline.plan import build_plan, diff_plans, main, render
 from offline.runner import reveal, run_stack
 
@@ -70,7 +71,7 @@ def test_plan_masks_every_secret(dev_plan):
     assert provider["inputs"]["kubeconfig"] == "[secret]"
     assert "get-token" in kubeconfig and "get-token" not in text
     assert json.dumps(kubeconfig)[1:-1] not in text
-    assert "1b47061264138c4ac30d75fd1eb44270" not in text  # no secret envelope left either
+    assert SECRET_SIG not in text  # no secret envelope left either
 
 
 def test_policy_verdict_comes_from_the_pack(dev_plan):
@@ -194,5 +195,5 @@ def test_preview_mode_plans_with_unknowns(tmp_path):
     plan = json.loads((tmp_path / "plan-prod.json").read_text())
     nodes = next(r for r in plan["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup")
     assert nodes["inputs"]["subnetIds"] == "[unknown]" and nodes["inputs"]["nodeGroupName"] == "default"
-    assert "04da6b54-80e4-46f7-96ec-b56ff0331ba9" not in json.dumps(plan)
+    assert UNKNOWN_WIRE not in json.dumps(plan)
     assert "  mandatory: none" in result.stdout

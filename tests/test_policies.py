@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from offline.analyzer import PolicyPackProcess, load_policy_config
+from offline.mocks import UNKNOWN_WIRE
 from offline.runner import RegisteredResource, run_stack
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's wire value for "known after apply"
+UNKNOWN = UNKNOWN_WIRE
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CLUSTER = {
     "name": "c", "version": "1.31", "roleArn": "arn:aws:iam::1:role/r",
