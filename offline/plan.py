@@ -27,7 +27,7 @@ from typing import Any, Iterable
 
 from offline.estimate import estimate, estimate_delta, estimate_time, render_estimate
 from offline.mocks import UNKNOWN_WIRE
-from offline.runner import ROOT, STACKS, ProgramRun, is_secret, load_stack_config, run_stack
+from offline.runner import ROOT, STACKS, ProgramRun, is_secret, run_stack
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -321,7 +321,7 @@ def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
                 pack.configure(load_policy_config(stack))
                 violations = pack.analyze_run(run)
             plan = build_plan(run, violations)
-            region = str(load_stack_config(stack, root).get("aws:region", ""))
+            region = str(run.config.get("aws:region", ""))
             plan["estimate"] = _estimate(plan, region, args.as_of)
             against = args.against
             if args.against_ref:

@@ -57,6 +57,7 @@ class RegisteredResource:
 class ProgramRun:
     project: str
     stack: str
+    config: dict[str, Any] = field(default_factory=dict)  # the config the program ran with
     resources: list[RegisteredResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)  # wire form, as the engine stores them
 
@@ -180,6 +181,7 @@ def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
                  mocks: WorkshopMocks | None = None) -> ProgramRun:
     """Execute `program` (a function that registers resources) as a stack under the mock engine."""
     run = run if run is not None else ProgramRun(project=project, stack=stack)
+    run.config = dict(config)
     region = str(config.get("aws:region", "ap-northeast-2"))
     monitor = RecordingMonitor(mocks or WorkshopMocks(region), run)
     # The SDK schedules registrations on the current loop: a fresh one per run isolates runs.

@@ -17,6 +17,12 @@ from workshop.config import StackConfig, subnet_layout
 KARPENTER_DISCOVERY = "karpenter.sh/discovery"
 
 
+def _without_discovery(tags: dict[str, str]) -> dict[str, str]:
+    """Karpenter launches nodes into subnets and security groups with its discovery tag: network
+    resources that nodes must not use don't carry it."""
+    return {k: v for k, v in tags.items() if k != KARPENTER_DISCOVERY}
+
+
 def network_args(cfg: StackConfig) -> NetworkArgs:
     public, private = subnet_layout(cfg.network.vpc_cidr, len(cfg.availability_zones))
     tags = cfg.base_tags
@@ -30,7 +36,7 @@ def network_args(cfg: StackConfig) -> NetworkArgs:
         flow_logs=cfg.network.flow_logs,
         flow_log_retention_days=cfg.network.flow_log_retention_days,
         # Karpenter launches nodes into every subnet carrying its discovery tag: only private ones do.
-        tags={k: v for k, v in tags.items() if k != KARPENTER_DISCOVERY},
+        tags=_without_discovery(tags),
         private_subnet_tags={KARPENTER_DISCOVERY: tags[KARPENTER_DISCOVERY]},
         protect=cfg.protect,
     )
@@ -112,7 +118,7 @@ def ide_args(cfg: StackConfig, cluster_arn: pulumi.Input[str]) -> WorkshopIdeArg
         repository_ref=ide.repository_ref,
         code_server_version=ide.code_server_version,
         flow_log_retention_days=cfg.network.flow_log_retention_days,
-        tags={k: v for k, v in cfg.base_tags.items() if k != KARPENTER_DISCOVERY},
+        tags=_without_discovery(cfg.base_tags),
         protect=cfg.protect,
     )
 
