@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.vpc_hygiene import empty_default_security_group, vpc_flow_logs
+from components.vpc_hygiene import empty_default_security_group, internet_route_table, vpc_flow_logs
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,7 @@ class Network(pulumi.ComponentResource):
         )
         empty_default_security_group(f"{name}-default-sg", self.vpc.id, tags("default-sg-unused"), self)
 
-        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags=tags("igw"), opts=child)
-        public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=self.vpc.id, tags=tags("public"), opts=child)
-        aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0",
-                      gateway_id=igw.id, opts=child)
+        igw, public_rt = internet_route_table(name, self.vpc.id, tags("igw"), tags("public"), self)
 
         public_subnets: list[aws.ec2.Subnet] = []
         private_subnets: list[aws.ec2.Subnet] = []

@@ -1,4 +1,5 @@
-"""What every VPC of this program gets: an emptied default security group and flow logs."""
+"""Pieces every VPC of this program is built from: an emptied default security group, flow logs, and
+the route table that sends public subnets to an internet gateway."""
 
 from __future__ import annotations
 
@@ -41,3 +42,16 @@ def vpc_flow_logs(name: str, vpc_id: pulumi.Input[str], log_group_name: str, ret
     )
     return aws.ec2.FlowLog(name, vpc_id=vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
                            log_destination=group.arn, iam_role_arn=role.arn, tags=dict(tags), opts=child)
+
+
+def internet_route_table(name: str, vpc_id: pulumi.Input[str], igw_tags: Mapping[str, str],
+                         table_tags: Mapping[str, str], parent: pulumi.Resource
+                         ) -> tuple[aws.ec2.InternetGateway, aws.ec2.RouteTable]:
+    """An internet gateway and a route table whose default route goes to it, named `<name>-igw`,
+    `<name>-public` and `<name>-public-default`; public subnets are associated by the caller."""
+    child = pulumi.ResourceOptions(parent=parent)
+    igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc_id, tags=dict(igw_tags), opts=child)
+    table = aws.ec2.RouteTable(f"{name}-public", vpc_id=vpc_id, tags=dict(table_tags), opts=child)
+    aws.ec2.Route(f"{name}-public-default", route_table_id=table.id, destination_cidr_block="0.0.0.0/0",
+                  gateway_id=igw.id, opts=child)
+    return igw, table

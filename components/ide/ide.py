@@ -18,7 +18,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.iam import attach_managed_policies, eks_access_policy_arn, service_trust_policy
-from components.vpc_hygiene import empty_default_security_group, vpc_flow_logs
+from components.vpc_hygiene import empty_default_security_group, internet_route_table, vpc_flow_logs
 
 BOOTSTRAP_TEMPLATE = Path(__file__).with_name("bootstrap.sh")
 # Tools the bootstrap installs at fixed versions (code-server's is a stack setting).
@@ -93,14 +93,11 @@ class WorkshopIde(pulumi.ComponentResource):
         empty_default_security_group(f"{name}-default-sg", vpc.id, tags("ide-default-sg-unused"), self)
         vpc_flow_logs(f"{name}-flow-logs", vpc.id, f"/aws/vpc/{args.name}-ide/flow-logs",
                       args.flow_log_retention_days, tags("ide-flow-logs"), self)
-        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=tags("ide-igw"), opts=child)
+        _, route_table = internet_route_table(name, vpc.id, tags("ide-igw"), tags("ide-public"), self)
         subnet = aws.ec2.Subnet(f"{name}-public", vpc_id=vpc.id, cidr_block=args.vpc_cidr,
                                 availability_zone=args.availability_zone,
                                 # The instance asks for its address itself; nothing else lands here.
                                 map_public_ip_on_launch=False, tags=tags("ide-public"), opts=child)
-        route_table = aws.ec2.RouteTable(f"{name}-public", vpc_id=vpc.id, tags=tags("ide-public"), opts=child)
-        aws.ec2.Route(f"{name}-public-default", route_table_id=route_table.id,
-                      destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child)
         aws.ec2.RouteTableAssociation(f"{name}-public", subnet_id=subnet.id, route_table_id=route_table.id,
                                       opts=child)
 
