@@ -144,22 +144,7 @@ class EksCluster(pulumi.ComponentResource):
         )
 
         for i, principal in enumerate(args.admin_principals):
-            entry = aws.eks.AccessEntry(
-                f"{name}-admin-{i}",
-                cluster_name=self.cluster.name,
-                principal_arn=principal,
-                type="STANDARD",
-                tags=args.tags,
-                opts=child,
-            )
-            aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{i}",
-                cluster_name=self.cluster.name,
-                principal_arn=entry.principal_arn,
-                policy_arn=eks_access_policy_arn("AmazonEKSClusterAdminPolicy"),
-                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                opts=child,
-            )
+            cluster_admin_access(f"{name}-admin-{i}", self.cluster.name, principal, args.tags, self)
 
         self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
             self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data,
@@ -183,6 +168,22 @@ class EksCluster(pulumi.ComponentResource):
             "oidcIssuerUrl": self.oidc_issuer_url,
             "kubeconfig": self.kubeconfig,
         })
+
+
+def cluster_admin_access(name: str, cluster_name: pulumi.Input[str], principal_arn: pulumi.Input[str],
+                         tags: Mapping[str, str], parent: pulumi.Resource) -> aws.eks.AccessPolicyAssociation:
+    """Cluster-admin for an IAM principal through an EKS access entry (both resources named `name`)."""
+    child = pulumi.ResourceOptions(parent=parent)
+    entry = aws.eks.AccessEntry(name, cluster_name=cluster_name, principal_arn=principal_arn, type="STANDARD",
+                                tags=dict(tags), opts=child)
+    return aws.eks.AccessPolicyAssociation(
+        name,
+        cluster_name=cluster_name,
+        principal_arn=entry.principal_arn,
+        policy_arn=eks_access_policy_arn("AmazonEKSClusterAdminPolicy"),
+        access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+        opts=child,
+    )
 
 
 def render_kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:

@@ -17,7 +17,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.iam import attach_managed_policies, eks_access_policy_arn, service_trust_policy
+from components.cluster import cluster_admin_access
+from components.iam import attach_managed_policies, service_trust_policy
 from components.vpc_hygiene import empty_default_security_group, internet_route_table, vpc_flow_logs
 
 BOOTSTRAP_TEMPLATE = Path(__file__).with_name("bootstrap.sh")
@@ -156,17 +157,7 @@ class WorkshopIde(pulumi.ComponentResource):
             opts=child,
         )
         profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, tags=tags("ide-profile"), opts=child)
-        access_entry = aws.eks.AccessEntry(f"{name}-access", cluster_name=args.cluster_name,
-                                           principal_arn=role.arn, type="STANDARD", tags=tags("ide-access"),
-                                           opts=child)
-        admin = aws.eks.AccessPolicyAssociation(
-            f"{name}-access",
-            cluster_name=args.cluster_name,
-            principal_arn=access_entry.principal_arn,
-            policy_arn=eks_access_policy_arn("AmazonEKSClusterAdminPolicy"),
-            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-            opts=child,
-        )
+        admin = cluster_admin_access(f"{name}-access", args.cluster_name, role.arn, tags("ide-access"), self)
 
         # -- the instance
         ami = aws.ssm.get_parameter_output(name=AL2023_AMI_PARAMETER)
