@@ -1,11 +1,14 @@
 """eks-workshop: the Amazon EKS workshop environment, one Pulumi stack per environment.
 
-network -> cluster (+ OIDC) -> vpc-cni (IRSA) -> node groups -> add-ons that need nodes
+network -> cluster (+ OIDC) -> vpc-cni (IRSA), kube-proxy -> node groups -> add-ons that need nodes
+
+The same order is the upgrade order of one `pulumi up` that changes cluster.version: the control
+plane, then the add-ons that must match it, then the node groups roll, then the rest.
 """
 
 import pulumi
 
-from components.addons import ManagedAddons, ManagedAddonsArgs
+from components.addons import NEEDS_NODES, ManagedAddons, ManagedAddonsArgs
 from components.cluster import EksCluster
 from components.ide import WorkshopIde
 from components.network import Network
@@ -13,9 +16,10 @@ from components.node_group import ManagedNodeGroup
 from components.node_role import NodeRole
 from components.readiness import ReadinessGate
 from components.vpc_cni import VpcCniAddon, VpcCniAddonArgs
-from workshop import config, wiring
+from workshop import config, upgrade_guard, wiring
 
 cfg = config.from_pulumi()  # validates everything before any resource exists
+upgrade_guard.check(cfg)  # refuses what EKS would reject given what runs now, before anything changes
 tags = cfg.base_tags
 
 network = Network("network", wiring.network_args(cfg))
@@ -31,19 +35,27 @@ vpc_cni = VpcCniAddon("vpc-cni", VpcCniAddonArgs(
     tags=tags,
 ))
 
+# kube-proxy must match the control plane, and DaemonSets need no nodes: before the node groups.
+cluster_addons = ManagedAddons("cluster-addons", ManagedAddonsArgs(
+    cluster_name=cluster.name,
+    versions={name: v for name, v in cfg.addons.items() if name not in NEEDS_NODES},
+    tags=tags,
+    moved_from="addons",
+))
+
 node_role = NodeRole("node-role", tags)
 node_groups = [
     ManagedNodeGroup(
         f"nodes-{name}",
         wiring.node_group_args(cfg, name, cluster.name, node_role.arn, network.private_subnet_ids),
-        opts=pulumi.ResourceOptions(depends_on=[vpc_cni, *node_role.attachments]),
+        opts=pulumi.ResourceOptions(depends_on=[vpc_cni, cluster_addons, *node_role.attachments]),
     )
     for name in cfg.node_groups
 ]
 
 addons = ManagedAddons("addons", ManagedAddonsArgs(
     cluster_name=cluster.name,
-    versions=cfg.addons,
+    versions={name: v for name, v in cfg.addons.items() if name in NEEDS_NODES},
     node_groups=node_groups,
     tags=tags,
 ))

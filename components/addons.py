@@ -9,16 +9,21 @@ import pulumi
 import pulumi_aws as aws
 
 # Deployments stay DEGRADED until pods schedule: create them after a node group exists, or the
-# add-on create times out. DaemonSets (kube-proxy, pod identity agent) are fine on an empty cluster.
+# add-on create times out. DaemonSets (kube-proxy, pod identity agent) are fine on an empty cluster,
+# and kube-proxy must match the control plane: those go before the nodes, so that on an upgrade they
+# move right after the control plane and before the node groups roll.
 NEEDS_NODES = frozenset({"coredns", "metrics-server"})
 
 
 @dataclass(frozen=True)
 class ManagedAddonsArgs:
     cluster_name: pulumi.Input[str]
-    versions: Mapping[str, str]  # add-on name -> pinned version
-    node_groups: Sequence[pulumi.Resource] = ()
+    versions: Mapping[str, str]  # add-on name -> pinned version (eks-workshop:addons, resolved)
+    node_groups: Sequence[pulumi.Resource] = ()  # what the add-ons in NEEDS_NODES wait for
     tags: Mapping[str, str] = field(default_factory=dict)
+    # The ManagedAddons component these add-ons were children of before: aliases keep their
+    # identity (a move, not a delete and re-create).
+    moved_from: str = ""
 
 
 class ManagedAddons(pulumi.ComponentResource):
@@ -26,6 +31,11 @@ class ManagedAddons(pulumi.ComponentResource):
         super().__init__("eks-workshop:addons:ManagedAddons", name, None, opts)
         self.addons: dict[str, aws.eks.Addon] = {}
         for addon, version in sorted(args.versions.items()):
+            aliases = []
+            if args.moved_from:
+                former_parent = pulumi.create_urn(args.moved_from, "eks-workshop:addons:ManagedAddons")
+                aliases = [pulumi.create_urn(f"{args.moved_from}-{addon}", "aws:eks/addon:Addon",
+                                                 parent=former_parent)]
             self.addons[addon] = aws.eks.Addon(
                 f"{name}-{addon}",
                 cluster_name=args.cluster_name,
@@ -35,6 +45,7 @@ class ManagedAddons(pulumi.ComponentResource):
                 resolve_conflicts_on_update="OVERWRITE",
                 tags=dict(args.tags),
                 opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=list(args.node_groups) if addon in NEEDS_NODES else []),
+                    parent=self, aliases=aliases,
+                    depends_on=list(args.node_groups) if addon in NEEDS_NODES else []),
             )
         self.register_outputs({name: a.addon_version for name, a in self.addons.items()})

@@ -35,6 +35,8 @@ class EksClusterArgs:
     admin_principals: Sequence[str]
     tags: Mapping[str, str]
     protect: bool = False
+    # What EKS does at the end of standard support: STANDARD upgrades, EXTENDED bills extended support.
+    upgrade_support_type: str = "STANDARD"
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -103,6 +105,7 @@ class EksCluster(pulumi.ComponentResource):
                 resources=["secrets"],
             ),
             enabled_cluster_log_types=list(args.log_types),
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.upgrade_support_type),
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
                                         depends_on=[*role_policies, log_group]),

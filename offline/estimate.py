@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from workshop.versions import catalogue
+
 TABLES = Path(__file__).resolve().parent.parent / "estimates"
 
 # Types that cost nothing by themselves (their traffic or what they enable is priced elsewhere).
@@ -66,15 +68,10 @@ def price_table(region: str) -> dict[str, Any]:
 
 
 def support_status(version: str, as_of: dt.date) -> str:
-    """standard | extended | unsupported | unknown, for an EKS Kubernetes minor version on a date."""
-    calendar = _table("assumptions.json")["kubernetesSupport"]["versions"].get(version)
-    if calendar is None:
-        return "unknown"
-    if as_of <= dt.date.fromisoformat(calendar["standardEnds"]):
-        return "standard"
-    if as_of <= dt.date.fromisoformat(calendar["extendedEnds"]):
-        return "extended"
-    return "unsupported"
+    """unreleased | standard | extended | ended | unknown: EKS's support for a version on a date, by the
+    version catalogue (workshop/kubernetes_versions.json)."""
+    entry = catalogue().get(version)
+    return "unknown" if entry is None else entry.support(as_of)
 
 
 # ------------------------------------------------------------------------------------------ cost
@@ -104,7 +101,7 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
         if t == "aws:eks/cluster:Cluster":
             status = support_status(str(inputs.get("version")), as_of)
             # Past extended support EKS upgrades the cluster to the oldest extended version: still extended.
-            tier = "extended" if status in ("extended", "unsupported") else "standard"
+            tier = "extended" if status in ("extended", "ended") else "standard"
             line(r, f"control plane, Kubernetes {inputs.get('version')} ({status} support on {as_of})",
                  unit(f"eks.controlPlane.{tier}") * hours)
             by_type = usage["controlPlaneLogGbPerMonthByType"]

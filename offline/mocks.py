@@ -11,6 +11,7 @@ import base64
 import hashlib
 from typing import Any, Callable
 
+import grpc
 import pulumi
 
 ACCOUNT_ID = "123456789012"
@@ -29,8 +30,14 @@ def _hex(*parts: str, n: int = 17) -> str:
 class WorkshopMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes as AWS would for this program's resource types."""
 
-    def __init__(self, region: str, stack_references: dict[str, dict] | None = None, preview: bool = False):
+    def __init__(self, region: str, stack_references: dict[str, dict] | None = None, preview: bool = False,
+                 live: dict[str, Any] | None = None, missing_parameters: frozenset[str] = frozenset()):
         self.region = region
+        # What already runs in the account: cluster name -> LiveCluster (workshop.upgrade_guard). None
+        # is a fresh account, where the upgrade guard has nothing to compare with.
+        self.live = live or {}
+        # SSM parameter names that don't exist in the region (AWS answers ParameterNotFound).
+        self.missing_parameters = missing_parameters
         # As in `pulumi preview`: a resource to be created has no computed outputs yet, so everything
         # computed from them reaches its dependents (and the policy pack) as unknown.
         self.preview = preview
@@ -80,7 +87,28 @@ class WorkshopMocks(pulumi.runtime.Mocks):
         if handler is None:
             raise NotImplementedError(
                 f"offline mocks: no answer for invoke {args.token!r}; add it to offline/mocks.py")
-        return handler(self, dict(args.args))
+        try:
+            return handler(self, dict(args.args))
+        except ProviderError as e:
+            raise _InvokeFailed(f"invocation of {args.token} returned an error: {e}") from None
+
+
+class ProviderError(Exception):
+    """What AWS answers with an error (not found, access denied): the program sees a failed invoke."""
+
+
+class _InvokeFailed(grpc.RpcError):
+    """The engine reports a provider's invoke error as a gRPC error; the SDK raises it to the caller."""
+
+    def __init__(self, details: str):
+        super().__init__(details)
+        self._details = details
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return self._details
 
 
 def _named(prefix: str, service: str, arn_path: str | None = None, name_key: str = "name",
@@ -290,12 +318,40 @@ def _prefix_list(m: WorkshopMocks, name: str) -> dict:
 
 
 def _ssm_ami_parameter(m: WorkshopMocks, name: str) -> dict:
+    if name in m.missing_parameters:
+        raise ProviderError(f"reading SSM Parameter ({name}): operation error SSM: GetParameter, "
+                            "ParameterNotFound")
     ami = f"ami-{_hex(m.region, name)}"
     return {"id": name, "name": name, "type": "String", "version": 1, "value": ami, "insecureValue": ami,
             "arn": m.arn("ssm", f"parameter{name}"), "withDecryption": True}
 
 
+def _live_cluster(m: WorkshopMocks, name: str):
+    if name not in m.live:
+        raise ProviderError(f"reading EKS Cluster ({name}): couldn't find resource")
+    return m.live[name]
+
+
+def _get_cluster(m: WorkshopMocks, name: str) -> dict:
+    live = _live_cluster(m, name)
+    return {"id": name, "name": name, "version": live.version, "status": "ACTIVE",
+            "arn": m.arn("eks", f"cluster/{name}")}
+
+
+def _get_node_group(m: WorkshopMocks, cluster: str, group: str) -> dict:
+    version = _live_cluster(m, cluster).node_groups[group]
+    return {"id": f"{cluster}:{group}", "clusterName": cluster, "nodeGroupName": group, "version": version,
+            "status": "ACTIVE"}
+
+
 _INVOKES: dict[str, Callable[[WorkshopMocks, dict], dict]] = {
+    "aws:eks/getClusters:getClusters": lambda m, a: {"id": m.region, "names": sorted(m.live)},
+    "aws:eks/getCluster:getCluster": lambda m, a: _get_cluster(m, str(a.get("name"))),
+    "aws:eks/getNodeGroups:getNodeGroups": lambda m, a: {
+        "id": str(a.get("clusterName")), "clusterName": a.get("clusterName"),
+        "names": sorted(_live_cluster(m, str(a.get("clusterName"))).node_groups)},
+    "aws:eks/getNodeGroup:getNodeGroup": lambda m, a: _get_node_group(
+        m, str(a.get("clusterName")), str(a.get("nodeGroupName"))),
     "aws:ec2/getManagedPrefixList:getManagedPrefixList": lambda m, a: _prefix_list(m, str(a.get("name"))),
     "aws:ssm/getParameter:getParameter": lambda m, a: _ssm_ami_parameter(m, str(a.get("name"))),
     "aws:index/getPartition:getPartition": lambda m, a: {

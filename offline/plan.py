@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,9 @@ from typing import Any, Iterable
 from offline.estimate import estimate, estimate_delta, estimate_time, render_estimate
 from offline.mocks import UNKNOWN_WIRE
 from offline.runner import ROOT, STACKS, ProgramRun, is_secret, run_stack
+from workshop.versions import AS_OF_ENV, plan_date
 
+VERSION_POLICIES = ("eks-supported-version", "eks-version-support-window")
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
 SCHEMA_VERSION = 1
@@ -83,12 +86,47 @@ def build_plan(run: ProgramRun, violations: Iterable[Any] = ()) -> dict[str, Any
         "resources": [{
             "urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "parent": r.parent,
             "dependencies": r.dependencies, "propertyDependencies": r.property_dependencies,
-            "protect": r.protect, "id": r.id,
+            "protect": r.protect, "id": r.id, "aliases": r.aliases,
             "inputs": mask(r.inputs), "outputs": mask(r.outputs),
         } for r in sorted(run.resources, key=lambda r: r.urn)],
         "outputs": mask(run.outputs),
         "violations": [asdict(v) for v in violations],
     }
+
+
+def kubernetes_summary(run: ProgramRun, as_of: dt.date) -> dict[str, Any]:
+    """The stack's versions and their EKS support window on the plan date, from the catalogue."""
+    from workshop.config import parse, version_warnings
+    from workshop.versions import catalogue
+
+    cfg = parse(run.config, as_of)
+    entry = catalogue().get(cfg.cluster.version)
+    standard_left, extended_left = entry.days_left(as_of)
+    return {
+        "version": cfg.cluster.version, "asOf": as_of.isoformat(), "support": entry.support(as_of),
+        "upgradeSupportType": cfg.cluster.upgrade_support_type,
+        "standardSupportEnds": entry.standard_support_ends.isoformat(), "standardDaysLeft": standard_left,
+        "extendedSupportEnds": entry.extended_support_ends.isoformat(), "extendedDaysLeft": extended_left,
+        "rollbackFrom": cfg.cluster.rollback.from_version or None,
+        "nodeGroups": {name: {"version": g.version, "amiType": g.ami_type, "releaseVersion": g.release_version}
+                       for name, g in cfg.node_groups.items()},
+        "addons": {"vpc-cni": cfg.vpc_cni.version, **cfg.addons},
+        "warnings": version_warnings(cfg, as_of),
+    }
+
+
+def render_kubernetes(k: dict[str, Any] | None) -> list[str]:
+    if k is None:
+        return []
+    lines = ["", f"Kubernetes {k['version']} ({k['support']} support on {k['asOf']}, upgradeSupportType "
+                 f"{k['upgradeSupportType']}): standard support until {k['standardSupportEnds']} "
+                 f"({k['standardDaysLeft']} days), extended until {k['extendedSupportEnds']} "
+                 f"({k['extendedDaysLeft']} days)"]
+    lines += [f"  node group {name}: {g['version']}, {g['amiType']} release {g['releaseVersion']}"
+              for name, g in k["nodeGroups"].items()]
+    lines.append("  add-ons: " + ", ".join(f"{n} {v}" for n, v in sorted(k["addons"].items())))
+    lines += [f"  WARNING: {w}" for w in k["warnings"]]
+    return lines
 
 
 def run_program_for(stack: str, root: Path, preview: bool = False) -> ProgramRun:
@@ -195,10 +233,22 @@ def _version(v: Any) -> tuple[int, ...]:
         return ()
 
 
+def _addon_version(v: Any) -> tuple[int, ...]:
+    """`v1.20.4-eksbuild.2` as (1, 20, 4, 2); () where it isn't one."""
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)", str(v))
+    return tuple(int(g) for g in match.groups()) if match else ()
+
+
 def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Added, removed and changed resources (by URN), the changed inputs, and replacement warnings."""
-    before = {r["urn"]: r for r in old["resources"]}
+    """Added, removed and changed resources (by URN), the changed inputs, and replacement warnings.
+
+    A resource that names an old URN among its aliases was moved, not replaced: it is compared with
+    what stood at that URN (and listed under `moved`).
+    """
     after = {r["urn"]: r for r in new["resources"]}
+    moved = {alias: r["urn"] for r in new["resources"] for alias in r.get("aliases", [])
+             if alias not in after}
+    before = {moved.get(r["urn"], r["urn"]): r for r in old["resources"]}
     changed, warnings = [], []
     for urn in sorted(before.keys() & after.keys()):
         a, b = _flatten(before[urn]["inputs"]), _flatten(after[urn]["inputs"])
@@ -207,12 +257,20 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             props["(protect)"] = {"old": before[urn]["protect"], "new": after[urn]["protect"]}
         if not props:
             continue
-        changed.append({"urn": urn, "type": after[urn]["type"], "properties": props})
         rtype = after[urn]["type"]
-        for path in REPLACING.get(rtype, ()):
-            if any(k == path or k.startswith(path + ".") for k in props):
-                warnings.append(f"{rtype} {after[urn]['name']}: changing {path} replaces it "
-                                "(delete and re-create, data and endpoints lost)")
+        replacing = [path for path in REPLACING.get(rtype, ())
+                     if any(k == path or k.startswith(path + ".") for k in props)]
+        changed.append({"urn": urn, "type": rtype, "properties": props,
+                        "action": "replace" if replacing else "update"})
+        for path in replacing:
+            warnings.append(f"{rtype} {after[urn]['name']}: changing {path} replaces it "
+                            "(delete and re-create, data and endpoints lost)")
+        if rtype == "aws:eks/addon:Addon" and "addonVersion" in props:
+            old_v, new_v = _addon_version(props["addonVersion"]["old"]), _addon_version(props["addonVersion"]["new"])
+            if old_v and new_v and new_v < old_v:
+                warnings.append(f"{rtype} {after[urn]['name']}: addonVersion goes back "
+                                f"{props['addonVersion']['old']} -> {props['addonVersion']['new']}; EKS add-on "
+                                "updates move forward: check it")
         if rtype == "aws:eks/cluster:Cluster" and "version" in props:
             old_v, new_v = _version(props["version"]["old"]), _version(props["version"]["new"])
             if old_v and new_v and new_v < old_v:
@@ -222,8 +280,59 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     for urn in removed:
         if before[urn]["type"] in STATEFUL:
             warnings.append(f"{before[urn]['type']} {before[urn]['name']}: removed, it will be deleted")
-    return {"added": sorted(after.keys() - before.keys()), "removed": removed, "changed": changed,
+    diff = {"added": sorted(after.keys() - before.keys()), "removed": removed, "changed": changed,
+            "moved": {old_urn: urn for old_urn, urn in sorted(moved.items())
+                      if old_urn in {r["urn"] for r in old["resources"]}},
             "warnings": warnings}
+    upgrade = upgrade_of(old, new, diff)
+    if upgrade:
+        diff["upgrade"] = upgrade
+    return diff
+
+
+def _cluster_version(plan: dict[str, Any]) -> str | None:
+    clusters = [r for r in plan["resources"] if r["type"] == "aws:eks/cluster:Cluster"]
+    return clusters[0]["inputs"].get("version") if len(clusters) == 1 else None
+
+
+def update_waves(plan: dict[str, Any], changed: set[str]) -> list[list[str]]:
+    """The changed resources in the order one `pulumi up` applies them: wave n waits for a changed
+    resource of wave n-1 (directly or through unchanged ones), resources of one wave run in parallel."""
+    deps = {r["urn"]: r["dependencies"] for r in plan["resources"]}
+    level: dict[str, int] = {}
+
+    def wave(urn: str) -> int:
+        if urn not in level:
+            level[urn] = 0  # the graph is acyclic; this only guards against a malformed plan
+            level[urn] = max((wave(d) + (d in changed) for d in deps.get(urn, []) if d in deps), default=0)
+        return level[urn]
+
+    waves: dict[int, list[str]] = {}
+    for urn in sorted(changed):
+        waves.setdefault(wave(urn), []).append(urn)
+    return [waves[k] for k in sorted(waves)]
+
+
+def upgrade_of(old: dict[str, Any], new: dict[str, Any], diff: dict[str, Any]) -> dict[str, Any] | None:
+    """A change of the cluster's Kubernetes version read as an upgrade: what EKS would make of it,
+    and which resources move in which order."""
+    before, after = _cluster_version(old), _cluster_version(new)
+    if not before or not after or before == after or UNKNOWN_WIRE in (before, after):
+        return None
+    step = _version(after)[1] - _version(before)[1]
+    if step == 1:
+        verdict = "upgrade: one minor, as EKS allows"
+    elif step > 1:
+        verdict = f"refused: {step} minors at once; EKS upgrades one minor at a time"
+    else:
+        rollback = (new.get("kubernetes") or {}).get("rollbackFrom")
+        verdict = ("rollback: one minor, within EKS's rollback window (cluster.rollback)" if step == -1 and rollback
+                   else "refused: a downgrade without cluster.rollback")
+    actions = {c["urn"]: c["action"] for c in diff["changed"]}
+    by_urn = {r["urn"]: r for r in new["resources"]}
+    return {"from": before, "to": after, "verdict": verdict,
+            "waves": [[{"urn": u, "type": by_urn[u]["type"], "name": by_urn[u]["name"], "action": actions[u]}
+                       for u in wave] for wave in update_waves(new, set(actions))]}
 
 
 def _estimate(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str, Any]:
@@ -241,6 +350,14 @@ def render_diff(diff: dict[str, Any], against: str) -> list[str]:
     for c in diff["changed"]:
         lines.append(f"  ~ {c['type']}  {c['urn'].rsplit('::', 1)[-1]}")
         lines += [f"      {k}: {_short(v['old'])} => {_short(v['new'])}" for k, v in c["properties"].items()]
+    for old_urn, urn in diff.get("moved", {}).items():
+        lines.append(f"  > {urn.rsplit('::', 1)[-1]}  moved from {old_urn.rsplit('::', 1)[-1]} "
+                     "(alias: same resource, not re-created)")
+    upgrade = diff.get("upgrade")
+    if upgrade:
+        lines += ["", f"Kubernetes {upgrade['from']} -> {upgrade['to']}: {upgrade['verdict']}"]
+        for i, wave in enumerate(upgrade["waves"], 1):
+            lines.append(f"  {i}. " + ", ".join(f"{w['name']} ({w['action']})" for w in wave))
     delta = diff.get("estimate")
     if delta:
         lines += ["", f"Estimate change: {delta['monthlyAtDesired']:+.2f} USD/month at desired "
@@ -251,7 +368,7 @@ def render_diff(diff: dict[str, Any], against: str) -> list[str]:
     return lines
 
 
-def plan_ref(ref: str, stack: str, out: Path) -> Path:
+def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:
     """Plan `stack` as it is at the merge base of HEAD and `ref`, in a temporary git worktree."""
     base = subprocess.run(["git", "merge-base", "HEAD", ref], cwd=ROOT, capture_output=True, text=True)
     if base.returncode != 0:
@@ -264,7 +381,8 @@ def plan_ref(ref: str, stack: str, out: Path) -> Path:
             # A fresh interpreter, so the base's components aren't shadowed by the ones already imported.
             result = subprocess.run(
                 [sys.executable, "-m", "offline.plan", "--root", str(tree), "--stack", stack, "--no-policy",
-                 "--quiet", "--out-dir", str(out)], cwd=ROOT, capture_output=True, text=True)
+                 "--quiet", "--out-dir", str(out), "--as-of", as_of.isoformat()],
+                cwd=ROOT, capture_output=True, text=True)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
     if result.returncode == 2:
@@ -285,21 +403,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preview", action="store_true",
                         help="as `pulumi preview` of a new stack sees it: computed values unknown")
     parser.add_argument("--quiet", action="store_true", help="write the JSON only")
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today(),
-                        help="date for EKS support pricing, YYYY-MM-DD (default: today)")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=plan_date(),
+                        help=f"date EKS support is judged and priced on, YYYY-MM-DD (default: ${AS_OF_ENV} "
+                             "or today)")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     stacks = args.stack or list(STACKS)
     if args.against and len(stacks) != 1:
         parser.error("--against compares one stack: add --stack")
     root = args.root.resolve()
+    # The program judges support windows on this date too (workshop.versions.plan_date).
+    os.environ[AS_OF_ENV] = args.as_of.isoformat()
     if root != ROOT:
         sys.path.insert(0, str(root))  # the program's own modules come from that tree
+        # ... including the config model: the tools imported this tree's version catalogue already.
+        for name in [m for m in sys.modules if m == "workshop" or m.startswith("workshop.")]:
+            del sys.modules[name]
     try:
         return _plan(stacks, root, args)
     except PlanError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+
+
+def with_as_of(policy_config: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """The stack's policy config with the plan date for the policies that judge EKS support (a date the
+    config names itself wins)."""
+    out = dict(policy_config)
+    for policy in VERSION_POLICIES:
+        entry = out.get(policy, {})
+        entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry)
+        out[policy] = {"asOf": as_of.isoformat(), **entry}
+    return out
 
 
 def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
@@ -318,14 +453,16 @@ def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
                 from offline.analyzer import load_policy_config
 
                 config_file = f"policies/config/{stack}.json"
-                pack.configure(load_policy_config(stack))
+                pack.configure(with_as_of(load_policy_config(stack), args.as_of))
                 violations = pack.analyze_run(run)
             plan = build_plan(run, violations)
+            if root == ROOT:  # a base tree planned for a diff may predate the catalogue
+                plan["kubernetes"] = kubernetes_summary(run, args.as_of)
             region = str(run.config.get("aws:region", ""))
             plan["estimate"] = _estimate(plan, region, args.as_of)
             against = args.against
             if args.against_ref:
-                against = plan_ref(args.against_ref, stack, args.out_dir / "base")
+                against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)
             if against is not None:
                 if not against.exists():
                     raise PlanError(f"--against {against}: no such plan file")
@@ -335,7 +472,8 @@ def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
             path = args.out_dir / f"plan-{stack}.json"
             path.write_text(json.dumps(plan, indent=2, sort_keys=True) + "\n")
             if not args.quiet:
-                lines = render(plan, config_file) + render_estimate(plan["estimate"])
+                lines = render(plan, config_file) + render_kubernetes(plan.get("kubernetes"))
+                lines += render_estimate(plan["estimate"])
                 if "diff" in plan:
                     lines += render_diff(plan["diff"], str(against))
                 print("\n".join(lines + ["", f"Plan written to {os.path.relpath(path)}", ""]))

@@ -46,6 +46,7 @@ class RegisteredResource:
     id: str
     inputs: dict[str, Any]  # wire form: camelCase keys, secrets as signature objects
     outputs: dict[str, Any]
+    aliases: list[str] = field(default_factory=list)  # URNs this resource had before a move
 
     @property
     def plain_inputs(self) -> dict[str, Any]:
@@ -124,6 +125,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             id=response.id,
             inputs=json_format.MessageToDict(request.object),
             outputs=json_format.MessageToDict(response.object),
+            aliases=sorted(a.urn for a in request.aliases if a.urn),
         ))
         return response
 
@@ -212,11 +214,15 @@ def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
 
 
 def run_stack(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None,
-              preview: bool = False) -> ProgramRun:
+              preview: bool = False, live: dict[str, Any] | None = None,
+              missing_parameters: frozenset[str] = frozenset()) -> ProgramRun:
     """Run the program for `Pulumi.<stack>.yaml`, with optional config keys replaced.
 
-    `preview` runs it as `pulumi preview` sees a new stack: computed values unknown.
+    `preview` runs it as `pulumi preview` sees a new stack: computed values unknown. `live` says what
+    already runs in the account (cluster name -> workshop.upgrade_guard.LiveCluster), and
+    `missing_parameters` which SSM parameters the region lacks.
     """
     config = {**load_stack_config(stack, root), **(overrides or {})}
-    mocks = WorkshopMocks(str(config.get("aws:region", "ap-northeast-2")), preview=preview)
+    mocks = WorkshopMocks(str(config.get("aws:region", "ap-northeast-2")), preview=preview, live=live,
+                          missing_parameters=missing_parameters)
     return run_program(stack, config, root / "__main__.py", preview=preview, mocks=mocks)

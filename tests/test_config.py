@@ -8,6 +8,7 @@ import pytest
 
 from offline.runner import load_stack_config, run_stack
 from workshop.config import ConfigError, StackConfig, parse, subnet_layout
+from workshop.versions import catalogue
 
 DEV = load_stack_config("dev")
 
@@ -44,14 +45,15 @@ def test_dev_file_and_defaults_are_the_same_model():
 
 def test_defaults_are_the_spec_values():
     cfg = StackConfig()
-    assert cfg.cluster.name == "eks-workshop" and cfg.cluster.version == "1.31"
+    # Section 4 of the spec supersedes the 1.31 pins: the version is the catalogue's default.
+    assert cfg.cluster.name == "eks-workshop" and cfg.cluster.version == catalogue().default
     assert cfg.cluster.remote_networks.nodes == ("10.52.0.0/16",)
     assert cfg.cluster.remote_networks.pods == ("10.53.0.0/16",)
     group = cfg.node_groups["default"]
     assert (group.instance_types, group.min_size, group.desired_size, group.max_size) == (("m5.large",), 3, 3, 6)
-    assert group.release_version == "1.31.3-20250103" and group.max_unavailable_percentage == 50
+    assert group.release_version == "catalogue" and group.max_unavailable_percentage == 50
     assert dict(group.labels) == {"workshop-default": "yes"}
-    assert cfg.vpc_cni.version == "v1.19.2-eksbuild.1"
+    assert cfg.vpc_cni.version == "catalogue"
     assert cfg.availability_zones == ("ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c")
     assert cfg.base_tags == {"karpenter.sh/discovery": "eks-workshop", "created-by": "eks-workshop-v2",
                              "env": "eks-workshop"}
@@ -91,6 +93,12 @@ REJECTED = [
     ("eks-workshop:cluster", ["logTypes"], ["api", "audits"], "eks-workshop:cluster.logTypes[1]: 'audits' is not a control-plane log type"),
     ("eks-workshop:cluster", ["version"], "1.31.2", "eks-workshop:cluster.version: '1.31.2' is not a Kubernetes minor version"),
     ("eks-workshop:cluster", ["version"], 1.31, "eks-workshop:cluster.version: 1.31 must be a string (quote it in YAML"),
+    ("eks-workshop:cluster", ["version"], "1.30", "eks-workshop:cluster.version: '1.30' is not in the version catalogue (1.31, 1.32, 1.33, 1.34, 1.35, 1.36; workshop/kubernetes_versions.json)"),
+    ("eks-workshop:cluster", ["upgradeSupportType"], "NEVER", "eks-workshop:cluster.upgradeSupportType: 'NEVER' must be one of STANDARD, EXTENDED"),
+    ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.36"}, "eks-workshop:cluster.rollback: set both fromVersion and upgradedOn, or neither"),
+    ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.34", "upgradedOn": "2026-11-24"}, "eks-workshop:cluster.rollback.fromVersion: '1.34' must be one minor above cluster.version 1.35: EKS rolls back one minor only"),
+    ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.36", "upgradedOn": "2026-11-10"}, "eks-workshop:cluster.rollback.upgradedOn: 2026-11-10 is 15 days before the plan date 2026-11-25: EKS rolls back only within 7 days"),
+    ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.36", "upgradedOn": "last week"}, "eks-workshop:cluster.rollback.upgradedOn: 'last week' is not a date"),
     ("eks-workshop:cluster", ["serviceCidr"], "10.42.0.0/16", "eks-workshop:cluster.serviceCidr: '10.42.0.0/16' overlaps the VPC 10.42.0.0/16"),
     ("eks-workshop:cluster", ["adminPrincipals"], ["arn:aws:iam::123:role/x"], "eks-workshop:cluster.adminPrincipals[0]: 'arn:aws:iam::123:role/x' is not an IAM role or user ARN"),
     ("eks-workshop:network", ["vpcCidr"], "10.42.0.0/27", "eks-workshop:network.vpcCidr: '10.42.0.0/27' is too small for 6 subnets (would need /30"),
@@ -106,7 +114,10 @@ REJECTED = [
     ("eks-workshop:nodeGroups", ["default", "instanceTypes"], [], "eks-workshop:nodeGroups.default.instanceTypes: [] must list at least one instance type"),
     ("eks-workshop:nodeGroups", ["default", "instanceTypes"], [""], "eks-workshop:nodeGroups.default.instanceTypes[0]: '' is not an EC2 instance type"),
     ("eks-workshop:nodeGroups", ["default", "releaseVersion"], "1.31.3", "eks-workshop:nodeGroups.default.releaseVersion: '1.31.3' is not an AMI release"),
-    ("eks-workshop:nodeGroups", ["default", "releaseVersion"], "1.30.8-20250103", "eks-workshop:nodeGroups.default.releaseVersion: '1.30.8-20250103' is for Kubernetes 1.30, not the cluster's 1.31"),
+    ("eks-workshop:nodeGroups", ["default", "releaseVersion"], "1.34.9-20260625", "eks-workshop:nodeGroups.default.releaseVersion: '1.34.9-20260625' is for Kubernetes 1.34, not the node group's 1.35"),
+    ("eks-workshop:nodeGroups", ["default", "version"], "1.36", "eks-workshop:nodeGroups.default.version: '1.36' is newer than the control plane's 1.35: kubelet may never be newer"),
+    ("eks-workshop:nodeGroups", ["default", "version"], "1.31", "eks-workshop:nodeGroups.default.version: '1.31' is 4 minors behind the control plane's 1.35: kubelet may lag by at most 3"),
+    ("eks-workshop:nodeGroups", ["default", "version"], "1.29", "eks-workshop:nodeGroups.default.version: '1.29' is not in the version catalogue (1.31, "),
     ("eks-workshop:nodeGroups", ["default", "capacityType"], "RESERVED", "eks-workshop:nodeGroups.default.capacityType: 'RESERVED' must be one of ON_DEMAND, SPOT"),
     ("eks-workshop:nodeGroups", ["default", "taints"], [{"key": "a", "effect": "NoSchedule"}], "eks-workshop:nodeGroups.default.taints[0].effect: 'NoSchedule' must be one of"),
     ("eks-workshop:nodeGroups", ["default", "diskSize"], 10, "eks-workshop:nodeGroups.default.diskSize: 10 must be 20 to 16384 GiB"),
@@ -115,7 +126,7 @@ REJECTED = [
     ("eks-workshop:vpcCni", ["podSecurityGroupEnforcingMode"], "loose", "eks-workshop:vpcCni.podSecurityGroupEnforcingMode: 'loose' must be one of standard, strict"),
     ("eks-workshop:vpcCni", ["prefixDelegation"], "yes", "eks-workshop:vpcCni.prefixDelegation: 'yes' must be true or false"),
     ("eks-workshop:addons", [], {"coredns": "latest"}, "eks-workshop:addons.coredns: 'latest' is not an add-on version"),
-    ("eks-workshop:addons", [], {"kube-proxy": "v1.30.0-eksbuild.1"}, "eks-workshop:addons.kube-proxy: 'v1.30.0-eksbuild.1' must match the cluster version 1.31"),
+    ("eks-workshop:addons", [], {"kube-proxy": "v1.34.1-eksbuild.2"}, "eks-workshop:addons.kube-proxy: 'v1.34.1-eksbuild.2' is for another Kubernetes minor: kube-proxy must match the cluster version 1.35"),
     ("eks-workshop:addons", [], {"vpc-cni": "v1.19.2-eksbuild.1"}, "eks-workshop:addons.vpc-cni: unknown add-on"),
     ("eks-workshop:tags", [], {"aws:owner": "me"}, "eks-workshop:tags.aws:owner: keys starting with 'aws:' are reserved"),
     ("eks-workshop:protect", [], "sometimes", "eks-workshop:protect: 'sometimes' must be true or false"),

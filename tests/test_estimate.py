@@ -57,7 +57,7 @@ def test_cost_of_a_small_plan_in_us_west_2():
 def test_extended_support_costs_six_times_standard():
     assert support_status("1.31", dt.date(2025, 11, 26)) == "standard"
     assert support_status("1.31", dt.date(2025, 11, 27)) == "extended"
-    assert support_status("1.31", dt.date(2026, 11, 27)) == "unsupported"
+    assert support_status("1.31", dt.date(2026, 11, 27)) == "ended"
     assert support_status("9.99", DAY) == "unknown"
     plan = {"resources": [res("c", "aws:eks/cluster:Cluster", {"version": "1.31"})]}
     assert estimate_cost(plan, "ap-northeast-2", dt.date(2025, 6, 1))["monthlyAtDesired"] == 73.00

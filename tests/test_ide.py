@@ -11,6 +11,7 @@ import pytest
 
 from components.ide.ide import ALL_VIEWER_ORIGIN_REQUEST_POLICY, CACHING_DISABLED_POLICY
 from offline.plan import build_plan
+from workshop.versions import catalogue
 from offline.runner import is_secret, reveal, run_stack
 from workshop.contract import OUTPUTS
 
@@ -155,7 +156,7 @@ def test_bootstrap_has_the_stacks_values(bootstrap):
     text = bootstrap.read_text()
     for line in ("readonly CODE_SERVER_VERSION=4.96.4", "readonly REPOSITORY_OWNER=aws-samples",
                  "readonly REPOSITORY_NAME=eks-workshop-v2", "readonly REPOSITORY_REF=stable",
-                 "readonly KUBERNETES_VERSION=1.31", "readonly CLUSTER_NAME=eks-workshop",
+                 f"readonly KUBERNETES_VERSION={catalogue().default}", "readonly CLUSTER_NAME=eks-workshop",
                  "readonly PASSWORD_SECRET_NAME=eks-workshop-ide-password"):
         assert line in text.splitlines()
     assert "@@VALUES@@" not in text and text.startswith("#!/bin/bash")

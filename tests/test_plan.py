@@ -49,10 +49,11 @@ def dev_plan(tmp_path_factory) -> dict:
 
 
 def test_plan_json_schema(dev_plan):
-    assert set(dev_plan) == {"schemaVersion", "project", "stack", "resources", "outputs", "violations", "estimate"}
+    assert set(dev_plan) == {"schemaVersion", "project", "stack", "resources", "outputs", "violations", "estimate",
+                             "kubernetes"}
     assert (dev_plan["project"], dev_plan["stack"]) == ("eks-workshop", "dev")
     keys = {"urn", "type", "name", "custom", "parent", "dependencies", "propertyDependencies", "protect", "id",
-            "inputs", "outputs"}
+            "aliases", "inputs", "outputs"}
     assert all(set(r) == keys for r in dev_plan["resources"])
     cluster = next(r for r in dev_plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
     assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is True  # camelCase wire form
@@ -83,7 +84,7 @@ def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
     text = "\n".join(render(dev_plan, "policies/config/dev.json"))
     assert "eks-workshop:network:Network  network" in text
     assert "│  ├─ aws:ec2/vpc:Vpc  network-vpc  cidrBlock=10.42.0.0/16" in text
-    assert "Resources: 82 to create (8 components)" in text
+    assert "Resources: 82 to create (9 components)" in text
     assert "    7  aws:ec2/subnet:Subnet" in text
     assert "  kubeconfig: [secret]" in text
     assert "  mandatory: none" in text and "    eks-public-endpoint-restricted  cluster:" in text
@@ -111,7 +112,7 @@ def test_diff_of_a_real_program_change(program_copy, dev_plan, tmp_path):
     assert changed[("aws:eks/addon:Addon", "addons-coredns")]["addonVersion"]["new"] == "v1.11.4-eksbuild.2"
     assert changed[("aws:eks/cluster:Cluster", "cluster")]["name"] == {"old": "eks-workshop", "new": "eks-workshop-2"}
     removed = {urn.rsplit("::", 1)[1] for urn in diff["removed"]}
-    assert removed == {"addons-kube-proxy", "addons-metrics-server", "addons-eks-pod-identity-agent"}
+    assert removed == {"cluster-addons-kube-proxy", "addons-metrics-server", "cluster-addons-eks-pod-identity-agent"}
     assert any("Cluster cluster: changing name replaces it" in w for w in diff["warnings"])
     assert "WARNING: stateful resources would be replaced or deleted" in result.stdout
     assert "      metadataOptions.httpPutResponseHopLimit: 2 => 1" in result.stdout
@@ -136,15 +137,19 @@ def test_diff_warns_on_downgrades_cidr_changes_and_removals(dev_plan):
     new = json.loads(json.dumps(dev_plan))
     for r in new["resources"]:
         if r["type"] == "aws:eks/cluster:Cluster":
-            r["inputs"]["version"] = "1.30"
+            r["inputs"]["version"] = "1.34"
         if r["type"] == "aws:ec2/vpc:Vpc":
             r["inputs"]["cidrBlock"] = "10.43.0.0/16"
+        if r["type"] == "aws:eks/addon:Addon" and r["name"] == "vpc-cni":
+            r["inputs"]["addonVersion"] = "v1.0.0-eksbuild.1"
     new["resources"] = [r for r in new["resources"] if r["type"] != "aws:kms/key:Key"]
     warnings = diff_plans(dev_plan, new)["warnings"]
-    assert any("version downgrade 1.31 -> 1.30" in w for w in warnings)
+    assert any("Addon vpc-cni: addonVersion goes back" in w and "-> v1.0.0-eksbuild.1" in w for w in warnings)
+    assert any("version downgrade 1.35 -> 1.34" in w for w in warnings)
     assert any("Vpc network-vpc: changing cidrBlock replaces it" in w for w in warnings)
     assert any("Key cluster-secrets: removed" in w for w in warnings)
-    assert diff_plans(dev_plan, dev_plan) == {"added": [], "removed": [], "changed": [], "warnings": []}
+    assert diff_plans(dev_plan, dev_plan) == {"added": [], "removed": [], "changed": [], "moved": {},
+                                              "warnings": []}
 
 
 def test_against_ref_plans_the_merge_base_in_a_worktree(tmp_path):
@@ -197,3 +202,60 @@ def test_preview_mode_plans_with_unknowns(tmp_path):
     assert nodes["inputs"]["subnetIds"] == "[unknown]" and nodes["inputs"]["nodeGroupName"] == "default"
     assert UNKNOWN_WIRE not in json.dumps(plan)
     assert "  mandatory: none" in result.stdout
+
+
+def test_a_version_change_reads_as_an_upgrade_in_order(program_copy, tmp_path):
+    """dev planned one catalogued minor below the default, then diffed to the default: the cluster, the
+    add-ons and the node group update in place (none replaced), control plane first."""
+    from workshop.versions import catalogue
+
+    default = catalogue().default
+    below = f"1.{catalogue().versions[default].minor - 1}"
+    edit_stack(program_copy, "dev", "eks-workshop:cluster", lambda c: c.update(version=below))
+    base = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--quiet",
+                    "--out-dir", str(tmp_path / "base"))
+    assert base.returncode == 0, base.stderr
+    result = plan_cli("--stack", "dev", "--no-policy", "--against", str(tmp_path / "base" / "plan-dev.json"),
+                      "--out-dir", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    diff = json.loads((tmp_path / "out" / "plan-dev.json").read_text())["diff"]
+    assert diff["added"] == [] and diff["removed"] == [] and diff["warnings"] == []
+    upgrade = diff["upgrade"]
+    assert (upgrade["from"], upgrade["to"], upgrade["verdict"]) == (below, default, "upgrade: one minor, as EKS allows")
+    waves = [{w["name"] for w in wave} for wave in upgrade["waves"]]
+    assert all(w["action"] == "update" for wave in upgrade["waves"] for w in wave)
+    position = {name: i for i, wave in enumerate(waves) for name in wave}
+    assert position["cluster"] == 0
+    assert position["cluster-addons-kube-proxy"] == position["vpc-cni"] == 1
+    assert position["nodes-default"] == 2
+    changed_addons = {c["urn"].rsplit("::", 1)[1] for c in diff["changed"] if c["type"] == "aws:eks/addon:Addon"}
+    for name in changed_addons & {"addons-coredns", "addons-metrics-server"}:
+        assert position[name] == 3
+    assert f"Kubernetes {below} -> {default}: upgrade: one minor, as EKS allows" in result.stdout
+    assert "  1. cluster (update)" in result.stdout
+
+
+def test_a_downgrade_or_a_jump_reads_as_refused(dev_plan):
+    from offline.plan import upgrade_of
+
+    for version, verdict in (("1.33", "refused: 2 minors at once; EKS upgrades one minor at a time"),
+                             ("1.36", "refused: a downgrade without cluster.rollback")):
+        old = json.loads(json.dumps(dev_plan))
+        for r in old["resources"]:
+            if r["type"] == "aws:eks/cluster:Cluster":
+                r["inputs"]["version"] = version
+        assert upgrade_of(old, dev_plan, diff_plans(old, dev_plan))["verdict"] == verdict
+
+
+def test_moved_resources_diff_as_the_same_resource(dev_plan):
+    """The add-ons that moved to cluster-addons carry aliases: a plan from before the move diffs clean."""
+    old = json.loads(json.dumps(dev_plan))
+    renames = {}
+    for r in old["resources"]:
+        if r["aliases"]:
+            renames[r["urn"]] = r["aliases"][0]
+            r["urn"], r["aliases"] = r["aliases"][0], []
+    assert len(renames) == 2
+    diff = diff_plans(old, dev_plan)
+    assert diff["added"] == [] and diff["removed"] == [] and diff["changed"] == []
+    assert diff["moved"] == {old_urn: urn for urn, old_urn in renames.items()}

@@ -12,14 +12,24 @@ from pathlib import Path
 
 import pytest
 
+import datetime as dt
+
 from offline.analyzer import PolicyPackProcess, load_policy_config
+from offline.plan import with_as_of
 from offline.mocks import UNKNOWN_WIRE
 from offline.runner import RegisteredResource, run_stack
 
 UNKNOWN = UNKNOWN_WIRE
+# The version policies judge EKS support on a date: every verdict here is asked for this one.
+PLAN_DAY = dt.date(2026, 11, 25)
+
+
+def dated(config: dict) -> dict:
+    return with_as_of(config, PLAN_DAY)
+
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CLUSTER = {
-    "name": "c", "version": "1.31", "roleArn": "arn:aws:iam::1:role/r",
+    "name": "c", "version": "1.35", "roleArn": "arn:aws:iam::1:role/r",
     "vpcConfig": {"subnetIds": ["subnet-1"], "endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.0/24"]},
     "accessConfig": {"authenticationMode": "API"},
     "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:r:1:key/k"}},
@@ -65,7 +75,7 @@ def pack():
 
 
 def messages(pack, policy: str, type_: str, props: dict, config: dict | None = None) -> list[str]:
-    pack.configure(config or {})
+    pack.configure(dated(config or {}))
     return [v.message for v in pack.analyze(resource(type_, props)) if v.policy == policy]
 
 
@@ -92,8 +102,13 @@ RESOURCE_CASES = [
     ("eks-control-plane-logging", CLUSTER, merged(GOOD_CLUSTER, enabledClusterLogTypes=["api"]),
      "['audit', 'authenticator', 'controllerManager', 'scheduler'] are not enabled", GOOD_CLUSTER,
      merged(GOOD_CLUSTER, enabledClusterLogTypes=UNKNOWN)),
-    ("eks-supported-version", CLUSTER, merged(GOOD_CLUSTER, version="1.24"), "Kubernetes 1.24 is not in",
+    ("eks-supported-version", CLUSTER, merged(GOOD_CLUSTER, version="1.24"),
+     "Kubernetes 1.24 is not in the version catalogue (1.31, 1.32", GOOD_CLUSTER, merged(GOOD_CLUSTER, version=UNKNOWN)),
+    ("eks-version-support-window", CLUSTER, merged(GOOD_CLUSTER, version="1.34"),
+     "Kubernetes 1.34 leaves EKS standard support in 7 days (2026-12-02, as of 2026-11-25), fewer than 60",
      GOOD_CLUSTER, merged(GOOD_CLUSTER, version=UNKNOWN)),
+    ("eks-version-support-window", CLUSTER, merged(GOOD_CLUSTER, version="1.33"),
+     "Kubernetes 1.33 left EKS standard support on 2026-07-29 (as of 2026-11-25)", GOOD_CLUSTER, None),
     ("eks-supported-version", CLUSTER, merged(GOOD_CLUSTER, version=None), "not pinned", GOOD_CLUSTER, None),
     ("eks-access-entries", CLUSTER, merged(GOOD_CLUSTER, accessConfig__authenticationMode="CONFIG_MAP"),
      "authentication mode CONFIG_MAP", GOOD_CLUSTER, merged(GOOD_CLUSTER, accessConfig__authenticationMode=UNKNOWN)),
@@ -167,10 +182,32 @@ def test_resource_policy(pack, policy, type_, bad, fragment, good, unknown):
     assert any(fragment in m for m in found), found
     assert messages(pack, policy, type_, good) == []
     if unknown is not None:
-        pack.configure({"all": "mandatory"})
+        pack.configure(dated({"all": "mandatory"}))
         verdict = [v for v in pack.analyze(resource(type_, unknown)) if v.policy == policy]
         # An unknown value is never a violation; at most the SDK's advisory "can't run during preview".
         assert all(v.enforcement == "advisory" and "during preview" in v.message for v in verdict), verdict
+
+
+def test_version_policies_judge_the_date_they_are_given(pack):
+    def last_lines(found: list[str]) -> list[str]:  # the SDK puts the policy's description first
+        return [m.splitlines()[-1] for m in found]
+
+    config = {"eks-supported-version": {"asOf": "2026-11-27"}}
+    assert last_lines(messages(pack, "eks-supported-version", CLUSTER, merged(GOOD_CLUSTER, version="1.31"),
+                               config)) == [
+        "Kubernetes 1.31 left EKS extended support on 2026-11-26 (as of 2026-11-27): EKS creates no such cluster "
+        "and upgrades existing ones itself"]
+    assert messages(pack, "eks-supported-version", CLUSTER, merged(GOOD_CLUSTER, version="1.31"),
+                    {"eks-supported-version": {"asOf": "2026-11-26"}}) == []
+    # Sixty days left is still enough; fifty-nine is not.
+    assert messages(pack, "eks-version-support-window", CLUSTER, GOOD_CLUSTER,
+                    {"eks-version-support-window": {"asOf": "2027-01-26"}}) == []
+    found = messages(pack, "eks-version-support-window", CLUSTER, GOOD_CLUSTER,
+                     {"eks-version-support-window": {"asOf": "2027-01-27"}})
+    assert last_lines(found) == ["Kubernetes 1.35 leaves EKS standard support in 59 days (2027-03-27, as of 2027-01-27), "
+                     "fewer than 60: upgrade one minor now"]
+    assert messages(pack, "eks-version-support-window", CLUSTER, GOOD_CLUSTER,
+                    {"eks-version-support-window": {"asOf": "2027-01-27", "minDaysOfStandardSupport": 30}}) == []
 
 
 def test_policy_config_tunes_a_policy(pack):
@@ -186,7 +223,7 @@ def test_policy_config_tunes_a_policy(pack):
 
 
 def stack_violations(pack, resources, policy: str, config: dict | None = None) -> list[str]:
-    pack.configure(config or {"all": "mandatory"})
+    pack.configure(dated(config or {"all": "mandatory"}))
     return [v.message for v in pack.analyze_stack(resources) if v.policy == policy]
 
 
@@ -251,13 +288,13 @@ def test_policy_config_files_name_only_real_policies(pack):
 
 
 def test_prod_makes_every_policy_mandatory(pack):
-    levels = pack.configure(load_policy_config("prod"))
+    levels = pack.configure(dated(load_policy_config("prod")))
     assert set(levels.values()) == {"mandatory"}
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_each_stack_passes_the_pack_at_its_levels(pack, stack):
-    pack.configure(load_policy_config(stack))
+    pack.configure(dated(load_policy_config(stack)))
     violations = pack.analyze_run(run_stack(stack))
     assert [v for v in violations if v.enforcement == "mandatory"] == []
     if stack == "dev":
@@ -269,7 +306,7 @@ def test_each_stack_passes_the_pack_at_its_levels(pack, stack):
 
 
 def test_a_bad_program_change_is_caught_end_to_end(pack):
-    pack.configure(load_policy_config("prod"))
+    pack.configure(dated(load_policy_config("prod")))
     run = run_stack("prod", overrides={"eks-workshop:protect": False, "eks-workshop:network": {"flowLogs": False}})
     policies = {v.policy for v in pack.analyze_run(run) if v.enforcement == "mandatory"}
     assert policies == {"stateful-resources-protected", "vpc-flow-logs-enabled"}
@@ -278,7 +315,7 @@ def test_a_bad_program_change_is_caught_end_to_end(pack):
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_each_stack_passes_the_pack_in_preview_where_values_are_unknown(pack, stack):
     """What the credentialed PR check sees: a new stack's computed values are unknown to the pack."""
-    pack.configure(load_policy_config(stack))
+    pack.configure(dated(load_policy_config(stack)))
     run = run_stack(stack, preview=True)
     assert any(UNKNOWN in json.dumps(r.inputs) for r in run.resources)  # the run really has unknowns
     violations = pack.analyze_run(run)

@@ -6,6 +6,7 @@ import json
 
 
 from offline.runner import ProgramRun, is_secret, reveal, run_stack
+from workshop.versions import catalogue
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -28,7 +29,9 @@ def depends_on(run: ProgramRun, resource, other) -> bool:
 
 def test_dev_cluster_matches_the_spec(dev):
     cluster = dev.one(CLUSTER).plain_inputs
-    assert cluster["name"] == "eks-workshop" and cluster["version"] == "1.31"
+    # Spec section 4 supersedes the 1.31 pin: the catalogue's default version.
+    assert cluster["name"] == "eks-workshop" and cluster["version"] == catalogue().default
+    assert cluster["upgradePolicy"] == {"supportType": "STANDARD"}
     assert cluster["vpcConfig"]["endpointPrivateAccess"] is True
     assert cluster["vpcConfig"]["endpointPublicAccess"] is True
     assert cluster["remoteNetworkConfig"] == {"remoteNodeNetworks": {"cidrs": ["10.52.0.0/16"]},
@@ -78,7 +81,8 @@ def test_dev_node_group_matches_the_spec(dev):
     assert ng["nodeGroupName"] == "default"
     assert ng["instanceTypes"] == ["m5.large"]
     assert ng["scalingConfig"] == {"desiredSize": 3, "minSize": 3, "maxSize": 6}
-    assert ng["releaseVersion"] == "1.31.3-20250103" and ng["version"] == "1.31"
+    pinned = catalogue().versions[catalogue().default].ami_releases["AL2023_x86_64_STANDARD"].version
+    assert ng["releaseVersion"] == pinned and ng["version"] == catalogue().default
     assert ng["updateConfig"] == {"maxUnavailablePercentage": 50}
     assert ng["labels"] == {"workshop-default": "yes"}
     assert ng["tags"]["karpenter.sh/discovery"] == "eks-workshop"
@@ -102,7 +106,7 @@ def test_node_launch_template_requires_imdsv2_and_encrypts_the_root_volume(any_s
 
 def test_dev_vpc_cni_is_the_spec_addon(dev):
     cni = addon(dev, "vpc-cni").plain_inputs
-    assert cni["addonVersion"] == "v1.19.2-eksbuild.1"
+    assert cni["addonVersion"] == catalogue().versions[catalogue().default].addons["vpc-cni"].version
     assert cni["configurationValues"] == SPEC_VPC_CNI_JSON
     assert cni["resolveConflictsOnCreate"] == "OVERWRITE" and cni["resolveConflictsOnUpdate"] == "OVERWRITE"
     role = next(r for r in dev.of_type("aws:iam/role:Role") if r.name == "vpc-cni-irsa")

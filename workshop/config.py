@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import datetime as dt
 import ipaddress
 import math
 import re
@@ -23,13 +24,18 @@ from typing import Any, Mapping
 
 import pulumi
 
+from workshop import versions
+
 PROJECT = "eks-workshop"
+# A version pin left to the catalogue: the catalogue's confirmed pin for the version in use.
+CATALOGUE = "catalogue"
 
 # The whole of RFC 1918: the only space AWS accepts for EKS Hybrid Nodes' remote networks.
 RFC1918 = tuple(ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 AUTHENTICATION_MODES = ("API", "API_AND_CONFIG_MAP", "CONFIG_MAP")
+UPGRADE_SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 NAT_MODES = ("single", "perAz")
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
 TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
@@ -90,10 +96,28 @@ class RemoteNetworks:
 
 
 @dataclass(frozen=True)
+class Rollback:
+    from_version: str = _doc("The version the cluster runs now and is rolled back from.", default="")
+    upgraded_on: str = _doc("The date (YYYY-MM-DD) the upgrade to fromVersion completed.", default="")
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     name: str = _doc("EKS cluster name; also the `env` and `karpenter.sh/discovery` tag value.",
                      default="eks-workshop")
-    version: str = _doc("Kubernetes minor version of the control plane.", default="1.31")
+    version: str = _doc(
+        "Kubernetes minor version of the control plane; moves every version-bound pin left at `catalogue` "
+        "(README \"Upgrading Kubernetes\"). Default: the catalogue's, the newest version generally available "
+        "for three months whose pins are confirmed.",
+        default=versions.catalogue().default)
+    upgrade_support_type: str = _doc(
+        "upgradePolicy.supportType at the end of standard support: STANDARD (EKS upgrades the control plane) "
+        "or EXTENDED (EKS keeps the version 12 more months at 6x the control-plane price).",
+        default="STANDARD")
+    rollback: Rollback = _doc(
+        "Allows `version` one minor below what the cluster runs: EKS rolls a control plane back within "
+        f"{versions.ROLLBACK_WINDOW_DAYS} days of an in-place upgrade. Empty refuses every downgrade.",
+        default_factory=lambda: Rollback())
     endpoint_private_access: bool = _doc("Private API endpoint inside the VPC (nodes use it).",
                                          default=True)
     endpoint_public_access: bool = _doc("Public API endpoint (the workshop reaches the cluster over it).",
@@ -148,9 +172,13 @@ class NodeGroupConfig:
     desired_size: int = _doc("Nodes at creation; afterwards owned by autoscalers (ignored on update).",
                              default=3)
     max_size: int = _doc("Maximum nodes.", default=6)
+    version: str = _doc("Kubernetes minor version of the nodes; empty: the control plane's. At most "
+                        f"{versions.MAX_KUBELET_SKEW} minors behind it, never newer.", default="")
     ami_type: str = _doc("EKS-optimized AMI family.", default="AL2023_x86_64_STANDARD")
-    release_version: str = _doc("Pinned EKS-optimized AMI release, `<k8s>.<patch>-<yyyymmdd>`.",
-                                default="1.31.3-20250103")
+    release_version: str = _doc(
+        "EKS-optimized AMI release `<k8s>.<patch>-<yyyymmdd>`; `catalogue`: the catalogue's pin for the "
+        "node group's version and amiType, one release behind the newest (the upgrade lab rolls it).",
+        default=CATALOGUE)
     max_unavailable_percentage: int = _doc("Share of nodes replaced at once during a rolling update.",
                                            default=50)
     labels: Mapping[str, str] = _doc("Kubernetes node labels.",
@@ -162,7 +190,8 @@ class NodeGroupConfig:
 
 @dataclass(frozen=True)
 class VpcCniConfig:
-    version: str = _doc("Pinned vpc-cni add-on version.", default="v1.19.2-eksbuild.1")
+    version: str = _doc("vpc-cni add-on version; `catalogue`: the catalogue's pin for the cluster version.",
+                        default=CATALOGUE)
     prefix_delegation: bool = _doc("ENABLE_PREFIX_DELEGATION: /28 prefixes per ENI slot, more pods per node.",
                                    default=True)
     pod_eni: bool = _doc("ENABLE_POD_ENI: security groups for pods (needs AmazonEKSVPCResourceController).",
@@ -188,12 +217,7 @@ class IdeConfig:
     code_server_version: str = _doc("Pinned code-server release installed on the IDE.", default="4.96.4")
 
 
-DEFAULT_ADDONS = {
-    "coredns": "v1.11.3-eksbuild.2",
-    "kube-proxy": "v1.31.3-eksbuild.2",
-    "metrics-server": "v0.7.2-eksbuild.1",
-    "eks-pod-identity-agent": "v1.3.4-eksbuild.1",
-}
+DEFAULT_ADDONS = {name: CATALOGUE for name in MANAGED_ADDONS}
 
 
 @dataclass(frozen=True)
@@ -207,7 +231,8 @@ class StackConfig:
         default_factory=lambda: {"default": NodeGroupConfig()})
     vpc_cni: VpcCniConfig = _doc("The vpc-cni managed add-on.", default_factory=VpcCniConfig)
     addons: Mapping[str, str] = _doc(
-        "Other managed add-ons, name -> pinned version; the map replaces the default wholly.",
+        "Other managed add-ons, name -> version or `catalogue` (the catalogue's pin for the cluster "
+        "version); the map replaces the default wholly.",
         default_factory=lambda: dict(DEFAULT_ADDONS))
     ide: IdeConfig = _doc("The workshop IDE.", default_factory=IdeConfig)
     readiness_gate: bool = _doc(
@@ -368,8 +393,9 @@ def _validate(cfg: StackConfig, problems: _Problems) -> None:
     if not _EKS_NAME.match(c.name):
         problems.add(f"{ck}.name", f"{c.name!r} must be 1-100 letters, digits, '-' or '_', starting "
                                    "with a letter or digit")
-    if not _K8S_VERSION.match(c.version):
-        problems.add(f"{ck}.version", f"{c.version!r} is not a Kubernetes minor version like \"1.31\"")
+    if c.upgrade_support_type not in UPGRADE_SUPPORT_TYPES:
+        problems.add(f"{ck}.upgradeSupportType",
+                     f"{c.upgrade_support_type!r} must be one of {', '.join(UPGRADE_SUPPORT_TYPES)}")
     if not (c.endpoint_private_access or c.endpoint_public_access):
         problems.add(f"{ck}.endpointPublicAccess", "false with endpointPrivateAccess false: at least one "
                                                    "API endpoint must be on")
@@ -439,12 +465,13 @@ def _validate(cfg: StackConfig, problems: _Problems) -> None:
     if not cfg.node_groups:
         problems.add(gk, "{} must define at least one node group (CoreDNS needs nodes)")
     for name, g in cfg.node_groups.items():
-        _validate_node_group(name, g, c.version, f"{gk}.{name}", problems)
+        _validate_node_group(name, g, f"{gk}.{name}", problems)
 
     # -- vpc-cni and add-ons
     v = cfg.vpc_cni
-    if not _ADDON_VERSION.match(v.version):
-        problems.add(f"{p}vpcCni.version", f"{v.version!r} is not an add-on version like v1.19.2-eksbuild.1")
+    if v.version != CATALOGUE and not _ADDON_VERSION.match(v.version):
+        problems.add(f"{p}vpcCni.version", f"{v.version!r} is not an add-on version like v1.19.2-eksbuild.1 "
+                                           f"or {CATALOGUE!r}")
     if v.pod_security_group_enforcing_mode not in POD_SG_ENFORCING_MODES:
         problems.add(f"{p}vpcCni.podSecurityGroupEnforcingMode",
                      f"{v.pod_security_group_enforcing_mode!r} must be one of {', '.join(POD_SG_ENFORCING_MODES)}")
@@ -452,10 +479,8 @@ def _validate(cfg: StackConfig, problems: _Problems) -> None:
         ak = f"{p}addons.{name}"
         if name not in MANAGED_ADDONS:
             problems.add(ak, f"unknown add-on (known: {', '.join(MANAGED_ADDONS)}; vpc-cni is vpcCni)")
-        elif not _ADDON_VERSION.match(version):
-            problems.add(ak, f"{version!r} is not an add-on version like v1.11.3-eksbuild.2")
-        elif name == "kube-proxy" and not version.startswith(f"v{c.version}."):
-            problems.add(ak, f"{version!r} must match the cluster version {c.version} (v{c.version}.x)")
+        elif version != CATALOGUE and not _ADDON_VERSION.match(version):
+            problems.add(ak, f"{version!r} is not an add-on version like v1.11.3-eksbuild.2 or {CATALOGUE!r}")
 
     # -- ide
     ide, ik = cfg.ide, f"{p}ide"
@@ -515,8 +540,7 @@ def _validate_remote_networks(cfg: StackConfig, vpc, service, problems: _Problem
             seen.append((key, net))
 
 
-def _validate_node_group(name: str, g: NodeGroupConfig, k8s_version: str, key: str,
-                         problems: _Problems) -> None:
+def _validate_node_group(name: str, g: NodeGroupConfig, key: str, problems: _Problems) -> None:
     if not _NODE_GROUP_NAME.match(name):
         problems.add(key, f"{name!r} is not a node group name (1-63 letters, digits, '-' or '_')")
     if not g.instance_types:
@@ -534,13 +558,9 @@ def _validate_node_group(name: str, g: NodeGroupConfig, k8s_version: str, key: s
         problems.add(key, f"desiredSize {g.desired_size} > maxSize {g.max_size}")
     if g.ami_type not in AMI_TYPES:
         problems.add(f"{key}.amiType", f"{g.ami_type!r} must be one of {', '.join(AMI_TYPES)}")
-    m = _RELEASE_VERSION.match(g.release_version)
-    if not m:
+    if g.release_version != CATALOGUE and not _RELEASE_VERSION.match(g.release_version):
         problems.add(f"{key}.releaseVersion",
-                     f"{g.release_version!r} is not an AMI release like 1.31.3-20250103")
-    elif m.group(1) != k8s_version:
-        problems.add(f"{key}.releaseVersion",
-                     f"{g.release_version!r} is for Kubernetes {m.group(1)}, not the cluster's {k8s_version}")
+                     f"{g.release_version!r} is not an AMI release like 1.35.6-20260625 or {CATALOGUE!r}")
     if not 1 <= g.max_unavailable_percentage <= 100:
         problems.add(f"{key}.maxUnavailablePercentage",
                      f"{g.max_unavailable_percentage} must be 1 to 100")
@@ -559,14 +579,162 @@ def _validate_node_group(name: str, g: NodeGroupConfig, k8s_version: str, key: s
 
 
 # --------------------------------------------------------------------------------------------
+# Versions: every pin checked against the catalogue, and `catalogue` pins filled in from it.
+# --------------------------------------------------------------------------------------------
+
+
+def _resolve_versions(cfg: StackConfig, as_of: dt.date, problems: _Problems) -> StackConfig:
+    """The config with every version pin concrete, or problems explaining which pin can't be."""
+    p = f"{PROJECT}:"
+    cat = versions.catalogue()
+    c = cfg.cluster
+    known = ", ".join(cat.names)
+    if not _K8S_VERSION.match(c.version):
+        problems.add(f"{p}cluster.version", f"{c.version!r} is not a Kubernetes minor version like "
+                                            f"\"{cat.default}\" (quote it in YAML)")
+        return cfg
+    control_plane = cat.get(c.version)
+    if control_plane is None:
+        problems.add(f"{p}cluster.version", f"{c.version!r} is not in the version catalogue ({known}; "
+                                            "workshop/kubernetes_versions.json)")
+        return cfg
+    support = control_plane.support(as_of)
+    if support == "ended":
+        successor = cat.get(f"1.{control_plane.minor + 1}")
+        problems.add(f"{p}cluster.version",
+                     f"{c.version!r} left EKS extended support on {control_plane.extended_support_ends} "
+                     f"(plan date {as_of}): EKS creates no {c.version} cluster and upgrades existing ones "
+                     f"itself; move to {successor.version if successor else 'a newer version'}")
+    elif support == "unreleased":
+        problems.add(f"{p}cluster.version",
+                     f"{c.version!r} is not released on EKS until {control_plane.released} (plan date {as_of})")
+    _validate_rollback(cfg, control_plane, as_of, problems)
+
+    def addon_pin(key: str, name: str, pinned: str) -> str:
+        if pinned != CATALOGUE:
+            if name == "kube-proxy" and not pinned.startswith(f"v{c.version}."):
+                problems.add(key, f"{pinned!r} is for another Kubernetes minor: kube-proxy must match the "
+                                  f"cluster version {c.version} (v{c.version}.x)")
+            return pinned
+        found = control_plane.addons.get(name)
+        if found is None:
+            problems.add(key, f"{CATALOGUE!r}: the catalogue has no {name} version for Kubernetes {c.version}; "
+                              "pin one explicitly")
+            return pinned
+        return found.version
+
+    vpc_cni = dataclasses.replace(cfg.vpc_cni, version=addon_pin(f"{p}vpcCni.version", "vpc-cni",
+                                                                  cfg.vpc_cni.version))
+    addons = {name: addon_pin(f"{p}addons.{name}", name, pinned) for name, pinned in cfg.addons.items()}
+
+    groups = {}
+    for name, g in cfg.node_groups.items():
+        key = f"{p}nodeGroups.{name}"
+        version = g.version or c.version
+        nodes = cat.get(version) if _K8S_VERSION.match(version) else None
+        if nodes is None:
+            problems.add(f"{key}.version", f"{g.version!r} is not in the version catalogue ({known})")
+            groups[name] = g
+            continue
+        if nodes.minor > control_plane.minor:
+            problems.add(f"{key}.version", f"{version!r} is newer than the control plane's {c.version}: "
+                                           "kubelet may never be newer than the API server")
+        elif control_plane.minor - nodes.minor > versions.MAX_KUBELET_SKEW:
+            problems.add(f"{key}.version",
+                         f"{version!r} is {control_plane.minor - nodes.minor} minors behind the control "
+                         f"plane's {c.version}: kubelet may lag by at most {versions.MAX_KUBELET_SKEW}")
+        release = g.release_version
+        if release == CATALOGUE:
+            found = nodes.ami_releases.get(g.ami_type)
+            if found is None:
+                problems.add(f"{key}.releaseVersion",
+                             f"{CATALOGUE!r}: the catalogue has no {g.ami_type} release for Kubernetes "
+                             f"{version}; pin releaseVersion explicitly")
+            else:
+                release = found.version
+        elif (m := _RELEASE_VERSION.match(release)) and m.group(1) != version:
+            problems.add(f"{key}.releaseVersion", f"{release!r} is for Kubernetes {m.group(1)}, not the node "
+                                                  f"group's {version}")
+        groups[name] = dataclasses.replace(g, version=version, release_version=release)
+
+    return dataclasses.replace(cfg, vpc_cni=vpc_cni, addons=addons, node_groups=groups)
+
+
+def _validate_rollback(cfg: StackConfig, control_plane: versions.KubernetesVersion, as_of: dt.date,
+                       problems: _Problems) -> None:
+    """A rollback is allowed only as EKS allows it: one minor, within its window, into a supported policy."""
+    c, rk = cfg.cluster, f"{PROJECT}:cluster.rollback"
+    r = c.rollback
+    if not (r.from_version or r.upgraded_on):
+        return
+    if not (r.from_version and r.upgraded_on):
+        problems.add(rk, "set both fromVersion and upgradedOn, or neither")
+        return
+    if versions.catalogue().get(r.from_version) is None or versions.minor(r.from_version) != control_plane.minor + 1:
+        problems.add(f"{rk}.fromVersion", f"{r.from_version!r} must be one minor above cluster.version "
+                                          f"{c.version}: EKS rolls back one minor only")
+    try:
+        upgraded = dt.date.fromisoformat(r.upgraded_on)
+    except ValueError:
+        problems.add(f"{rk}.upgradedOn", f"{r.upgraded_on!r} is not a date like 2026-11-20")
+        return
+    age = (as_of - upgraded).days
+    if not 0 <= age <= versions.ROLLBACK_WINDOW_DAYS:
+        problems.add(f"{rk}.upgradedOn", f"{r.upgraded_on} is {age} days before the plan date {as_of}: EKS "
+                                         f"rolls back only within {versions.ROLLBACK_WINDOW_DAYS} days of the "
+                                         "upgrade; past that, move forward or rebuild")
+    if control_plane.support(as_of) == "extended" and c.upgrade_support_type != "EXTENDED":
+        problems.add(f"{PROJECT}:cluster.upgradeSupportType",
+                     f"{c.upgrade_support_type!r}: rolling back into {c.version}, which is in extended "
+                     "support, needs EXTENDED first (EKS rollback prerequisite)")
+
+
+def version_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
+    """What plans but deserves attention: a support window closing within the warning period, and
+    catalogue pins in use that no public source confirmed (never a default version's)."""
+    cat = versions.catalogue()
+    control_plane = cat.get(cfg.cluster.version)
+    if control_plane is None:
+        return []
+    warnings = []
+    standard_left, extended_left = control_plane.days_left(as_of)
+    key = f"{PROJECT}:cluster.version"
+    if 0 <= standard_left <= versions.STANDARD_SUPPORT_WARNING_DAYS:
+        then = ("EKS upgrades it then (upgradeSupportType STANDARD)" if cfg.cluster.upgrade_support_type == "STANDARD"
+                else "extended support then costs 6x the control-plane price")
+        warnings.append(f"{key}: {cfg.cluster.version} leaves EKS standard support in {standard_left} days "
+                        f"({control_plane.standard_support_ends}); {then}: plan the upgrade")
+    elif standard_left < 0 <= extended_left:
+        warnings.append(f"{key}: {cfg.cluster.version} is in EKS extended support (6x the control-plane price) "
+                        f"until {control_plane.extended_support_ends}, {extended_left} days left: upgrade")
+    in_use = [(f"{PROJECT}:vpcCni.version", "vpc-cni", cfg.vpc_cni.version),
+              *((f"{PROJECT}:addons.{n}", n, v) for n, v in cfg.addons.items())]
+    for where, name, version in in_use:
+        pin = control_plane.addons.get(name)
+        if pin is not None and not pin.confirmed and pin.version == version:
+            warnings.append(f"{where}: the catalogue's {version} for Kubernetes {cfg.cluster.version} is "
+                            f"unconfirmed; check `aws eks describe-addon-versions --kubernetes-version "
+                            f"{cfg.cluster.version} --addon-name {name}`")
+    for name, g in cfg.node_groups.items():
+        entry = cat.get(g.version)
+        pin = entry.ami_releases.get(g.ami_type) if entry else None
+        if pin is not None and not pin.confirmed and pin.version == g.release_version:
+            warnings.append(f"{PROJECT}:nodeGroups.{name}.releaseVersion: the catalogue's {pin.version} is "
+                            "unconfirmed; the upgrade guard checks its SSM parameter at `pulumi preview`")
+    return warnings
+
+
+# --------------------------------------------------------------------------------------------
 # Entry points.
 # --------------------------------------------------------------------------------------------
 
 
-def parse(values: Mapping[str, Any]) -> StackConfig:
+def parse(values: Mapping[str, Any], as_of: dt.date | None = None) -> StackConfig:
     """Build and validate the model from fully-qualified config keys (`aws:region`, `eks-workshop:x`).
 
-    Values are already decoded (objects as dicts). Raises ConfigError listing every problem.
+    Values are already decoded (objects as dicts). Version pins left at `catalogue` come back resolved
+    for the stack's Kubernetes versions; support windows are judged on `as_of` (the plan date).
+    Raises ConfigError listing every problem.
     """
     problems = _Problems()
     kwargs: dict[str, Any] = {}
@@ -595,6 +763,9 @@ def parse(values: Mapping[str, Any]) -> StackConfig:
     _validate(cfg, problems)
     if problems:
         raise ConfigError(problems)
+    cfg = _resolve_versions(cfg, as_of or versions.plan_date(), problems)
+    if problems:
+        raise ConfigError(problems)
     return cfg
 
 
@@ -605,6 +776,7 @@ def from_pulumi() -> StackConfig:
     import pulumi.runtime.config as runtime_config
 
     raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    as_of = versions.plan_date()
     values: dict[str, Any] = {}
     for key, text in raw.items():
         try:
@@ -614,7 +786,10 @@ def from_pulumi() -> StackConfig:
         # Scalars arrive as strings; the model's types decide how to read them.
         if isinstance(values[key], str) and key.startswith(f"{PROJECT}:"):
             values[key] = _scalar(values[key])
-    return parse(values)
+    cfg = parse(values, as_of)
+    for warning in version_warnings(cfg, as_of):
+        pulumi.log.warn(warning)
+    return cfg
 
 
 def _scalar(text: str) -> Any:

@@ -14,11 +14,13 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from workshop import versions
 from workshop.config import PROJECT, NodeGroupConfig, StackConfig, Taint, camel, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
 OUTPUTS_START, OUTPUTS_END = "<!-- outputs:start -->", "<!-- outputs:end -->"
+VERSIONS_START, VERSIONS_END = "<!-- versions:start -->", "<!-- versions:end -->"
 STACKS = ("dev", "staging", "prod")
 
 
@@ -110,6 +112,28 @@ def config_reference(root: Path = ROOT) -> str:
     return "\n".join(lines)
 
 
+def versions_table() -> str:
+    """The version catalogue as README shows it: calendar, default and every pin."""
+    cat = versions.catalogue()
+    header = ["version", "EKS GA", "standard support ends", "extended support ends", *cat.addon_names,
+              *(f"AMI release ({t})" for t in cat.ami_types)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in cat.names:
+        v = cat.versions[name]
+
+        def pin(p: versions.Pin) -> str:
+            return f"`{p.version}`" + ("" if p.confirmed else " (unconfirmed)")
+
+        label = f"**{name}** (default)" if name == cat.default else name
+        lines.append("| " + " | ".join([
+            label, str(v.released), str(v.standard_support_ends), str(v.extended_support_ends),
+            *(pin(v.addons[a]) for a in cat.addon_names), *(pin(v.ami_releases[t]) for t in cat.ami_types),
+        ]) + " |")
+    lines += ["", f"Taken {cat.taken}. Sources:"]
+    lines += [f"- `{key}`: {url}" for key, url in cat.sources.items()]
+    return "\n".join(lines)
+
+
 def render_section(text: str, content: str, start: str = START, end: str = END) -> str:
     """`text` with what stands between the `start` and `end` marker lines replaced by `content`."""
     head, _, rest = text.partition(start)
@@ -124,6 +148,7 @@ def generated_sections(root: Path = ROOT) -> list[tuple[Path, str, str, str]]:
     return [
         (root / "README.md", START, END, config_reference(root)),
         (root / "docs" / "outputs.md", OUTPUTS_START, OUTPUTS_END, outputs_table()),
+        (root / "README.md", VERSIONS_START, VERSIONS_END, versions_table()),
     ]
 
 
@@ -134,6 +159,8 @@ def main() -> int:
             print(f"{path} lacks the markers {start} ... {end}", file=sys.stderr)
             return 1
         path.write_text(render_section(text, content, start, end))
+    # The policy pack runs standalone under the Pulumi CLI: it gets its own copy of the catalogue.
+    versions.POLICY_PACK_COPY.write_bytes(versions.CATALOGUE_FILE.read_bytes())
     return 0
 
 

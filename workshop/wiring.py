@@ -47,6 +47,7 @@ def cluster_args(cfg: StackConfig, subnet_ids: pulumi.Input[Sequence[str]]) -> E
     return EksClusterArgs(
         name=c.name,
         version=c.version,
+        upgrade_support_type=c.upgrade_support_type,
         region=cfg.region,
         subnet_ids=subnet_ids,
         endpoint_private_access=c.endpoint_private_access,
@@ -71,7 +72,7 @@ def node_group_args(cfg: StackConfig, name: str, cluster_name: pulumi.Input[str]
     g = cfg.node_groups[name]
     return ManagedNodeGroupArgs(
         cluster_name=cluster_name,
-        kubernetes_version=cfg.cluster.version,
+        kubernetes_version=g.version,
         node_group_name=name,
         node_role_arn=node_role_arn,
         subnet_ids=subnet_ids,

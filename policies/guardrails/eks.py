@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from pathlib import Path
 
-from pulumi_policy import Severity
+from pulumi_policy import EnforcementLevel, Severity
 
 from .common import OPEN_CIDRS, RFC1918, dig, has_key, network, resource_policy
 
@@ -48,13 +50,48 @@ def _logging(props, config, report):
         report(f"control-plane log types {missing} are not enabled (enabledClusterLogTypes)")
 
 
+# The program's version catalogue (workshop/kubernetes_versions.json), copied in by `make docs` so the
+# pack runs standalone; a test keeps the two equal.
+CATALOGUE = json.loads((Path(__file__).resolve().parent / "kubernetes_versions.json").read_text())["versions"]
+
+
+def _as_of(config) -> dt.date:
+    """The date support is judged on: the config's `asOf` (what `make plan --as-of` sends), else today."""
+    value = config.get("asOf")
+    return dt.date.fromisoformat(value) if value else dt.date.today()
+
+
 def _supported_version(props, config, report):
     version = props.get("version")
-    supported = config.get("supportedVersions", [])
     if not version:
         report("the Kubernetes version is not pinned: set version so upgrades are deliberate")
-    elif version not in supported:
-        report(f"Kubernetes {version} is not in the supported versions {supported}")
+        return
+    entry = CATALOGUE.get(version)
+    if entry is None:
+        report(f"Kubernetes {version} is not in the version catalogue ({', '.join(CATALOGUE)})")
+        return
+    as_of = _as_of(config)
+    if as_of > dt.date.fromisoformat(entry["extendedSupportEnds"]):
+        report(f"Kubernetes {version} left EKS extended support on {entry['extendedSupportEnds']} "
+               f"(as of {as_of}): EKS creates no such cluster and upgrades existing ones itself")
+    elif as_of < dt.date.fromisoformat(entry["released"]):
+        report(f"Kubernetes {version} is not released on EKS until {entry['released']} (as of {as_of})")
+
+
+def _support_window(props, config, report):
+    version = props.get("version")
+    entry = CATALOGUE.get(version) if version else None
+    if entry is None:
+        return  # eks-supported-version reports it
+    as_of = _as_of(config)
+    standard_ends = dt.date.fromisoformat(entry["standardSupportEnds"])
+    left, needed = (standard_ends - as_of).days, int(config.get("minDaysOfStandardSupport", 60))
+    if left < 0:
+        report(f"Kubernetes {version} left EKS standard support on {standard_ends} (as of {as_of}): the control "
+               "plane is billed at the extended-support rate or upgraded by EKS; upgrade")
+    elif left < needed:
+        report(f"Kubernetes {version} leaves EKS standard support in {left} days ({standard_ends}, as of "
+               f"{as_of}), fewer than {needed}: upgrade one minor now")
 
 
 def _access_entries(props, config, report):
@@ -129,11 +166,20 @@ POLICIES = [
                                      "default": LOG_TYPES}}),
     resource_policy(
         "eks-supported-version",
-        "The cluster runs a pinned, supported Kubernetes version.",
-        [CLUSTER], _supported_version, severity=Severity.MEDIUM,
-        remediation="Pin version to one of the supported versions and plan the upgrade before end of support.",
-        config={"supportedVersions": {"type": "array", "items": {"type": "string"},
-                                      "default": ["1.31", "1.32", "1.33", "1.34", "1.35"]}}),
+        "The cluster runs a pinned Kubernetes version from the catalogue that EKS still supports.",
+        [CLUSTER], _supported_version, severity=Severity.HIGH,
+        remediation="Set eks-workshop:cluster.version to a catalogued version in support (README \"Upgrading "
+                    "Kubernetes\").",
+        config={"asOf": {"type": "string", "format": "date",
+                         "description": "judge support on this date (YYYY-MM-DD) instead of today"}}),
+    resource_policy(
+        "eks-version-support-window",
+        "The cluster's Kubernetes version has at least minDaysOfStandardSupport days of EKS standard support left.",
+        [CLUSTER], _support_window, severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
+        remediation="Upgrade eks-workshop:cluster.version one minor (README \"Upgrading Kubernetes\").",
+        config={"asOf": {"type": "string", "format": "date",
+                         "description": "judge support on this date (YYYY-MM-DD) instead of today"},
+                "minDaysOfStandardSupport": {"type": "integer", "minimum": 0, "default": 60}}),
     resource_policy(
         "eks-access-entries",
         "The cluster authenticates through EKS access entries (API or API_AND_CONFIG_MAP).",
