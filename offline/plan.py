@@ -34,7 +34,7 @@ from workshop.versions import AS_OF_ENV, plan_date
 VERSION_POLICIES = ("eks-supported-version", "eks-version-support-window")
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # The few inputs a reviewer looks at first, per type; everything is in the JSON plan.
 HEADLINE = {
     "aws:ec2/vpc:Vpc": ["cidrBlock"],

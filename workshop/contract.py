@@ -19,7 +19,7 @@ OUTPUTS = (
     StackOutput("clusterName", "string", "EKS cluster name"),
     StackOutput("clusterEndpoint", "string", "Kubernetes API server URL (`https://…`)"),
     StackOutput("clusterArn", "string", "EKS cluster ARN"),
-    StackOutput("clusterVersion", "string", "Kubernetes minor version (`1.31`)"),
+    StackOutput("clusterVersion", "string", "Kubernetes minor version (`1.35`)"),
     StackOutput("clusterSecurityGroupId", "string",
                 "the security group EKS created for the control plane and managed nodes"),
     StackOutput("kubeconfig", "string (JSON)", "kubeconfig that gets tokens from `aws eks get-token`", secret=True),
