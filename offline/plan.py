@@ -260,8 +260,11 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         rtype = after[urn]["type"]
         replacing = [path for path in REPLACING.get(rtype, ())
                      if any(k == path or k.startswith(path + ".") for k in props)]
+        # An instance whose user data must take effect is re-created (userDataReplaceOnChange).
+        new_instance = rtype == "aws:ec2/instance:Instance" and "userData" in props and \
+            after[urn]["inputs"].get("userDataReplaceOnChange") is True
         changed.append({"urn": urn, "type": rtype, "properties": props,
-                        "action": "replace" if replacing else "update"})
+                        "action": "replace" if replacing or new_instance else "update"})
         for path in replacing:
             warnings.append(f"{rtype} {after[urn]['name']}: changing {path} replaces it "
                             "(delete and re-create, data and endpoints lost)")

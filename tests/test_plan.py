@@ -223,7 +223,10 @@ def test_a_version_change_reads_as_an_upgrade_in_order(program_copy, tmp_path):
     upgrade = diff["upgrade"]
     assert (upgrade["from"], upgrade["to"], upgrade["verdict"]) == (below, default, "upgrade: one minor, as EKS allows")
     waves = [{w["name"] for w in wave} for wave in upgrade["waves"]]
-    assert all(w["action"] == "update" for wave in upgrade["waves"] for w in wave)
+    actions = {w["name"]: w["action"] for wave in upgrade["waves"] for w in wave}
+    # The IDE's bootstrap installs kubectl for the cluster's minor: a new instance (userDataReplaceOnChange).
+    assert actions.pop("ide-instance") == "replace"
+    assert set(actions.values()) == {"update"}
     position = {name: i for i, wave in enumerate(waves) for name in wave}
     assert position["cluster"] == 0
     assert position["cluster-addons-kube-proxy"] == position["vpc-cni"] == 1
