@@ -65,7 +65,7 @@ if cfg.readiness_gate:
         providers=[cluster.k8s_provider], depends_on=[*node_groups, addons]))
 
 if cfg.ide.enabled:
-    ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.cluster.arn))
+    ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.name, cluster.cluster.arn))
 
 # The stack's public contract (docs: README "Stack outputs"); names and types are stable.
 pulumi.export("region", cfg.region)

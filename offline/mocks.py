@@ -170,6 +170,12 @@ def _iam_policy(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
     return arn, {"name": policy, "arn": arn}
 
 
+def _role_policy(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    """An inline policy: AWS's ID is `<role name>:<policy name>`; the name is generated when unset."""
+    policy = _physical_name(inputs, f"{name}-policy")
+    return f"{inputs.get('role', '')}:{policy}", {"name": policy}
+
+
 def _log_group(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
     group = _physical_name(inputs, name)
     return group, {"name": group, "arn": m.arn("logs", f"log-group:{group}")}
@@ -293,7 +299,7 @@ _RESOURCES: dict[str, Callable[[WorkshopMocks, str, dict], tuple[str, dict]]] = 
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:iam/role:Role": _iam_role,
     "aws:iam/policy:Policy": _iam_policy,
-    "aws:iam/rolePolicy:RolePolicy": _named("", "iam"),
+    "aws:iam/rolePolicy:RolePolicy": _role_policy,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _named("", "iam"),
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:kms/key:Key": _kms_key,

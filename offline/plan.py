@@ -28,6 +28,7 @@ from typing import Any, Iterable
 
 from offline.estimate import estimate, estimate_delta, estimate_time, render_estimate
 from offline.mocks import UNKNOWN_WIRE
+from offline.ordering import unordered_references
 from offline.runner import ROOT, STACKS, ProgramRun, is_secret, run_stack
 from workshop.versions import AS_OF_ENV, plan_date
 
@@ -129,8 +130,19 @@ def render_kubernetes(k: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def run_program_for(stack: str, root: Path, preview: bool = False) -> ProgramRun:
-    """Run the program, turning config and program errors into one PlanError message."""
+def run_program_for(stack: str, root: Path, preview: bool = False, judge: bool = True) -> ProgramRun:
+    """Run the program, turning config and program errors, and resources that would race what they
+    name (offline/ordering.py), into one PlanError message. `judge=False` plans a base to diff
+    against: what it is, races included."""
+    run = _run_program(stack, root, preview)
+    # In preview computed values are unknown: identities can only be compared once they are known.
+    races = [] if preview or not judge else unordered_references(run)
+    if races:
+        raise PlanError(f"{stack}: resources would be created before what they name:\n  " + "\n  ".join(races))
+    return run
+
+
+def _run_program(stack: str, root: Path, preview: bool) -> ProgramRun:
     from workshop.config import ConfigError
 
     try:
@@ -384,7 +396,7 @@ def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:
             # A fresh interpreter, so the base's components aren't shadowed by the ones already imported.
             result = subprocess.run(
                 [sys.executable, "-m", "offline.plan", "--root", str(tree), "--stack", stack, "--no-policy",
-                 "--quiet", "--out-dir", str(out), "--as-of", as_of.isoformat()],
+                 "--quiet", "--diff-base", "--out-dir", str(out), "--as-of", as_of.isoformat()],
                 cwd=ROOT, capture_output=True, text=True)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
@@ -410,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"date EKS support is judged and priced on, YYYY-MM-DD (default: ${AS_OF_ENV} "
                              "or today)")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    # A base planned for --against-ref: recorded as it is, not judged.
+    parser.add_argument("--diff-base", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     stacks = args.stack or list(STACKS)
     if args.against and len(stacks) != 1:
@@ -448,7 +462,7 @@ def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
         pack = PolicyPackProcess()
     exit_code = 0
     try:
-        runs = [(stack, run_program_for(stack, root, args.preview)) for stack in stacks]
+        runs = [(stack, run_program_for(stack, root, args.preview, judge=not args.diff_base)) for stack in stacks]
         args.out_dir.mkdir(parents=True, exist_ok=True)
         for stack, run in runs:
             violations, config_file = [], None

@@ -73,9 +73,19 @@ def test_instance_is_hardened(dev):
     assert inputs["ami"].startswith("ami-") and instance.ignore_changes == ["ami"]
     profile = dev.one("aws:iam/instanceProfile:InstanceProfile")
     assert inputs["iamInstanceProfile"] == profile.outputs["name"]
+    # The bootstrap runs once at boot: everything it uses must exist before the instance does.
     needed = [dev.one("aws:secretsmanager/secretVersion:SecretVersion"),
-              next(r for r in dev.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") if r.name == "ide-access")]
-    assert all(r.urn in instance.dependencies for r in needed)
+              next(r for r in dev.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") if r.name == "ide-access"),
+              next(r for r in dev.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "ide-role"),
+              dev.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "ide-egress")]
+    assert [r.name for r in needed if r.urn not in instance.dependencies] == []
+
+
+def test_access_entry_waits_for_the_cluster(dev):
+    cluster = dev.one("aws:eks/cluster:Cluster")
+    for type_ in ("aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"):
+        entry = dev.one(type_, "ide-access")
+        assert cluster.urn in entry.property_dependencies["clusterName"], type_
 
 
 def test_role_is_scoped(dev):
@@ -169,7 +179,7 @@ def test_bootstrap_quotes_values():
     from workshop.config import StackConfig
     from workshop.wiring import ide_args
 
-    args = ide_args(StackConfig(), "arn:aws:eks:ap-northeast-2:1:cluster/x")
+    args = ide_args(StackConfig(), "x", "arn:aws:eks:ap-northeast-2:1:cluster/x")
     text = render_bootstrap(args, "name with space; rm -rf /")
     assert "readonly CLUSTER_NAME='name with space; rm -rf /'" in text
 

@@ -262,3 +262,16 @@ def test_moved_resources_diff_as_the_same_resource(dev_plan):
     diff = diff_plans(old, dev_plan)
     assert diff["added"] == [] and diff["removed"] == [] and diff["changed"] == []
     assert diff["moved"] == {old_urn: urn for urn, old_urn in renames.items()}
+
+
+def test_exit_code_2_for_a_resource_that_races_what_it_names(program_copy, tmp_path):
+    wiring = program_copy / "workshop" / "wiring.py"
+    text = wiring.read_text()
+    assert "cluster_name=cluster_name," in text
+    wiring.write_text(text.replace("cluster_name=cluster_name,", "cluster_name=cfg.cluster.name,"))
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "error: dev: resources would be created before what they name:" in result.stderr
+    assert ("aws:eks/accessEntry:AccessEntry ide-access: input clusterName = 'eks-workshop' names "
+            "aws:eks/cluster:Cluster cluster without depending on it") in result.stderr
+    assert "Traceback" not in result.stderr

@@ -289,3 +289,31 @@ def test_kubeconfig_uses_aws_eks_get_token(dev):
 def test_kubernetes_provider_gets_the_secret_kubeconfig(dev):
     provider = dev.one("pulumi:providers:kubernetes")
     assert is_secret(provider.inputs["kubeconfig"])
+
+
+# ------------------------------------------------------------------ what a real `up` would race
+
+
+def test_no_resource_names_another_without_waiting_for_it(any_stack):
+    from offline.ordering import unordered_references
+
+    assert unordered_references(any_stack) == []
+
+
+def test_ordering_check_catches_a_plain_string_reference():
+    import pulumi_aws as aws
+
+    from offline.ordering import unordered_references
+    from offline.runner import run_function
+
+    def program(plain: bool):
+        role = aws.iam.Role("role", name="workshop-role", assume_role_policy="{}")
+        aws.iam.RolePolicyAttachment("attach", role="workshop-role" if plain else role.name,
+                                     policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+
+    racing = run_function("t", {"aws:region": "us-west-2"}, lambda: program(plain=True))
+    assert unordered_references(racing) == [
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment attach: input role = 'workshop-role' names "
+        "aws:iam/role:Role role without depending on it; pass role's output (or depends_on) so it is "
+        "created after it"]
+    assert unordered_references(run_function("t", {"aws:region": "us-west-2"}, lambda: program(plain=False))) == []

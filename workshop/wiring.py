@@ -102,13 +102,15 @@ def vpc_cni_settings(cfg: StackConfig) -> VpcCniSettings:
     )
 
 
-def ide_args(cfg: StackConfig, cluster_arn: pulumi.Input[str]) -> WorkshopIdeArgs:
+def ide_args(cfg: StackConfig, cluster_name: pulumi.Input[str], cluster_arn: pulumi.Input[str]) -> WorkshopIdeArgs:
+    """`cluster_name` is the cluster's output, not the configured string: the IDE's access entry must
+    wait for the cluster to exist (offline/ordering.py checks that every such reference does)."""
     ide = cfg.ide
     return WorkshopIdeArgs(
         name=cfg.cluster.name,
         region=cfg.region,
         availability_zone=cfg.availability_zones[0],
-        cluster_name=cfg.cluster.name,
+        cluster_name=cluster_name,
         cluster_arn=cluster_arn,
         kubernetes_version=cfg.cluster.version,
         instance_type=ide.instance_type,

@@ -111,10 +111,10 @@ class WorkshopIde(pulumi.ComponentResource):
                                          description="HTTP from CloudFront origin-facing servers",
                                          ip_protocol="tcp", from_port=80, to_port=80,
                                          prefix_list_id=origin_facing.id, tags=tags("ide-origin-http"), opts=child)
-        aws.vpc.SecurityGroupEgressRule(f"{name}-egress", security_group_id=security_group.id,
-                                        description="Packages, tool downloads, GitHub and AWS APIs",
-                                        ip_protocol="-1", cidr_ipv4="0.0.0.0/0", tags=tags("ide-egress"),
-                                        opts=child)
+        egress = aws.vpc.SecurityGroupEgressRule(f"{name}-egress", security_group_id=security_group.id,
+                                                 description="Packages, tool downloads, GitHub and AWS APIs",
+                                                 ip_protocol="-1", cidr_ipv4="0.0.0.0/0", tags=tags("ide-egress"),
+                                                 opts=child)
 
         # -- the password: generated, stored only as a secret, read by the instance at boot
         password = random.RandomPassword(f"{name}-password", length=PASSWORD_LENGTH, special=False, opts=child)
@@ -142,7 +142,7 @@ class WorkshopIde(pulumi.ComponentResource):
             opts=child,
         )
         role_policies = attach_managed_policies(role, f"{name}-role", ["AmazonSSMManagedInstanceCore"], self)
-        aws.iam.RolePolicy(
+        own_access = aws.iam.RolePolicy(
             f"{name}-role",
             role=role.id,
             policy=pulumi.Output.all(secret.arn, args.cluster_arn).apply(lambda a: json.dumps({
@@ -179,8 +179,10 @@ class WorkshopIde(pulumi.ComponentResource):
             tags=tags("ide"),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                # The bootstrap reads the secret and the cluster at boot: both must be usable first.
-                depends_on=[secret_version, admin, *role_policies],
+                # The bootstrap runs once, at boot, with ~50 s of retries: the secret, the role's right to
+                # read it and describe the cluster, cluster-admin, and a way out (the provider strips a new
+                # security group's default egress) must all exist before the instance does.
+                depends_on=[secret_version, admin, own_access, egress, *role_policies],
                 # The SSM parameter moves to each new AMI release; that alone must not replace the IDE.
                 ignore_changes=["ami"],
             ),
