@@ -328,7 +328,9 @@ def _ssm_ami_parameter(m: WorkshopMocks, name: str) -> dict:
         raise ProviderError(f"reading SSM Parameter ({name}): operation error SSM: GetParameter, "
                             "ParameterNotFound")
     ami = f"ami-{_hex(m.region, name)}"
-    return {"id": name, "name": name, "type": "String", "version": 1, "value": ami, "insecureValue": ami,
+    # The provider marks `value` secret whatever the parameter's type: a real run gets a secret AMI ID.
+    return {"id": name, "name": name, "type": "String", "version": 1,
+            "value": {SECRET_SIG_KEY: SECRET_SIG, "value": ami}, "insecureValue": ami,
             "arn": m.arn("ssm", f"parameter{name}"), "withDecryption": True}
 
 

@@ -71,6 +71,11 @@ def test_instance_is_hardened(dev):
     assert inputs["rootBlockDevice"] == {"volumeSize": 30, "volumeType": "gp3", "encrypted": True,
                                          "deleteOnTermination": True}
     assert inputs["ami"].startswith("ami-") and instance.ignore_changes == ["ami"]
+    # pulumi-aws marks SSM parameter values secret, so in a real run (and the mock) the AMI ID is one;
+    # the program passes it through untouched and the plan shows it masked.
+    assert is_secret(instance.inputs["ami"])
+    planned = next(r for r in build_plan(dev)["resources"] if r["urn"] == instance.urn)
+    assert planned["inputs"]["ami"] == "[secret]"
     profile = dev.one("aws:iam/instanceProfile:InstanceProfile")
     assert inputs["iamInstanceProfile"] == profile.outputs["name"]
     # The bootstrap runs once at boot: everything it uses must exist before the instance does.
