@@ -65,12 +65,20 @@ class EksCluster(pulumi.ComponentResource):
                       target_key_id=self.secrets_key.key_id, opts=child)
 
         # Created before the cluster so EKS writes into a group with a retention, not one it makes forever.
+        # EKS keeps writing into it while the cluster is deleted and re-creates it if it is gone, so a
+        # destroy that deleted it would make the next `up` fail with ResourceAlreadyExistsException
+        # (terraform-aws-eks #920, #2486). Instead a destroy leaves it (it expires by its retention), and
+        # an `up` that finds it (a rebuild) adopts it: the engine imports it, then applies retention and
+        # tags. Where the group is already in the state, the engine ignores the import.
+        log_group_name = f"/aws/eks/{args.name}/cluster"
+        found = aws.cloudwatch.get_log_groups(log_group_name_prefix=log_group_name).log_group_names or []
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/aws/eks/{args.name}/cluster",
+            name=log_group_name,
             retention_in_days=args.log_retention_days,
             tags=args.tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True,
+                                        import_=log_group_name if log_group_name in found else None),
         )
 
         remote = None

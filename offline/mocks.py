@@ -31,13 +31,16 @@ class WorkshopMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes as AWS would for this program's resource types."""
 
     def __init__(self, region: str, stack_references: dict[str, dict] | None = None, preview: bool = False,
-                 live: dict[str, Any] | None = None, missing_parameters: frozenset[str] = frozenset()):
+                 live: dict[str, Any] | None = None, missing_parameters: frozenset[str] = frozenset(),
+                 log_groups: frozenset[str] = frozenset()):
         self.region = region
         # What already runs in the account: cluster name -> LiveCluster (workshop.upgrade_guard). None
         # is a fresh account, where the upgrade guard has nothing to compare with.
         self.live = live or {}
         # SSM parameter names that don't exist in the region (AWS answers ParameterNotFound).
         self.missing_parameters = missing_parameters
+        # CloudWatch log groups that exist in the account, in or out of the stack (a retained one).
+        self.log_groups = log_groups
         # As in `pulumi preview`: a resource to be created has no computed outputs yet, so everything
         # computed from them reaches its dependents (and the policy pack) as unknown.
         self.preview = preview
@@ -353,6 +356,11 @@ def _get_node_group(m: WorkshopMocks, cluster: str, group: str) -> dict:
 
 
 _INVOKES: dict[str, Callable[[WorkshopMocks, dict], dict]] = {
+    "aws:cloudwatch/getLogGroups:getLogGroups": lambda m, a: {
+        "id": m.region, "logGroupNamePrefix": a.get("logGroupNamePrefix"),
+        "logGroupNames": sorted(g for g in m.log_groups if g.startswith(str(a.get("logGroupNamePrefix") or ""))),
+        "arns": sorted(m.arn("logs", f"log-group:{g}") for g in m.log_groups
+                       if g.startswith(str(a.get("logGroupNamePrefix") or "")))},
     "aws:eks/getClusters:getClusters": lambda m, a: {"id": m.region, "names": sorted(m.live)},
     "aws:eks/getCluster:getCluster": lambda m, a: _get_cluster(m, str(a.get("name"))),
     "aws:eks/getNodeGroups:getNodeGroups": lambda m, a: {

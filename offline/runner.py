@@ -47,6 +47,8 @@ class RegisteredResource:
     inputs: dict[str, Any]  # wire form: camelCase keys, secrets as signature objects
     outputs: dict[str, Any]
     aliases: list[str] = field(default_factory=list)  # URNs this resource had before a move
+    import_id: str = ""  # the ID of an existing resource this registration adopts
+    retain_on_delete: bool = False
 
     @property
     def plain_inputs(self) -> dict[str, Any]:
@@ -126,6 +128,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=json_format.MessageToDict(request.object),
             outputs=json_format.MessageToDict(response.object),
             aliases=sorted(a.urn for a in request.aliases if a.urn),
+            import_id=request.importId,
+            retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else False,
         ))
         return response
 
@@ -215,14 +219,16 @@ def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
 
 def run_stack(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None,
               preview: bool = False, live: dict[str, Any] | None = None,
-              missing_parameters: frozenset[str] = frozenset()) -> ProgramRun:
+              missing_parameters: frozenset[str] = frozenset(), log_groups: frozenset[str] = frozenset()
+              ) -> ProgramRun:
     """Run the program for `Pulumi.<stack>.yaml`, with optional config keys replaced.
 
     `preview` runs it as `pulumi preview` sees a new stack: computed values unknown. `live` says what
     already runs in the account (cluster name -> workshop.upgrade_guard.LiveCluster), and
-    `missing_parameters` which SSM parameters the region lacks.
+    `missing_parameters` which SSM parameters the region lacks, `log_groups` which CloudWatch log
+    groups exist (a destroyed stack's retained ones, for a rebuild).
     """
     config = {**load_stack_config(stack, root), **(overrides or {})}
     mocks = WorkshopMocks(str(config.get("aws:region", "ap-northeast-2")), preview=preview, live=live,
-                          missing_parameters=missing_parameters)
+                          missing_parameters=missing_parameters, log_groups=log_groups)
     return run_program(stack, config, root / "__main__.py", preview=preview, mocks=mocks)

@@ -317,3 +317,17 @@ def test_ordering_check_catches_a_plain_string_reference():
         "aws:iam/role:Role role without depending on it; pass role's output (or depends_on) so it is "
         "created after it"]
     assert unordered_references(run_function("t", {"aws:region": "us-west-2"}, lambda: program(plain=False))) == []
+
+
+def test_control_plane_log_group_survives_destroy_and_is_adopted_on_rebuild():
+    """EKS re-creates its log group while a cluster is deleted: a destroy leaves the group, and the
+    next `up` (a rebuild) adopts it instead of failing with ResourceAlreadyExistsException."""
+    name = "/aws/eks/eks-workshop/cluster"
+    fresh = run_stack("dev").one("aws:cloudwatch/logGroup:LogGroup", "cluster-logs")
+    assert (fresh.plain_inputs["name"], fresh.retain_on_delete, fresh.import_id) == (name, True, "")
+    rebuilt = run_stack("dev", log_groups=frozenset({name, "/aws/eks/someone-else/cluster"}))
+    adopted = rebuilt.one("aws:cloudwatch/logGroup:LogGroup", "cluster-logs")
+    assert adopted.import_id == name and adopted.retain_on_delete
+    assert adopted.plain_inputs["retentionInDays"] == 7  # applied by the update that follows the import
+    cluster = rebuilt.one(CLUSTER)
+    assert adopted.urn in cluster.dependencies
