@@ -1,9 +1,17 @@
 """Talk to the policy pack the way the Pulumi CLI does: start it, read its port, speak gRPC.
 
-The CLI runs the pack's `__main__.py`, which prints the port of its analyzer server; it then calls
-`GetAnalyzerInfo`, sends the `--policy-pack-config` as `Configure` (with `all` expanded and every
-policy's level explicit), `Analyze` for each resource's inputs and `AnalyzeStack` with every
-resource's outputs, options and dependencies.
+For a local Python pack the CLI (through the Python language host) runs, in the pack's directory,
+`<pack>/<virtualenv>/bin/python -u -m pulumi.policy <engine address> <pack directory>` with the
+virtualenv `PulumiPolicy.yaml` names and the stack in PULUMI_PROJECT, PULUMI_STACK, PULUMI_DRY_RUN,
+PULUMI_CONFIG (the stack's config as JSON) and PULUMI_ORGANIZATION; it creates no virtualenv itself
+(`make install` does). `pulumi.policy` runs the pack's `__main__.py`, which prints the port of its
+analyzer server. The CLI then calls `GetAnalyzerInfo`, validates the `--policy-pack-config` against
+every policy's config schema (failing the run on a bad level or property), sends it as `Configure`
+(with `all` expanded and every policy's level explicit), `Analyze` for each resource's inputs and
+`AnalyzeStack` with every resource's outputs, options and dependencies.
+
+Sources: pulumi/pulumi sdk/python/cmd/pulumi-language-python/main.go (RunPlugin),
+sdk/python/lib/pulumi/policy/__main__.py, pkg/resource/analyzer/config.go (ReconcilePolicyPackConfig).
 """
 
 from __future__ import annotations
@@ -11,18 +19,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 import grpc
+import jsonschema
+import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from offline.runner import ROOT, ProgramRun, RegisteredResource
+from offline.runner import PROJECT, ROOT, ProgramRun, RegisteredResource, load_stack_config, to_runtime_config
 
 POLICY_PACK = ROOT / "policies"
+# No engine runs offline; `pulumi.policy` accepts the argument and doesn't use it.
+NO_ENGINE = "127.0.0.1:0"
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
           "disabled": analyzer_pb2.DISABLED, "remediate": analyzer_pb2.REMEDIATE}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
@@ -46,13 +57,35 @@ def load_policy_config(stack: str, root: Path = POLICY_PACK) -> dict[str, Any]:
     return json.loads((root / "config" / f"{stack}.json").read_text())
 
 
+class PolicyConfigError(Exception):
+    """A `--policy-pack-config` the CLI would refuse: the run fails before anything is analyzed."""
+
+
+def pack_python(pack: Path = POLICY_PACK) -> Path:
+    """The interpreter the CLI runs the pack with: `<pack>/<virtualenv>/bin/python` (PulumiPolicy.yaml)."""
+    manifest = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())
+    virtualenv = ((manifest.get("runtime") or {}).get("options") or {}).get("virtualenv")
+    if not virtualenv:
+        raise RuntimeError(f"{pack / 'PulumiPolicy.yaml'} names no runtime.options.virtualenv")
+    python = pack / virtualenv / "bin" / "python"
+    if not python.exists():
+        raise RuntimeError(f"the policy pack's virtualenv {python.parent.parent} is missing: run `make install` "
+                           "(the Pulumi CLI creates none for a local pack)")
+    return python
+
+
 class PolicyPackProcess:
     """The pack started as the CLI starts it, with a client for its analyzer service."""
 
-    def __init__(self, pack: Path = POLICY_PACK, project: str = "eks-workshop", stack: str = "dev",
-                 python: str = sys.executable):
-        env = {**os.environ, "PULUMI_PROJECT": project, "PULUMI_STACK": stack, "PULUMI_DRY_RUN": "true"}
-        self.process = subprocess.Popen([python, "-u", "__main__.py"], cwd=pack, env=env,
+    def __init__(self, pack: Path = POLICY_PACK, project: str = PROJECT, stack: str = "dev",
+                 dry_run: bool = True, stack_config: dict[str, Any] | None = None):
+        pack = pack.resolve()
+        config = stack_config if stack_config is not None else load_stack_config(stack)
+        env = {**os.environ, "PULUMI_PROJECT": project, "PULUMI_STACK": stack,
+               "PULUMI_DRY_RUN": "true" if dry_run else "false", "PULUMI_ORGANIZATION": "organization",
+               "PULUMI_CONFIG": json.dumps(to_runtime_config(config))}
+        self.command = [str(pack_python(pack)), "-u", "-m", "pulumi.policy", NO_ENGINE, str(pack)]
+        self.process = subprocess.Popen(self.command, cwd=pack, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         line = self.process.stdout.readline().decode().strip()
         if not line.isdigit():
@@ -83,24 +116,40 @@ class PolicyPackProcess:
         return self._info
 
     def configure(self, config: dict[str, Any]) -> dict[str, str]:
-        """Apply a `--policy-pack-config` document; returns each policy's effective level."""
+        """Apply a `--policy-pack-config` document as the CLI does; returns each policy's effective
+        level. Raises PolicyConfigError where the CLI would refuse the document."""
+        info = self.info()
         default_all = config.get("all")
+        if default_all is not None and default_all not in LEVELS:
+            raise PolicyConfigError(f'parsing enforcement level for "all": "{default_all}" is not a valid '
+                                    "enforcement level")
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         levels = {}
-        for policy in self.info().policies:
+        problems = []
+        for policy in info.policies:
             entry = config.get(policy.name, {})
             if isinstance(entry, str):
                 entry = {"enforcementLevel": entry}
             level = entry.get("enforcementLevel") or default_all or LEVEL_NAMES[policy.enforcementLevel]
+            if level not in LEVELS:
+                raise PolicyConfigError(f'parsing enforcement level for "{policy.name}": "{level}" is not a valid '
+                                        "enforcement level")
             properties = {k: v for k, v in entry.items() if k != "enforcementLevel"}
-            # The CLI fills schema defaults in before it configures the pack.
+            # The CLI fills schema defaults in, then validates against the policy's config schema.
             schema = json_format.MessageToDict(policy.configSchema.properties)
             for key, spec in schema.items():
                 if "default" in spec and key not in properties:
                     properties[key] = spec["default"]
+            validator = jsonschema.Draft7Validator({"type": "object", "properties": schema,
+                                                    "required": list(policy.configSchema.required)})
+            for error in sorted(validator.iter_errors(properties), key=lambda e: list(e.path)):
+                where = ".".join(str(p) for p in error.path) or "(root)"
+                problems.append(f"{info.name} {info.version}  {policy.name}: {where}: {error.message}")
             request.policyConfig[policy.name].CopyFrom(
                 analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(properties)))
             levels[policy.name] = level
+        if problems:
+            raise PolicyConfigError("validating policy config: " + "; ".join(problems))
         self.stub.Configure(request)
         return levels
 

@@ -454,51 +454,51 @@ def with_as_of(policy_config: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
     return out
 
 
-def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
-    pack = None
-    if not args.no_policy:
-        from offline.analyzer import PolicyPackProcess
+def policy_verdict(run: ProgramRun, as_of: dt.date, preview: bool) -> list[Any]:
+    """The pack's verdict on a run, the pack started for that stack as the CLI starts it."""
+    from offline.analyzer import PolicyConfigError, PolicyPackProcess, load_policy_config
 
-        pack = PolicyPackProcess()
-    exit_code = 0
     try:
-        runs = [(stack, run_program_for(stack, root, args.preview, judge=not args.diff_base)) for stack in stacks]
-        args.out_dir.mkdir(parents=True, exist_ok=True)
-        for stack, run in runs:
-            violations, config_file = [], None
-            if pack is not None:
-                from offline.analyzer import load_policy_config
+        with PolicyPackProcess(stack=run.stack, dry_run=preview, stack_config=run.config) as pack:
+            pack.configure(with_as_of(load_policy_config(run.stack), as_of))
+            return pack.analyze_run(run)
+    except (PolicyConfigError, RuntimeError) as e:
+        raise PlanError(f"{run.stack}: policies/config/{run.stack}.json: {e}") from None
 
-                config_file = f"policies/config/{stack}.json"
-                pack.configure(with_as_of(load_policy_config(stack), args.as_of))
-                violations = pack.analyze_run(run)
-            plan = build_plan(run, violations)
-            if root == ROOT:  # a base tree planned for a diff may predate the catalogue
-                plan["kubernetes"] = kubernetes_summary(run, args.as_of)
-            region = str(run.config.get("aws:region", ""))
-            plan["estimate"] = _estimate(plan, region, args.as_of)
-            against = args.against
-            if args.against_ref:
-                against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)
-            if against is not None:
-                if not against.exists():
-                    raise PlanError(f"--against {against}: no such plan file")
-                old_plan = json.loads(against.read_text())
-                plan["diff"] = diff_plans(old_plan, plan)
-                plan["diff"]["estimate"] = estimate_delta(old_plan.get("estimate"), plan["estimate"])
-            path = args.out_dir / f"plan-{stack}.json"
-            path.write_text(json.dumps(plan, indent=2, sort_keys=True) + "\n")
-            if not args.quiet:
-                lines = render(plan, config_file) + render_kubernetes(plan.get("kubernetes"))
-                lines += render_estimate(plan["estimate"])
-                if "diff" in plan:
-                    lines += render_diff(plan["diff"], str(against))
-                print("\n".join(lines + ["", f"Plan written to {os.path.relpath(path)}", ""]))
-            if any(v["enforcement"] == "mandatory" for v in plan["violations"]):
-                exit_code = 1
-    finally:
-        if pack is not None:
-            pack.close()
+
+def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
+    exit_code = 0
+    runs = [(stack, run_program_for(stack, root, args.preview, judge=not args.diff_base)) for stack in stacks]
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for stack, run in runs:
+        violations, config_file = [], None
+        if not args.no_policy:
+            config_file = f"policies/config/{stack}.json"
+            violations = policy_verdict(run, args.as_of, args.preview)
+        plan = build_plan(run, violations)
+        if root == ROOT:  # a base tree planned for a diff may predate the catalogue
+            plan["kubernetes"] = kubernetes_summary(run, args.as_of)
+        region = str(run.config.get("aws:region", ""))
+        plan["estimate"] = _estimate(plan, region, args.as_of)
+        against = args.against
+        if args.against_ref:
+            against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)
+        if against is not None:
+            if not against.exists():
+                raise PlanError(f"--against {against}: no such plan file")
+            old_plan = json.loads(against.read_text())
+            plan["diff"] = diff_plans(old_plan, plan)
+            plan["diff"]["estimate"] = estimate_delta(old_plan.get("estimate"), plan["estimate"])
+        path = args.out_dir / f"plan-{stack}.json"
+        path.write_text(json.dumps(plan, indent=2, sort_keys=True) + "\n")
+        if not args.quiet:
+            lines = render(plan, config_file) + render_kubernetes(plan.get("kubernetes"))
+            lines += render_estimate(plan["estimate"])
+            if "diff" in plan:
+                lines += render_diff(plan["diff"], str(against))
+            print("\n".join(lines + ["", f"Plan written to {os.path.relpath(path)}", ""]))
+        if any(v["enforcement"] == "mandatory" for v in plan["violations"]):
+            exit_code = 1
     return exit_code
 
 

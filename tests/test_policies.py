@@ -325,3 +325,62 @@ def test_each_stack_passes_the_pack_in_preview_where_values_are_unknown(pack, st
         assert v.policy in accepted or "during preview" in v.message, v
     # A key named but not yet created still counts as encryption: no "can't run" for it.
     assert not [v for v in violations if v.policy == "eks-secrets-encryption"]
+
+
+# ------------------------------------------------------------------ started and configured as the CLI does
+
+
+def test_pack_runs_from_its_own_virtualenv_with_the_clis_command_line_and_environment(pack):
+    pack_dir = ROOT / "policies"
+    assert pack.command == [str(pack_dir / "venv" / "bin" / "python"), "-u", "-m", "pulumi.policy", "127.0.0.1:0",
+                            str(pack_dir)]
+    environ = dict(item.split("=", 1) for item in
+                   Path(f"/proc/{pack.process.pid}/environ").read_text().split("\0") if "=" in item)
+    assert (environ["PULUMI_PROJECT"], environ["PULUMI_STACK"], environ["PULUMI_DRY_RUN"]) == ("eks-workshop", "dev", "true")
+    assert environ["PULUMI_ORGANIZATION"] == "organization"
+    config = json.loads(environ["PULUMI_CONFIG"])
+    assert config["aws:region"] == "ap-northeast-2" and json.loads(config["eks-workshop:cluster"])["name"] == "eks-workshop"
+    assert Path(f"/proc/{pack.process.pid}/cwd").resolve() == pack_dir
+
+
+def test_a_bad_enforcement_level_is_refused_as_the_cli_does(pack):
+    from offline.analyzer import PolicyConfigError
+
+    with pytest.raises(PolicyConfigError, match='parsing enforcement level for "required-tags": "sometimes" is not a '
+                                                "valid enforcement level"):
+        pack.configure({"required-tags": "sometimes"})
+    with pytest.raises(PolicyConfigError, match='parsing enforcement level for "all": "strict"'):
+        pack.configure({"all": "strict"})
+
+
+def test_a_property_against_the_policys_schema_is_refused_as_the_cli_does(pack):
+    from offline.analyzer import PolicyConfigError
+
+    with pytest.raises(PolicyConfigError) as err:
+        pack.configure({"eks-node-group-scaling-limits": {"maxNodes": "many"}})
+    assert str(err.value) == (f"validating policy config: eks-workshop-guardrails {pack.info().version}  "
+                              "eks-node-group-scaling-limits: maxNodes: 'many' is not of type 'integer'")
+    pack.configure({"eks-node-group-scaling-limits": {"maxNodes": 8}})  # the same key, valid
+
+
+def test_make_plan_reports_a_bad_policy_config_as_one_error(tmp_path, monkeypatch, capsys):
+    import offline.analyzer
+    from offline.plan import main
+
+    bad = tmp_path / "config"
+    bad.mkdir()
+    (bad / "dev.json").write_text(json.dumps({"ec2-instance-type-allowlist": {"allowedInstanceTypes": "m5.large"}}))
+    monkeypatch.setattr(offline.analyzer, "load_policy_config",
+                        lambda stack, root=bad.parent: json.loads((bad / f"{stack}.json").read_text()))
+    assert main(["--stack", "dev", "--out-dir", str(tmp_path / "out"), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: dev: policies/config/dev.json: validating policy config: eks-workshop-guardrails")
+    assert "ec2-instance-type-allowlist: allowedInstanceTypes: 'm5.large' is not of type 'array'" in error
+
+
+def test_a_missing_pack_virtualenv_says_what_to_do(tmp_path):
+    from offline.analyzer import pack_python
+
+    (tmp_path / "PulumiPolicy.yaml").write_text((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
+    with pytest.raises(RuntimeError, match="virtualenv .* is missing: run `make install`"):
+        pack_python(tmp_path)

@@ -3,8 +3,8 @@ the upgrade order of one `pulumi up`."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+import itertools
 import json
 import re
 
@@ -98,7 +98,7 @@ def _semver(version: str) -> tuple[int, ...]:
 
 def test_addon_pins_never_move_backwards_from_one_minor_to_the_next():
     # An upgrade moves every catalogue pin along with the cluster: none may go back.
-    for older, newer in zip(CAT.names, CAT.names[1:]):
+    for older, newer in itertools.pairwise(CAT.names):
         for name in CAT.addon_names:
             before, after = CAT.versions[older].addons[name].version, CAT.versions[newer].addons[name].version
             assert _semver(before) <= _semver(after), (name, older, before, newer, after)
