@@ -44,3 +44,58 @@ def test_preview_runs_only_with_credentials_and_deploys_never_overlap():
     assert up["environment"] == "${{ inputs.stack }}"
     text = "\n".join(p.read_text() for p in WORKFLOWS)
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+
+
+# Majors that run on Node 24; the ones before them run on Node 20, which GitHub retires.
+CURRENT_MAJORS = {"actions/checkout": 7, "actions/setup-python": 7, "actions/upload-artifact": 7,
+                  "aws-actions/configure-aws-credentials": 6, "pulumi/actions": 7}
+
+
+def _steps():
+    for path in WORKFLOWS:
+        for job in (yaml.safe_load(path.read_text())["jobs"] or {}).values():
+            for step in job.get("steps", []):
+                yield path.name, job, step
+
+
+def test_actions_are_on_current_majors():
+    used = {}
+    for name, _, step in _steps():
+        if "uses" in step:
+            action, _, ref = step["uses"].partition("@")
+            used[(name, action)] = ref
+    assert used and {a for _, a in used} <= set(CURRENT_MAJORS), used
+    assert [f"{n}: {a}@{r}" for (n, a), r in used.items() if r != f"v{CURRENT_MAJORS[a]}"] == []
+
+
+def test_the_pulumi_cli_is_pinned_to_the_sdk():
+    sdk = next(line.split("==")[1] for line in (ROOT / "requirements.txt").read_text().splitlines()
+               if line.startswith("pulumi=="))
+    pulumi_steps = [step for _, _, step in _steps() if step.get("uses", "").startswith("pulumi/actions@")]
+    assert len(pulumi_steps) == 2
+    assert all(str(step["with"]["pulumi-version"]) == sdk for step in pulumi_steps)
+
+
+def test_credentialed_jobs_decrypt_with_the_states_secrets_provider():
+    pr = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())
+    up = yaml.safe_load((ROOT / ".github/workflows/pulumi-up.yml").read_text())
+    for job in (pr["jobs"]["preview"], up["jobs"]["up"]):
+        assert job["env"]["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] == "true"
+    # A stack file holds its secrets provider whole or not at all (`pulumi stack init` writes both).
+    for stack in ("dev", "staging", "prod"):
+        data = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+        assert ("secretsprovider" in data) == ("encryptedkey" in data), stack
+
+
+def test_stacks_run_where_their_api_is_reachable():
+    """A stack that admits only some deployer CIDRs deploys and previews on the self-hosted runners."""
+    from offline.runner import load_stack_config
+
+    deploy = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text())["jobs"]
+    preview = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())["jobs"]["preview"]
+    preview_runner = {row["stack"]: row["runner"] for row in preview["strategy"]["matrix"]["include"]}
+    for stack in ("dev", "staging", "prod"):
+        cidrs = load_stack_config(stack)["eks-workshop:cluster"].get("deployerCidrs", ["0.0.0.0/0"])
+        runner = deploy[stack]["with"].get("runner", '"ubuntu-latest"')
+        expected = '"ubuntu-latest"' if cidrs == ["0.0.0.0/0"] else '["self-hosted", "eks-workshop-deployer"]'
+        assert (runner, preview_runner[stack]) == (expected, expected), stack

@@ -143,6 +143,10 @@ class ClusterConfig:
         default_factory=RemoteNetworks)
     admin_principals: tuple[str, ...] = _doc(
         "IAM role or user ARNs given cluster-admin through EKS access entries.", default=())
+    deployer_cidrs: tuple[str, ...] = _doc(
+        "Egress CIDRs of wherever `pulumi up` runs (CI runners, operators). The program talks to the "
+        "Kubernetes API from there (readinessGate): with the gate on they must reach the API. Default: "
+        "anywhere, as GitHub-hosted runners are.", default=("0.0.0.0/0",))
 
 
 @dataclass(frozen=True)
@@ -433,6 +437,7 @@ def _validate(cfg: StackConfig, problems: _Problems) -> None:
             problems.add(f"{ck}.serviceCidr", f"{c.service_cidr!r} overlaps the VPC {cfg.network.vpc_cidr}")
 
     _validate_remote_networks(cfg, vpc, service, problems)
+    _validate_api_reach(cfg, vpc, problems)
 
     # -- network
     n = cfg.network
@@ -508,6 +513,29 @@ def _validate(cfg: StackConfig, problems: _Problems) -> None:
             problems.add(f"{p}tags.{k}", f"{val!r}: keys are 1-128 and values at most 256 characters")
     if len(cfg.base_tags) > 50:
         problems.add(f"{p}tags", f"{len(cfg.base_tags)} tags with the workshop's own: AWS allows 50")
+
+
+def _validate_api_reach(cfg: StackConfig, vpc, problems: _Problems) -> None:
+    """Kubernetes resources (the readiness gate) are created from where `pulumi up` runs: the API must
+    be reachable from there, through the public endpoint's CIDRs or, with only the private endpoint,
+    from inside the VPC."""
+    c = cfg.cluster
+    deployers = [(cidr, _network(cidr, f"{PROJECT}:cluster.deployerCidrs[{i}]", problems))
+                 for i, cidr in enumerate(c.deployer_cidrs)]
+    if not cfg.readiness_gate or any(net is None for _, net in deployers):
+        return
+    if c.endpoint_public_access:
+        allowed = [n for n in (_network(x, "", _Problems()) for x in c.public_access_cidrs) if n is not None]
+        where = f"publicAccessCidrs {list(c.public_access_cidrs)}"
+    else:
+        allowed = [vpc] if vpc is not None else []
+        where = f"the private endpoint only, inside the VPC {cfg.network.vpc_cidr}"
+    outside = [cidr for cidr, net in deployers if not any(net.subnet_of(a) for a in allowed)]
+    if outside:
+        problems.add(f"{PROJECT}:readinessGate",
+                     f"true, but deployers {outside} (cluster.deployerCidrs) can't reach the Kubernetes API "
+                     f"({where}): deploy from inside those ranges and list them in deployerCidrs, or set "
+                     "readinessGate false")
 
 
 def _validate_remote_networks(cfg: StackConfig, vpc, service, problems: _Problems) -> None:
