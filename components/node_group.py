@@ -37,8 +37,9 @@ class ManagedNodeGroupArgs:
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: Sequence[NodeTaint] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
-    # IMDSv2 hop limit 2 lets pods that need instance metadata (the CNI's IPAM) reach it, no further.
-    metadata_hop_limit: int = 2
+    # nodeGroups.<name>.metadataHopLimit. 1: only processes in the host's network namespace reach
+    # instance metadata (and the node role's credentials); pods on the pod network can't.
+    metadata_hop_limit: int = 1
 
 
 # Bottlerocket keeps the OS on xvda and containers on xvdb; every other family boots from xvda.

@@ -99,7 +99,8 @@ def test_diff_of_a_real_program_change(program_copy, dev_plan, tmp_path):
     base = tmp_path / "base.json"
     base.write_text(json.dumps(dev_plan))
     source = program_copy / "components" / "node_group.py"
-    source.write_text(source.read_text().replace("metadata_hop_limit: int = 2", "metadata_hop_limit: int = 1"))
+    source.write_text(source.read_text().replace('volume_type="gp3"', 'volume_type="io2"'))
+    edit_stack(program_copy, "dev", "eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=2))
     edit_stack(program_copy, "dev", "eks-workshop:cluster", lambda c: c.update(name="eks-workshop-2"))
     edit_stack(program_copy, "dev", "eks-workshop:addons", lambda a: a.update({"coredns": "v1.11.4-eksbuild.2"}))
     result = plan_cli("--root", str(program_copy), "--stack", "dev", "--against", str(base), "--no-policy",
@@ -108,14 +109,15 @@ def test_diff_of_a_real_program_change(program_copy, dev_plan, tmp_path):
     diff = json.loads((tmp_path / "out" / "plan-dev.json").read_text())["diff"]
     changed = {(c["type"], c["urn"].rsplit("::", 1)[1]): c["properties"] for c in diff["changed"]}
     lt = changed[("aws:ec2/launchTemplate:LaunchTemplate", "nodes-default")]
-    assert lt["metadataOptions.httpPutResponseHopLimit"] == {"old": 2, "new": 1}
+    assert lt["metadataOptions.httpPutResponseHopLimit"] == {"old": 1, "new": 2}
+    assert lt["blockDeviceMappings"]["new"][0]["ebs"]["volumeType"] == "io2"  # the source change
     assert changed[("aws:eks/addon:Addon", "addons-coredns")]["addonVersion"]["new"] == "v1.11.4-eksbuild.2"
     assert changed[("aws:eks/cluster:Cluster", "cluster")]["name"] == {"old": "eks-workshop", "new": "eks-workshop-2"}
     removed = {urn.rsplit("::", 1)[1] for urn in diff["removed"]}
     assert removed == {"cluster-addons-kube-proxy", "addons-metrics-server", "cluster-addons-eks-pod-identity-agent"}
     assert any("Cluster cluster: changing name replaces it" in w for w in diff["warnings"])
     assert "WARNING: stateful resources would be replaced or deleted" in result.stdout
-    assert "      metadataOptions.httpPutResponseHopLimit: 2 => 1" in result.stdout
+    assert "      metadataOptions.httpPutResponseHopLimit: 1 => 2" in result.stdout
     # Three add-ons gone cost nothing; the estimate delta is there and says so.
     assert diff["estimate"]["monthlyAtDesired"] == 0.0
     assert "Estimate change: +0.00 USD/month at desired" in result.stdout

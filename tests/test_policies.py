@@ -39,7 +39,7 @@ GOOD_CLUSTER = {
                             "remotePodNetworks": {"cidrs": ["10.53.0.0/16"]}},
     "tags": {"created-by": "x", "env": "y"},
 }
-GOOD_LT = {"metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 2},
+GOOD_LT = {"metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1},
            "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeType": "gp3"}}],
            "tags": {"created-by": "x", "env": "y"}}
 GOOD_NG = {"clusterName": "c", "nodeRoleArn": "arn", "subnetIds": ["subnet-1"], "instanceTypes": ["m5.large"],
@@ -128,7 +128,7 @@ RESOURCE_CASES = [
      merged(CNI_GOOD, addonName="coredns", addonVersion=None), None),
     ("ec2-imdsv2-required", LT, merged(GOOD_LT, metadataOptions__httpTokens="optional"), "allows IMDSv1",
      GOOD_LT, merged(GOOD_LT, metadataOptions__httpTokens=UNKNOWN)),
-    ("ec2-imdsv2-required", LT, merged(GOOD_LT, metadataOptions__httpPutResponseHopLimit=3), "hop limit 3 exceeds 2",
+    ("ec2-imdsv2-required", LT, merged(GOOD_LT, metadataOptions__httpPutResponseHopLimit=2), "hop limit 2 exceeds 1",
      GOOD_LT, None),
     ("ec2-imdsv2-required", "aws:ec2/instance:Instance", {"instanceType": "t3.medium"}, "allows IMDSv1",
      {"metadataOptions": {"httpTokens": "required"}}, None),

@@ -95,7 +95,8 @@ def test_dev_node_group_matches_the_spec(dev):
 def test_node_launch_template_requires_imdsv2_and_encrypts_the_root_volume(any_stack):
     lt = any_stack.one("aws:ec2/launchTemplate:LaunchTemplate").plain_inputs
     assert lt["metadataOptions"]["httpTokens"] == "required"
-    assert lt["metadataOptions"]["httpPutResponseHopLimit"] == 2
+    # Hop limit 1: pods on the pod network can't reach the node role's credentials.
+    assert lt["metadataOptions"]["httpPutResponseHopLimit"] == 1
     (device,) = lt["blockDeviceMappings"]
     assert device["ebs"]["encrypted"] == "true" and device["ebs"]["volumeType"] == "gp3"
     assert device["ebs"]["volumeSize"] == 80

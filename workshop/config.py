@@ -190,6 +190,10 @@ class NodeGroupConfig:
     taints: tuple[Taint, ...] = _doc("Kubernetes node taints.", default=())
     disk_size: int = _doc("Root volume size in GiB (gp3, encrypted); eksctl's default is 80.", default=80)
     capacity_type: str = _doc("ON_DEMAND or SPOT.", default="ON_DEMAND")
+    metadata_hop_limit: int = _doc(
+        "IMDSv2 response hop limit. 1: pods on the pod network can't reach instance metadata (the node "
+        "role's credentials); every add-on here that uses it runs on the host network (README "
+        "\"Instance metadata\"). 2 lets pods reach it.", default=1)
 
 
 @dataclass(frozen=True)
@@ -594,6 +598,8 @@ def _validate_node_group(name: str, g: NodeGroupConfig, key: str, problems: _Pro
                      f"{g.max_unavailable_percentage} must be 1 to 100")
     if not 20 <= g.disk_size <= 16384:
         problems.add(f"{key}.diskSize", f"{g.disk_size} must be 20 to 16384 GiB")
+    if not 1 <= g.metadata_hop_limit <= 64:
+        problems.add(f"{key}.metadataHopLimit", f"{g.metadata_hop_limit} must be 1 to 64 (EC2's range)")
     if g.capacity_type not in CAPACITY_TYPES:
         problems.add(f"{key}.capacityType", f"{g.capacity_type!r} must be one of {', '.join(CAPACITY_TYPES)}")
     for lk, lv in g.labels.items():

@@ -85,6 +85,7 @@ def node_group_args(cfg: StackConfig, name: str, cluster_name: pulumi.Input[str]
         max_unavailable_percentage=g.max_unavailable_percentage,
         disk_size=g.disk_size,
         capacity_type=g.capacity_type,
+        metadata_hop_limit=g.metadata_hop_limit,
         labels=g.labels,
         taints=tuple(NodeTaint(t.key, t.value, t.effect) for t in g.taints),
         tags=cfg.base_tags,

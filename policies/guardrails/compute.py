@@ -25,7 +25,7 @@ def _imdsv2(props, config, report):
     if tokens != "required":
         report(f"instance metadata allows IMDSv1 (httpTokens {tokens or 'optional (default)'}); "
                "set metadataOptions.httpTokens to required")
-    limit = config.get("maxHopLimit", 2)
+    limit = int(config.get("maxHopLimit", 1))
     hops = dig(props, "metadataOptions.httpPutResponseHopLimit")
     if hops is not None and hops > limit:
         report(f"IMDS hop limit {int(hops)} exceeds {limit}: containers further away can reach instance credentials")
@@ -73,7 +73,7 @@ POLICIES = [
         "Instances and launch templates require IMDSv2 with a bounded hop limit.",
         [LAUNCH_TEMPLATE, INSTANCE], _imdsv2, severity=Severity.HIGH,
         remediation="Set metadataOptions {httpTokens: required, httpPutResponseHopLimit: 2}.",
-        config={"maxHopLimit": {"type": "integer", "minimum": 1, "maximum": 64, "default": 2}}),
+        config={"maxHopLimit": {"type": "integer", "minimum": 1, "maximum": 64, "default": 1}}),
     resource_policy(
         "ec2-encrypted-root-volumes",
         "Instances and launch templates declare encrypted EBS volumes.",
