@@ -11,6 +11,7 @@ import pulumi
 from components.addons import NEEDS_NODES, ManagedAddons, ManagedAddonsArgs
 from components.cluster import EksCluster
 from components.ide import WorkshopIde
+from components.kms import LogEncryptionKey
 from components.network import Network
 from components.node_group import ManagedNodeGroup
 from components.node_role import NodeRole
@@ -22,8 +23,10 @@ cfg = config.from_pulumi()  # validates everything before any resource exists
 upgrade_guard.check(cfg)  # refuses what EKS would reject given what runs now, before anything changes
 tags = cfg.base_tags
 
-network = Network("network", wiring.network_args(cfg))
-cluster = EksCluster("cluster", wiring.cluster_args(cfg, network.private_subnet_ids))
+# Before any log group: CloudWatch Logs encrypts each one with it from its first event.
+log_key = LogEncryptionKey("log-key", wiring.log_encryption_args(cfg)).arn if cfg.log_encryption else None
+network = Network("network", wiring.network_args(cfg, log_key))
+cluster = EksCluster("cluster", wiring.cluster_args(cfg, network.private_subnet_ids, log_key))
 
 # Before any node boots, so nodes join with prefix delegation and pod ENIs already configured.
 vpc_cni = VpcCniAddon("vpc-cni", VpcCniAddonArgs(
@@ -65,7 +68,7 @@ if cfg.readiness_gate:
         providers=[cluster.k8s_provider], depends_on=[*node_groups, addons]))
 
 if cfg.ide.enabled:
-    ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.name, cluster.cluster.arn))
+    ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.name, cluster.cluster.arn, log_key))
 
 # The stack's public contract (docs: README "Stack outputs"); names and types are stable.
 pulumi.export("region", cfg.region)

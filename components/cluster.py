@@ -11,6 +11,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.iam import attach_managed_policies, eks_access_policy_arn, service_trust_policy
+from components.kms import USE_ACTIONS, account_key_policy
 
 # Required for security groups for pods (vpc-cni ENABLE_POD_ENI): EKS manages trunk/branch ENIs with it.
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController")
@@ -37,6 +38,7 @@ class EksClusterArgs:
     protect: bool = False
     # What EKS does at the end of standard support: STANDARD upgrades, EXTENDED bills extended support.
     upgrade_support_type: str = "STANDARD"
+    log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the log group's key
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -53,11 +55,20 @@ class EksCluster(pulumi.ComponentResource):
         )
         role_policies = attach_managed_policies(role, f"{name}-role", CLUSTER_POLICIES, self)
 
+        # EKS uses the key as the cluster role: that role may use it (and let EKS's own grants do the
+        # same), the account administers it, nothing else.
+        def secrets_key_users(role_arn: str) -> list[dict]:
+            return [{
+                "Sid": "ClusterRoleUsesIt", "Effect": "Allow", "Principal": {"AWS": role_arn},
+                "Action": [*USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"], "Resource": "*",
+            }]
+
         self.secrets_key = aws.kms.Key(
             f"{name}-secrets",
             description=f"EKS secrets envelope encryption for {args.name}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=account_key_policy(lambda account, partition: role.arn.apply(secrets_key_users)),
             tags=args.tags,
             opts=protected,
         )
@@ -70,12 +81,13 @@ class EksCluster(pulumi.ComponentResource):
         # (terraform-aws-eks #920, #2486). Instead a destroy leaves it (it expires by its retention), and
         # an `up` that finds it (a rebuild) adopts it: the engine imports it, then applies retention and
         # tags. Where the group is already in the state, the engine ignores the import.
-        log_group_name = f"/aws/eks/{args.name}/cluster"
+        log_group_name = control_plane_log_group_name(args.name)
         found = aws.cloudwatch.get_log_groups(log_group_name_prefix=log_group_name).log_group_names or []
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=log_group_name,
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.log_kms_key_arn,
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True,
                                         import_=log_group_name if log_group_name in found else None),
@@ -179,6 +191,11 @@ class EksCluster(pulumi.ComponentResource):
             "oidcIssuerUrl": self.oidc_issuer_url,
             "kubeconfig": self.kubeconfig,
         })
+
+
+def control_plane_log_group_name(cluster_name: str) -> str:
+    """The CloudWatch group EKS sends a cluster's control-plane logs to; EKS dictates the name."""
+    return f"/aws/eks/{cluster_name}/cluster"
 
 
 def cluster_admin_access(name: str, cluster_name: pulumi.Input[str], principal_arn: pulumi.Input[str],

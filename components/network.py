@@ -25,6 +25,7 @@ class NetworkArgs:
     # Tags for private subnets only, e.g. karpenter.sh/discovery: nodes belong in private subnets.
     private_subnet_tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = False
+    log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the flow-log group's key
 
 
 class Network(pulumi.ComponentResource):
@@ -100,8 +101,8 @@ class Network(pulumi.ComponentResource):
                                           route_table_id=private_rt.id, opts=child)
 
         if args.flow_logs:
-            vpc_flow_logs(f"{name}-flow-logs", self.vpc.id, f"/aws/vpc/{args.name}/flow-logs",
-                          args.flow_log_retention_days, tags("flow-logs"), self)
+            vpc_flow_logs(f"{name}-flow-logs", self.vpc.id, args.name, args.flow_log_retention_days,
+                          tags("flow-logs"), self, args.log_kms_key_arn)
 
         self.vpc_id = self.vpc.id
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])

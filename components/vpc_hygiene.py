@@ -19,12 +19,19 @@ def empty_default_security_group(name: str, vpc_id: pulumi.Input[str], tags: Map
         name, vpc_id=vpc_id, ingress=[], egress=[], tags=dict(tags), opts=pulumi.ResourceOptions(parent=parent))
 
 
-def vpc_flow_logs(name: str, vpc_id: pulumi.Input[str], log_group_name: str, retention_days: int,
-                  tags: Mapping[str, str], parent: pulumi.Resource) -> aws.ec2.FlowLog:
-    """All traffic of a VPC to its own CloudWatch group, through a role that can write only there."""
+def flow_log_group_name(vpc_name: str) -> str:
+    """The CloudWatch group a VPC's flow logs go to (the log encryption key names it too)."""
+    return f"/aws/vpc/{vpc_name}/flow-logs"
+
+
+def vpc_flow_logs(name: str, vpc_id: pulumi.Input[str], vpc_name: str, retention_days: int,
+                  tags: Mapping[str, str], parent: pulumi.Resource,
+                  kms_key_arn: pulumi.Input[str] | None = None) -> aws.ec2.FlowLog:
+    """All traffic of a VPC to its own CloudWatch group (encrypted with `kms_key_arn` if given),
+    through a role that can write only there."""
     child = pulumi.ResourceOptions(parent=parent)
-    group = aws.cloudwatch.LogGroup(name, name=log_group_name, retention_in_days=retention_days,
-                                    tags=dict(tags), opts=child)
+    group = aws.cloudwatch.LogGroup(name, name=flow_log_group_name(vpc_name), retention_in_days=retention_days,
+                                    kms_key_id=kms_key_arn, tags=dict(tags), opts=child)
     role = aws.iam.Role(name, assume_role_policy=service_trust_policy(["vpc-flow-logs.amazonaws.com"]),
                         tags=dict(tags), opts=child)
     aws.iam.RolePolicy(

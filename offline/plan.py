@@ -126,8 +126,14 @@ def render_kubernetes(k: dict[str, Any] | None) -> list[str]:
     lines += [f"  node group {name}: {g['version']}, {g['amiType']} release {g['releaseVersion']}"
               for name, g in k["nodeGroups"].items()]
     lines.append("  add-ons: " + ", ".join(f"{n} {v}" for n, v in sorted(k["addons"].items())))
-    lines += [f"  WARNING: {w}" for w in k["warnings"]]
     return lines
+
+
+def stack_warnings(run: ProgramRun, as_of: dt.date) -> list[str]:
+    """What plans but deserves attention (workshop.config.config_warnings), as `pulumi preview` warns."""
+    from workshop.config import config_warnings, parse
+
+    return config_warnings(parse(run.config, as_of), as_of)
 
 
 def run_program_for(stack: str, root: Path, preview: bool = False, judge: bool = True) -> ProgramRun:
@@ -478,6 +484,7 @@ def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
         plan = build_plan(run, violations)
         if root == ROOT:  # a base tree planned for a diff may predate the catalogue
             plan["kubernetes"] = kubernetes_summary(run, args.as_of)
+            plan["warnings"] = stack_warnings(run, args.as_of)
         region = str(run.config.get("aws:region", ""))
         plan["estimate"] = _estimate(plan, region, args.as_of)
         against = args.against

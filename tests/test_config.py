@@ -95,7 +95,7 @@ REJECTED = [
     ("eks-workshop:cluster", ["version"], 1.31, "eks-workshop:cluster.version: 1.31 must be a string (quote it in YAML"),
     ("eks-workshop:cluster", ["version"], "1.30", "eks-workshop:cluster.version: '1.30' is not in the version catalogue (1.31, 1.32, 1.33, 1.34, 1.35, 1.36; workshop/kubernetes_versions.json)"),
     ("eks-workshop:cluster", ["publicAccessCidrs"], ["198.51.100.0/24"], "eks-workshop:readinessGate: true, but deployers ['0.0.0.0/0'] (cluster.deployerCidrs) can't reach the Kubernetes API (publicAccessCidrs ['198.51.100.0/24']): deploy from inside those ranges"),
-    ("eks-workshop:cluster", ["endpointPublicAccess"], False, "eks-workshop:readinessGate: true, but deployers ['0.0.0.0/0'] (cluster.deployerCidrs) can't reach the Kubernetes API (the private endpoint only, inside the VPC 10.42.0.0/16)"),
+    ("eks-workshop:cluster", ["endpointPublicAccess"], False, "eks-workshop:readinessGate: true, but deployers ['0.0.0.0/0'] (cluster.deployerCidrs) can't reach the Kubernetes API (the private endpoint only: the VPC 10.42.0.0/16 and remote node networks ['10.52.0.0/16'])"),
     ("eks-workshop:cluster", ["deployerCidrs"], ["10.0.0.0/33"], "eks-workshop:cluster.deployerCidrs[0]: '10.0.0.0/33' is not a valid CIDR"),
     ("eks-workshop:cluster", ["upgradeSupportType"], "NEVER", "eks-workshop:cluster.upgradeSupportType: 'NEVER' must be one of STANDARD, EXTENDED"),
     ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.36"}, "eks-workshop:cluster.rollback: set both fromVersion and upgradedOn, or neither"),

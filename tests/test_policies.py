@@ -90,6 +90,16 @@ STAR = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "A
 SCOPED = json.dumps({"Version": "2012-10-17",
                      "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]})
 
+ROOT_ADMIN = {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"},
+              "Action": ["kms:Create*", "kms:Describe*"], "Resource": "*"}
+KEY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [ROOT_ADMIN, {
+    "Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logs.r.amazonaws.com"}, "Action": ["kms:Encrypt*"],
+    "Resource": "*", "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": ["arn:aws:logs:r:1:log-group:x"]}}}]})
+OPEN_KEY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [ROOT_ADMIN, {
+    "Sid": "Anyone", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["kms:Decrypt"], "Resource": "*"}]})
+ALL_KMS_KEY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [ROOT_ADMIN, {
+    "Sid": "Role", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:role/r"}, "Action": "kms:*", "Resource": "*"}]})
+
 # policy, type, violating props, expected message fragment, compliant props, props with an unknown
 RESOURCE_CASES = [
     ("eks-public-endpoint-restricted", CLUSTER, merged(GOOD_CLUSTER, vpcConfig__publicAccessCidrs=["0.0.0.0/0"]),
@@ -119,6 +129,19 @@ RESOURCE_CASES = [
     ("eks-remote-networks-valid", CLUSTER,
      merged(GOOD_CLUSTER, remoteNetworkConfig__remoteNodeNetworks__cidrs=["100.64.0.0/16"]),
      "not an IPv4 RFC 1918 range", merged(GOOD_CLUSTER, remoteNetworkConfig=None), None),
+    ("eks-hybrid-endpoint-mode", CLUSTER, merged(GOOD_CLUSTER, vpcConfig__endpointPrivateAccess=True),
+     "cannot use 'Public and Private' endpoint connectivity", merged(GOOD_CLUSTER, vpcConfig__endpointPrivateAccess=True,
+                                                                   vpcConfig__endpointPublicAccess=False),
+     merged(GOOD_CLUSTER, vpcConfig__endpointPrivateAccess=True, vpcConfig__endpointPublicAccess=UNKNOWN)),
+    ("kms-key-policy-explicit", "aws:kms/key:Key", {"enableKeyRotation": True}, "no explicit key policy",
+     {"enableKeyRotation": True, "policy": KEY_POLICY}, {"enableKeyRotation": True, "policy": UNKNOWN}),
+    ("kms-key-policy-explicit", "aws:kms/key:Key", {"policy": OPEN_KEY_POLICY},
+     "allows any principal (\"*\") without a condition", {"policy": KEY_POLICY}, None),
+    ("kms-key-policy-explicit", "aws:kms/key:Key", {"policy": ALL_KMS_KEY_POLICY}, "gives kms:* to",
+     {"policy": KEY_POLICY}, None),
+    ("cloudwatch-log-group-encrypted", "aws:cloudwatch/logGroup:LogGroup", {"name": "/aws/eks/c/cluster"},
+     "not encrypted with a customer KMS key", {"name": "/aws/eks/c/cluster", "kmsKeyId": "arn:aws:kms:r:1:key/k"},
+     {"name": "/aws/eks/c/cluster", "kmsKeyId": UNKNOWN}),
     ("eks-node-group-no-open-ssh", NG, merged(GOOD_NG, remoteAccess={"ec2SshKey": "k"}), "SSH from anywhere",
      merged(GOOD_NG, remoteAccess={"ec2SshKey": "k", "sourceSecurityGroupIds": ["sg-1"]}),
      merged(GOOD_NG, remoteAccess=UNKNOWN)),
@@ -298,8 +321,9 @@ def test_each_stack_passes_the_pack_at_its_levels(pack, stack):
     violations = pack.analyze_run(run_stack(stack))
     assert [v for v in violations if v.enforcement == "mandatory"] == []
     if stack == "dev":
-        # The one the workshop accepts on purpose: its API endpoint is open to the internet.
-        assert {v.policy for v in violations} == {"eks-public-endpoint-restricted"}
+        # The ones the workshop accepts on purpose: its API endpoint is open to the internet, and
+        # public and private endpoints together with hybrid nodes' remote networks.
+        assert {v.policy for v in violations} == {"eks-public-endpoint-restricted", "eks-hybrid-endpoint-mode"}
         assert all(v.enforcement == "advisory" for v in violations)
     else:
         assert violations == []
@@ -320,7 +344,7 @@ def test_each_stack_passes_the_pack_in_preview_where_values_are_unknown(pack, st
     assert any(UNKNOWN in json.dumps(r.inputs) for r in run.resources)  # the run really has unknowns
     violations = pack.analyze_run(run)
     assert [v for v in violations if v.enforcement == "mandatory"] == []
-    accepted = {"eks-public-endpoint-restricted"} if stack == "dev" else set()
+    accepted = {"eks-public-endpoint-restricted", "eks-hybrid-endpoint-mode"} if stack == "dev" else set()
     for v in violations:
         assert v.policy in accepted or "during preview" in v.message, v
     # A key named but not yet created still counts as encryption: no "can't run" for it.

@@ -192,7 +192,8 @@ def test_children_are_parented_to_their_components(any_stack):
 def test_staging_and_prod_are_safer_than_dev(dev, staging, prod):
     for run in (staging, prod):
         cluster = run.one(CLUSTER).plain_inputs
-        assert "0.0.0.0/0" not in cluster["vpcConfig"]["publicAccessCidrs"]
+        # Private endpoint only: the API is not on the internet (and hybrid nodes need one mode).
+        assert cluster["vpcConfig"]["endpointPublicAccess"] is False and "publicAccessCidrs" not in cluster["vpcConfig"]
         assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 3  # one per AZ
         assert run.one(NODE_GROUP).plain_inputs["scalingConfig"]["maxSize"] > 6
     assert dev.one(CLUSTER).plain_inputs["vpcConfig"]["publicAccessCidrs"] == ["0.0.0.0/0"]
@@ -201,7 +202,7 @@ def test_staging_and_prod_are_safer_than_dev(dev, staging, prod):
 
 def test_protect_follows_the_stack_config(dev, prod):
     stateful = ("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key")
-    assert all(prod.one(t).protect for t in stateful)
+    assert all(r.protect for t in stateful for r in prod.of_type(t)) and len(prod.of_type("aws:kms/key:Key")) == 2
     assert not any(r.protect for r in dev.resources)
     assert {r.type for r in prod.resources if r.protect} == set(stateful)
 
@@ -214,9 +215,43 @@ def test_extra_tags_reach_every_taggable_resource(prod):
         assert r.plain_inputs["tags"].get("created-by") == "eks-workshop-v2", r.name
 
 
-def test_secrets_key_rotates(any_stack):
-    key = any_stack.one("aws:kms/key:Key").plain_inputs
-    assert key["enableKeyRotation"] is True
+def test_every_kms_key_rotates_and_has_an_explicit_key_policy(any_stack):
+    keys = any_stack.of_type("aws:kms/key:Key")
+    assert {k.name for k in keys} == {"cluster-secrets", "log-key"}
+    for key in keys:
+        inputs = key.plain_inputs
+        assert inputs["enableKeyRotation"] is True
+        admin, *users = json.loads(inputs["policy"])["Statement"]
+        # The account administers the key and can't use it; the key's users are named, nothing wider.
+        assert admin["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+        assert not any(a.startswith(("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")) or a == "kms:*"
+                       for a in admin["Action"])
+        assert len(users) == 1 and users[0]["Principal"] != "*" and "*" not in json.dumps(users[0]["Principal"])
+
+
+def test_the_secrets_key_is_used_by_the_cluster_role_only(dev):
+    key = dev.one("aws:kms/key:Key", "cluster-secrets")
+    role = dev.one("aws:iam/role:Role", "cluster-role")
+    user = json.loads(key.plain_inputs["policy"])["Statement"][1]
+    assert user["Principal"] == {"AWS": reveal(role.outputs)["arn"]}
+    assert "kms:Decrypt*" in user["Action"] and "kms:CreateGrant" in user["Action"]
+
+
+def test_log_groups_are_encrypted_with_a_key_only_cloudwatch_logs_uses_for_them(any_stack):
+    key = any_stack.one("aws:kms/key:Key", "log-key")
+    groups = any_stack.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert len(groups) == (3 if any_stack.stack == "dev" else 2)  # control plane, flow logs (+ the IDE's)
+    assert {g.plain_inputs["kmsKeyId"] for g in groups} == {reveal(key.outputs)["arn"]}
+    user = json.loads(key.plain_inputs["policy"])["Statement"][1]
+    assert user["Principal"] == {"Service": "logs.ap-northeast-2.amazonaws.com"}
+    assert sorted(user["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == sorted(
+        f"arn:aws:logs:ap-northeast-2:123456789012:log-group:{g.plain_inputs['name']}" for g in groups)
+
+
+def test_log_encryption_can_be_turned_off():
+    run = run_stack("staging", overrides={"eks-workshop:logEncryption": False})
+    assert [k.name for k in run.of_type("aws:kms/key:Key")] == ["cluster-secrets"]
+    assert all("kmsKeyId" not in g.plain_inputs for g in run.of_type("aws:cloudwatch/logGroup:LogGroup"))
 
 
 def test_admin_principals_get_cluster_admin_access_entries():

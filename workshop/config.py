@@ -246,6 +246,10 @@ class StackConfig:
     readiness_gate: bool = _doc(
         "Deploy a probe workload on the default node group, so `pulumi up` fails if pods can't run.",
         default=True)
+    log_encryption: bool = _doc(
+        "Encrypt the CloudWatch log groups (control plane, flow logs) with a customer KMS key that only "
+        "CloudWatch Logs may use, for exactly these groups. On in every stack: 1 USD a month, and the audit "
+        "log holds every API request.", default=True)
     tags: Mapping[str, str] = _doc("Extra tags on every taggable resource.", default_factory=dict)
     protect: bool = _doc("Protect stateful resources (cluster, VPC, KMS key) from deletion.",
                          default=False)
@@ -531,9 +535,11 @@ def _validate_api_reach(cfg: StackConfig, vpc, problems: _Problems) -> None:
     if c.endpoint_public_access:
         allowed = [n for n in (_network(x, "", _Problems()) for x in c.public_access_cidrs) if n is not None]
         where = f"publicAccessCidrs {list(c.public_access_cidrs)}"
-    else:
-        allowed = [vpc] if vpc is not None else []
-        where = f"the private endpoint only, inside the VPC {cfg.network.vpc_cidr}"
+    else:  # the private endpoint answers inside the VPC and on the networks hybrid nodes use
+        remote = [n for n in (_network(x, "", _Problems()) for x in c.remote_networks.nodes) if n is not None]
+        allowed = ([vpc] if vpc is not None else []) + remote
+        where = (f"the private endpoint only: the VPC {cfg.network.vpc_cidr} and remote node networks "
+                 f"{list(c.remote_networks.nodes)}")
     outside = [cidr for cidr, net in deployers if not any(net.subnet_of(a) for a in allowed)]
     if outside:
         problems.add(f"{PROJECT}:readinessGate",
@@ -723,6 +729,17 @@ def _validate_rollback(cfg: StackConfig, control_plane: versions.KubernetesVersi
                      "support, needs EXTENDED first (EKS rollback prerequisite)")
 
 
+def config_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
+    """Everything that plans but deserves a WARNING: the version's, and deliberate deviations."""
+    warnings = version_warnings(cfg, as_of)
+    c = cfg.cluster
+    if c.remote_networks.nodes and c.endpoint_public_access and c.endpoint_private_access:
+        warnings.append(f"{PROJECT}:cluster.endpointPublicAccess: true with endpointPrivateAccess and "
+                        "remoteNetworks: EKS documents that a hybrid-nodes cluster cannot use 'Public and "
+                        "Private' endpoint connectivity; choose one (README \"Hybrid nodes and the API endpoint\")")
+    return warnings
+
+
 def version_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
     """What plans but deserves attention: a support window closing within the warning period, and
     catalogue pins in use that no public source confirmed (never a default version's)."""
@@ -821,7 +838,7 @@ def from_pulumi() -> StackConfig:
         if isinstance(values[key], str) and key.startswith(f"{PROJECT}:"):
             values[key] = _scalar(values[key])
     cfg = parse(values, as_of)
-    for warning in version_warnings(cfg, as_of):
+    for warning in config_warnings(cfg, as_of):
         pulumi.log.warn(warning)
     return cfg
 

@@ -6,11 +6,14 @@ from typing import Sequence
 
 import pulumi
 
-from components.cluster import EksClusterArgs
+from components.cluster import EksClusterArgs, control_plane_log_group_name
 from components.ide import WorkshopIdeArgs
+from components.ide.ide import ide_vpc_name
+from components.kms import LogEncryptionKeyArgs
 from components.network import NetworkArgs
 from components.node_group import ManagedNodeGroupArgs, NodeTaint
 from components.readiness import ReadinessGateArgs
+from components.vpc_hygiene import flow_log_group_name
 from components.vpc_cni import VpcCniSettings
 from workshop.config import StackConfig, subnet_layout
 
@@ -23,7 +26,18 @@ def _without_discovery(tags: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in tags.items() if k != KARPENTER_DISCOVERY}
 
 
-def network_args(cfg: StackConfig) -> NetworkArgs:
+def log_encryption_args(cfg: StackConfig) -> LogEncryptionKeyArgs:
+    """The key for exactly the log groups this stack creates."""
+    groups = [control_plane_log_group_name(cfg.cluster.name)]
+    if cfg.network.flow_logs:
+        groups.append(flow_log_group_name(cfg.cluster.name))
+    if cfg.ide.enabled:
+        groups.append(flow_log_group_name(ide_vpc_name(cfg.cluster.name)))
+    return LogEncryptionKeyArgs(name=cfg.cluster.name, region=cfg.region, log_group_names=groups,
+                                tags=_without_discovery(cfg.base_tags), protect=cfg.protect)
+
+
+def network_args(cfg: StackConfig, log_kms_key_arn: pulumi.Input[str] | None = None) -> NetworkArgs:
     public, private = subnet_layout(cfg.network.vpc_cidr, len(cfg.availability_zones))
     tags = cfg.base_tags
     return NetworkArgs(
@@ -39,10 +53,12 @@ def network_args(cfg: StackConfig) -> NetworkArgs:
         tags=_without_discovery(tags),
         private_subnet_tags={KARPENTER_DISCOVERY: tags[KARPENTER_DISCOVERY]},
         protect=cfg.protect,
+        log_kms_key_arn=log_kms_key_arn,
     )
 
 
-def cluster_args(cfg: StackConfig, subnet_ids: pulumi.Input[Sequence[str]]) -> EksClusterArgs:
+def cluster_args(cfg: StackConfig, subnet_ids: pulumi.Input[Sequence[str]],
+                 log_kms_key_arn: pulumi.Input[str] | None = None) -> EksClusterArgs:
     c = cfg.cluster
     return EksClusterArgs(
         name=c.name,
@@ -63,6 +79,7 @@ def cluster_args(cfg: StackConfig, subnet_ids: pulumi.Input[Sequence[str]]) -> E
         admin_principals=c.admin_principals,
         tags=cfg.base_tags,
         protect=cfg.protect,
+        log_kms_key_arn=log_kms_key_arn,
     )
 
 
@@ -103,7 +120,8 @@ def vpc_cni_settings(cfg: StackConfig) -> VpcCniSettings:
     )
 
 
-def ide_args(cfg: StackConfig, cluster_name: pulumi.Input[str], cluster_arn: pulumi.Input[str]) -> WorkshopIdeArgs:
+def ide_args(cfg: StackConfig, cluster_name: pulumi.Input[str], cluster_arn: pulumi.Input[str],
+             log_kms_key_arn: pulumi.Input[str] | None = None) -> WorkshopIdeArgs:
     """`cluster_name` is the cluster's output, not the configured string: the IDE's access entry must
     wait for the cluster to exist (offline/ordering.py checks that every such reference does)."""
     ide = cfg.ide
@@ -124,6 +142,7 @@ def ide_args(cfg: StackConfig, cluster_name: pulumi.Input[str], cluster_arn: pul
         flow_log_retention_days=cfg.network.flow_log_retention_days,
         tags=_without_discovery(cfg.base_tags),
         protect=cfg.protect,
+        log_kms_key_arn=log_kms_key_arn,
     )
 
 

@@ -52,10 +52,16 @@ class WorkshopIdeArgs:
     flow_log_retention_days: int
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = False
+    log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the flow-log group's key
 
     @property
     def password_secret_name(self) -> str:
         return f"{self.name}-ide-password"
+
+
+def ide_vpc_name(name: str) -> str:
+    """The IDE VPC's name (its flow-log group is named after it)."""
+    return f"{name}-ide"
 
 
 def render_bootstrap(args: WorkshopIdeArgs, cluster_name: str) -> str:
@@ -92,8 +98,8 @@ class WorkshopIde(pulumi.ComponentResource):
                           enable_dns_hostnames=True, tags=tags("ide-vpc"),
                           opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         empty_default_security_group(f"{name}-default-sg", vpc.id, tags("ide-default-sg-unused"), self)
-        vpc_flow_logs(f"{name}-flow-logs", vpc.id, f"/aws/vpc/{args.name}-ide/flow-logs",
-                      args.flow_log_retention_days, tags("ide-flow-logs"), self)
+        vpc_flow_logs(f"{name}-flow-logs", vpc.id, ide_vpc_name(args.name), args.flow_log_retention_days,
+                      tags("ide-flow-logs"), self, args.log_kms_key_arn)
         _, route_table = internet_route_table(name, vpc.id, tags("ide-igw"), tags("ide-public"), self)
         subnet = aws.ec2.Subnet(f"{name}-public", vpc_id=vpc.id, cidr_block=args.vpc_cidr,
                                 availability_zone=args.availability_zone,

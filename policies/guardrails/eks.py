@@ -121,6 +121,15 @@ def _remote_networks(props, config, report):
             seen.append(net)
 
 
+def _hybrid_endpoint_mode(props, config, report):
+    if not dig(props, "remoteNetworkConfig.remoteNodeNetworks.cidrs"):
+        return
+    if dig(props, "vpcConfig.endpointPublicAccess") is not False and dig(props, "vpcConfig.endpointPrivateAccess"):
+        report("EKS Hybrid Nodes (remoteNetworkConfig) with both the public and the private endpoint: EKS "
+               "documents that a hybrid-nodes cluster cannot use 'Public and Private' endpoint connectivity; "
+               "choose public only or private only")
+
+
 def _no_open_ssh(props, config, report):
     remote = props.get("remoteAccess")
     if remote and remote.get("ec2SshKey") and not remote.get("sourceSecurityGroupIds"):
@@ -190,6 +199,12 @@ POLICIES = [
         "Hybrid-node remote networks are IPv4 RFC 1918 and overlap neither each other nor the service CIDR.",
         [CLUSTER], _remote_networks, severity=Severity.HIGH,
         remediation="Choose non-overlapping RFC 1918 CIDRs for remoteNodeNetworks and remotePodNetworks."),
+    resource_policy(
+        "eks-hybrid-endpoint-mode",
+        "A cluster with hybrid-node remote networks uses one endpoint mode, public or private, not both.",
+        [CLUSTER], _hybrid_endpoint_mode, severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
+        remediation="Set eks-workshop:cluster.endpointPublicAccess false (private only: reach the API from the VPC "
+                    "or a connected network) or endpointPrivateAccess false, or drop remoteNetworks."),
     resource_policy(
         "eks-node-group-no-open-ssh",
         "Managed node groups don't allow SSH from anywhere.",

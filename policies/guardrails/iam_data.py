@@ -6,13 +6,14 @@ import json
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from .common import resource_policy
+from .common import has_key, resource_policy
 
 ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 INLINE_POLICIES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
 KMS_KEY = "aws:kms/key:Key"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 # Types this program creates that take tags; a type missing its `tags` input is untagged.
 TAGGABLE = (
     "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/eip:Eip",
@@ -61,6 +62,35 @@ def _kms_rotation(props, config, report):
         report("KMS key rotation is off (enableKeyRotation)")
 
 
+def _explicit_key_policy(props, config, report):
+    if not has_key(props, "policy"):
+        report("the key has no explicit key policy (policy): AWS's default lets every IAM principal the "
+               "account allows use it; name who administers and who uses the key")
+        return
+    raw = props.get("policy")
+    try:
+        document = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        report("the key policy is not valid JSON")
+        return
+    for s in _as_list((document or {}).get("Statement")):
+        if s.get("Effect") != "Allow":
+            continue
+        principal = s.get("Principal")
+        aws_principals = _as_list(principal.get("AWS")) if isinstance(principal, dict) else [principal]
+        if "*" in aws_principals and not s.get("Condition"):
+            report(f"statement {s.get('Sid', '')!r} allows any principal (\"*\") without a condition")
+        actions = _as_list(s.get("Action"))
+        if ("kms:*" in actions or "*" in actions) and not all(str(p).endswith(":root") for p in aws_principals):
+            report(f"statement {s.get('Sid', '')!r} gives kms:* to {aws_principals}: grant the use or the "
+                   "administration of the key, not everything")
+
+
+def _log_group_encrypted(props, config, report):
+    if not has_key(props, "kmsKeyId"):
+        report("the log group is not encrypted with a customer KMS key (kmsKeyId)")
+
+
 def _https_only(props, config, report):
     behaviors = [props.get("defaultCacheBehavior") or {}] + list(props.get("orderedCacheBehaviors") or [])
     for b in behaviors:
@@ -87,6 +117,17 @@ POLICIES = [
         "Symmetric KMS keys rotate automatically.",
         [KMS_KEY], _kms_rotation, severity=Severity.MEDIUM,
         remediation="Set enableKeyRotation true."),
+    resource_policy(
+        "kms-key-policy-explicit",
+        "Every KMS key has an explicit key policy: the account administers it, named principals use it.",
+        [KMS_KEY], _explicit_key_policy, severity=Severity.HIGH,
+        remediation="Set policy on the key (components/kms.py key_policy): an administration statement for the "
+                    "account and a use statement for the service or role that needs the key."),
+    resource_policy(
+        "cloudwatch-log-group-encrypted",
+        "CloudWatch log groups are encrypted with a customer KMS key.",
+        [LOG_GROUP], _log_group_encrypted, severity=Severity.MEDIUM,
+        remediation="Set eks-workshop:logEncryption true (the stack's log key), or kmsKeyId on the log group."),
     resource_policy(
         "cloudfront-https-only",
         "CloudFront viewers are redirected to HTTPS (or HTTPS only).",
