@@ -79,7 +79,8 @@ def test_instance_is_hardened(dev):
     profile = dev.one("aws:iam/instanceProfile:InstanceProfile")
     assert inputs["iamInstanceProfile"] == profile.outputs["name"]
     # The bootstrap runs once at boot: everything it uses must exist before the instance does.
-    needed = [dev.one("aws:secretsmanager/secretVersion:SecretVersion"),
+    needed = [dev.one("aws:secretsmanager/secretVersion:SecretVersion", "ide-password"),
+              dev.one("aws:secretsmanager/secretVersion:SecretVersion", "ide-origin-secret"),
               next(r for r in dev.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") if r.name == "ide-access"),
               next(r for r in dev.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "ide-role"),
               dev.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "ide-egress")]
@@ -102,10 +103,10 @@ def test_role_is_scoped(dev):
     assert attached == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
     inline = next(r for r in dev.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "ide-role")
     statements = json.loads(inline.plain_inputs["policy"])["Statement"]
-    secret = dev.one("aws:secretsmanager/secret:Secret")
+    secrets = [dev.one("aws:secretsmanager/secret:Secret", n).outputs["arn"] for n in ("ide-password", "ide-origin-secret")]
     cluster = dev.one("aws:eks/cluster:Cluster")
     assert [(s["Action"], s["Resource"]) for s in statements] == [
-        ("secretsmanager:GetSecretValue", secret.outputs["arn"]), ("eks:DescribeCluster", cluster.outputs["arn"])]
+        ("secretsmanager:GetSecretValue", secrets), ("eks:DescribeCluster", cluster.outputs["arn"])]
     assert "AdministratorAccess" not in json.dumps([r.plain_inputs for r in ide_resources(dev)])
 
 
@@ -119,14 +120,35 @@ def test_role_is_cluster_admin_through_an_access_entry(dev):
     assert assoc["accessScope"] == {"type": "cluster"}
 
 
+def test_origin_answers_only_our_distribution(dev, bootstrap):
+    """The prefix list admits every CloudFront distribution: ours adds a secret header nginx requires."""
+    version = dev.one("aws:secretsmanager/secretVersion:SecretVersion", "ide-origin-secret")
+    value = json.loads(reveal(version.inputs["secretString"]))["value"]
+    assert len(value) == 32 and is_secret(version.inputs["secretString"])
+    (origin,) = dev.one("aws:cloudfront/distribution:Distribution").inputs["origins"]
+    (header,) = origin["customHeaders"]
+    assert header["name"] == "X-Origin-Verify" and is_secret(header["value"]) and reveal(header["value"]) == value
+    text = bootstrap.read_text()
+    assert "readonly ORIGIN_SECRET_NAME=eks-workshop-ide-origin-secret" in text
+    assert 'map \\$http_x_origin_verify \\$from_our_distribution { "${origin_secret}" 1; default 0; }' in text
+    assert "if (\\$from_our_distribution = 0) { return 403; }" in text
+    # The readiness check goes through the proxy with the header, read from a root-only file.
+    assert "curl -fsS -o /dev/null -H @/run/eks-workshop-ide/origin-header http://127.0.0.1/healthz" in text
+    # The value is nowhere in plain sight: not in the plan, the outputs or the user data.
+    assert value not in json.dumps(build_plan(dev)) and value not in json.dumps(reveal(dev.outputs))
+    assert value not in text
+    behavior = dev.one("aws:cloudfront/distribution:Distribution").plain_inputs["defaultCacheBehavior"]
+    assert behavior["responseHeadersPolicyId"] == "67f7725c-6f97-4210-82d7-5512b31e9d03"  # Managed-SecurityHeadersPolicy
+
+
 def test_password_is_generated_32_characters_and_only_ever_secret(dev):
-    password = dev.one("random:index/randomPassword:RandomPassword")
+    password = dev.one("random:index/randomPassword:RandomPassword", "ide-password")
     assert password.plain_inputs["length"] == 32 and is_secret(password.outputs["result"])
-    version = dev.one("aws:secretsmanager/secretVersion:SecretVersion")
+    version = dev.one("aws:secretsmanager/secretVersion:SecretVersion", "ide-password")
     assert is_secret(version.inputs["secretString"])
     value = json.loads(reveal(version.inputs["secretString"]))
     assert list(value) == ["password"] and len(value["password"]) == 32
-    assert dev.one("aws:secretsmanager/secret:Secret").plain_inputs["name"] == "eks-workshop-ide-password"
+    assert dev.one("aws:secretsmanager/secret:Secret", "ide-password").plain_inputs["name"] == "eks-workshop-ide-password"
     # Nowhere in plain sight: not in outputs, not in the plan file, not in the bootstrap.
     assert value["password"] not in json.dumps(build_plan(dev))
     assert value["password"] not in json.dumps(reveal(dev.outputs))

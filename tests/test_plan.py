@@ -79,14 +79,15 @@ def test_plan_masks_every_secret(dev_plan):
 
 def test_policy_verdict_comes_from_the_pack(dev_plan):
     assert sorted((v["policy"], v["enforcement"]) for v in dev_plan["violations"]) == [
-        ("eks-hybrid-endpoint-mode", "advisory"), ("eks-public-endpoint-restricted", "advisory")]
+        ("cloudfront-origin-https", "advisory"), ("eks-hybrid-endpoint-mode", "advisory"),
+        ("eks-public-endpoint-restricted", "advisory")]
 
 
 def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
     text = "\n".join(render(dev_plan, "policies/config/dev.json"))
     assert "eks-workshop:network:Network  network" in text
     assert "│  ├─ aws:ec2/vpc:Vpc  network-vpc  cidrBlock=10.42.0.0/16" in text
-    assert "Resources: 84 to create (10 components)" in text
+    assert "Resources: 87 to create (10 components)" in text
     assert "    7  aws:ec2/subnet:Subnet" in text
     assert "  kubeconfig: [secret]" in text
     assert "  mandatory: none" in text and "    eks-public-endpoint-restricted  cluster:" in text
@@ -167,7 +168,7 @@ def test_against_ref_plans_the_merge_base_in_a_worktree(tmp_path):
 
 def test_exit_code_0_for_advisory_only(tmp_path):
     result = plan_cli("--stack", "dev", "--out-dir", str(tmp_path))
-    assert result.returncode == 0 and "advisory: 2" in result.stdout
+    assert result.returncode == 0 and "advisory: 3" in result.stdout
 
 
 def test_exit_code_1_for_a_mandatory_violation(program_copy, tmp_path):

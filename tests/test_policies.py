@@ -90,6 +90,7 @@ STAR = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "A
 SCOPED = json.dumps({"Version": "2012-10-17",
                      "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]})
 
+HTTP_ORIGIN = {"originId": "ide", "domainName": "ec2.example", "customOriginConfig": {"originProtocolPolicy": "http-only"}}
 ROOT_ADMIN = {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"},
               "Action": ["kms:Create*", "kms:Describe*"], "Resource": "*"}
 KEY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [ROOT_ADMIN, {
@@ -192,6 +193,18 @@ RESOURCE_CASES = [
      {"defaultCacheBehavior": {"viewerProtocolPolicy": "allow-all"}}, "allows plain HTTP",
      {"defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https"}},
      {"defaultCacheBehavior": {"viewerProtocolPolicy": UNKNOWN}}),
+    ("cloudfront-origin-access-restricted", "aws:cloudfront/distribution:Distribution", {"origins": [HTTP_ORIGIN]},
+     "takes http-only requests from any CloudFront distribution",
+     {"origins": [{**HTTP_ORIGIN, "customHeaders": [{"name": "X-Origin-Verify", "value": "s"}]}]},
+     {"origins": UNKNOWN}),
+    ("cloudfront-origin-https", "aws:cloudfront/distribution:Distribution", {"origins": [HTTP_ORIGIN]},
+     "is reached over http-only", {"origins": [{**HTTP_ORIGIN, "customOriginConfig": {
+         "originProtocolPolicy": "https-only"}}]}, {"origins": [{**HTTP_ORIGIN, "customOriginConfig": {
+             "originProtocolPolicy": UNKNOWN}}]}),
+    ("cloudfront-security-headers", "aws:cloudfront/distribution:Distribution",
+     {"defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https"}}, "has no response headers policy",
+     {"defaultCacheBehavior": {"responseHeadersPolicyId": "67f7725c-6f97-4210-82d7-5512b31e9d03"}},
+     {"defaultCacheBehavior": {"responseHeadersPolicyId": UNKNOWN}}),
     ("required-tags", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16", "tags": {"env": "x"}},
      "missing required tags ['created-by']", {"cidrBlock": "10.0.0.0/16", "tags": {"env": "x", "created-by": "y"}},
      {"cidrBlock": "10.0.0.0/16", "tags": UNKNOWN}),
@@ -323,7 +336,8 @@ def test_each_stack_passes_the_pack_at_its_levels(pack, stack):
     if stack == "dev":
         # The ones the workshop accepts on purpose: its API endpoint is open to the internet, and
         # public and private endpoints together with hybrid nodes' remote networks.
-        assert {v.policy for v in violations} == {"eks-public-endpoint-restricted", "eks-hybrid-endpoint-mode"}
+        assert {v.policy for v in violations} == {"eks-public-endpoint-restricted", "eks-hybrid-endpoint-mode",
+                                                  "cloudfront-origin-https"}
         assert all(v.enforcement == "advisory" for v in violations)
     else:
         assert violations == []
@@ -344,7 +358,8 @@ def test_each_stack_passes_the_pack_in_preview_where_values_are_unknown(pack, st
     assert any(UNKNOWN in json.dumps(r.inputs) for r in run.resources)  # the run really has unknowns
     violations = pack.analyze_run(run)
     assert [v for v in violations if v.enforcement == "mandatory"] == []
-    accepted = {"eks-public-endpoint-restricted", "eks-hybrid-endpoint-mode"} if stack == "dev" else set()
+    accepted = {"eks-public-endpoint-restricted", "eks-hybrid-endpoint-mode", "cloudfront-origin-https"} \
+        if stack == "dev" else set()
     for v in violations:
         assert v.policy in accepted or "during preview" in v.message, v
     # A key named but not yet created still counts as encryption: no "can't run" for it.

@@ -87,7 +87,18 @@ unset password
 chown "$IDE_USER:$IDE_USER" "$IDE_HOME/.config/code-server/config.yaml"
 systemctl enable --now "code-server@${IDE_USER}"
 
-echo "== reverse proxy on port 80"
+echo "== reverse proxy on port 80, for our distribution only ($ORIGIN_SECRET_NAME)"
+# CloudFront adds this header to every request to the origin; other distributions can reach port 80
+# through the same prefix list but don't know its value, so they get 403.
+origin_secret=$(retry aws secretsmanager get-secret-value --region "$REGION" --secret-id "$ORIGIN_SECRET_NAME" \
+  --query SecretString --output text | jq -r .value)
+[ -n "$origin_secret" ] || fail "the origin secret is empty"
+install -d -m 700 /run/eks-workshop-ide
+(
+  umask 077
+  printf 'X-Origin-Verify: %s\n' "$origin_secret" > /run/eks-workshop-ide/origin-header
+)
+umask 077
 cat > /etc/nginx/nginx.conf <<NGINX
 user nginx;
 worker_processes auto;
@@ -97,9 +108,11 @@ events { worker_connections 1024; }
 http {
     access_log /var/log/nginx/access.log;
     map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+    map \$http_x_origin_verify \$from_our_distribution { "${origin_secret}" 1; default 0; }
     server {
         listen 80 default_server;
         server_name _;
+        if (\$from_our_distribution = 0) { return 403; }
         location / {
             proxy_pass http://127.0.0.1:${CODE_SERVER_PORT};
             proxy_http_version 1.1;
@@ -112,6 +125,8 @@ http {
     }
 }
 NGINX
+umask 022
+unset origin_secret
 nginx -t
 systemctl enable --now nginx
 
@@ -128,7 +143,7 @@ retry as_user aws eks update-kubeconfig --region "$REGION" --name "$CLUSTER_NAME
 echo "== waiting for code-server behind the proxy"
 healthy=no
 for _ in $(seq 1 60); do
-  if curl -fsS -o /dev/null http://127.0.0.1/healthz; then
+  if curl -fsS -o /dev/null -H @/run/eks-workshop-ide/origin-header http://127.0.0.1/healthz; then
     healthy=yes
     break
   fi

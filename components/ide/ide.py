@@ -1,8 +1,10 @@
 """The workshop IDE: code-server on EC2 in its own VPC, reached only through CloudFront over HTTPS.
 
 Replaces the workshop's `eks-workshop-ide` CloudFormation stack without its weaknesses: viewers are
-redirected to HTTPS, the role is scoped (no AdministratorAccess), the bootstrap retries and waits for
-readiness, the origin is reachable only from CloudFront's origin-facing prefix list in every region.
+redirected to HTTPS and get security headers, the role is scoped (no AdministratorAccess), the
+bootstrap retries and waits for readiness, and the origin answers only our distribution: port 80 is
+open to CloudFront's origin-facing servers alone, and nginx refuses any request without the secret
+header our distribution adds (other distributions use the same servers).
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ CLOUDFRONT_ORIGIN_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 # string passed to the origin (code-server needs its cookies and the WebSocket upgrade).
 CACHING_DISABLED_POLICY = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_ORIGIN_REQUEST_POLICY = "216adef6-5c7f-47e4-b989-5492eafa07d3"
+# AWS-managed response headers policy "SecurityHeadersPolicy": HSTS, X-Content-Type-Options,
+# X-Frame-Options SAMEORIGIN, Referrer-Policy, X-XSS-Protection.
+SECURITY_HEADERS_POLICY = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+# The header that proves a request came through our distribution (nginx checks it; bootstrap.sh).
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 PASSWORD_LENGTH = 32
 
 
@@ -58,6 +65,10 @@ class WorkshopIdeArgs:
     def password_secret_name(self) -> str:
         return f"{self.name}-ide-password"
 
+    @property
+    def origin_secret_name(self) -> str:
+        return f"{self.name}-ide-origin-secret"
+
 
 def ide_vpc_name(name: str) -> str:
     """The IDE VPC's name (its flow-log group is named after it)."""
@@ -77,6 +88,7 @@ def render_bootstrap(args: WorkshopIdeArgs, cluster_name: str) -> str:
         "REPOSITORY_NAME": args.repository_name,
         "REPOSITORY_REF": args.repository_ref,
         "PASSWORD_SECRET_NAME": args.password_secret_name,
+        "ORIGIN_SECRET_NAME": args.origin_secret_name,
     }
     block = "\n".join(f"readonly {k}={shlex.quote(v)}" for k, v in values.items())
     template = BOOTSTRAP_TEMPLATE.read_text()
@@ -140,7 +152,26 @@ class WorkshopIde(pulumi.ComponentResource):
             opts=child,
         )
 
-        # -- identity: SSM, its own secret, its own cluster; cluster-admin through an access entry
+        # -- the origin's shared secret: CloudFront sends it in a header, nginx answers nothing without it
+        # (the origin-facing prefix list admits every distribution in the world, not only ours)
+        origin_value = random.RandomPassword(f"{name}-origin-secret", length=PASSWORD_LENGTH, special=False,
+                                             opts=child)
+        origin_secret = aws.secretsmanager.Secret(
+            f"{name}-origin-secret",
+            name=args.origin_secret_name,
+            description="Header value CloudFront sends to the workshop IDE's origin",
+            recovery_window_in_days=0,
+            tags=tags("ide-origin-secret"),
+            opts=child,
+        )
+        origin_secret_version = aws.secretsmanager.SecretVersion(
+            f"{name}-origin-secret",
+            secret_id=origin_secret.id,
+            secret_string=pulumi.Output.secret(origin_value.result.apply(lambda v: json.dumps({"value": v}))),
+            opts=child,
+        )
+
+        # -- identity: SSM, its own secrets, its own cluster; cluster-admin through an access entry
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=service_trust_policy(["ec2.amazonaws.com", "ssm.amazonaws.com"]),
@@ -151,13 +182,13 @@ class WorkshopIde(pulumi.ComponentResource):
         own_access = aws.iam.RolePolicy(
             f"{name}-role",
             role=role.id,
-            policy=pulumi.Output.all(secret.arn, args.cluster_arn).apply(lambda a: json.dumps({
+            policy=pulumi.Output.all(secret.arn, origin_secret.arn, args.cluster_arn).apply(lambda a: json.dumps({
                 "Version": "2012-10-17",
                 "Statement": [
-                    {"Sid": "ReadOwnPassword", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                     "Resource": a[0]},
+                    {"Sid": "ReadOwnSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                     "Resource": [a[0], a[1]]},
                     {"Sid": "DescribeWorkshopCluster", "Effect": "Allow", "Action": "eks:DescribeCluster",
-                     "Resource": a[1]},
+                     "Resource": a[2]},
                 ],
             })),
             opts=child,
@@ -188,7 +219,7 @@ class WorkshopIde(pulumi.ComponentResource):
                 # The bootstrap runs once, at boot, with ~50 s of retries: the secret, the role's right to
                 # read it and describe the cluster, cluster-admin, and a way out (the provider strips a new
                 # security group's default egress) must all exist before the instance does.
-                depends_on=[secret_version, admin, own_access, egress, *role_policies],
+                depends_on=[secret_version, origin_secret_version, admin, own_access, egress, *role_policies],
                 # The SSM parameter moves to each new AMI release; that alone must not replace the IDE.
                 ignore_changes=["ami"],
             ),
@@ -204,9 +235,13 @@ class WorkshopIde(pulumi.ComponentResource):
             origins=[aws.cloudfront.DistributionOriginArgs(
                 origin_id="ide",
                 domain_name=self.instance.public_dns,
+                # HTTP: no certificate CloudFront accepts can be issued for an EC2 host name, and CloudFront
+                # VPC origins (private, no public address) don't carry WebSockets, which code-server needs.
                 custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
                     http_port=80, https_port=443, origin_protocol_policy="http-only",
                     origin_ssl_protocols=["TLSv1.2"], origin_read_timeout=60),
+                custom_headers=[aws.cloudfront.DistributionOriginCustomHeaderArgs(
+                    name=ORIGIN_VERIFY_HEADER, value=origin_value.result)],
             )],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id="ide",
@@ -215,6 +250,7 @@ class WorkshopIde(pulumi.ComponentResource):
                 cached_methods=["GET", "HEAD"],
                 cache_policy_id=CACHING_DISABLED_POLICY,
                 origin_request_policy_id=ALL_VIEWER_ORIGIN_REQUEST_POLICY,
+                response_headers_policy_id=SECURITY_HEADERS_POLICY,
                 compress=False,
             ),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(

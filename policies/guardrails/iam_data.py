@@ -6,7 +6,7 @@ import json
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from .common import has_key, resource_policy
+from .common import dig, has_key, resource_policy
 
 ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -98,6 +98,34 @@ def _https_only(props, config, report):
             report(f"cache behavior {b.get('pathPattern', 'default')} allows plain HTTP: use redirect-to-https")
 
 
+def _custom_origins(props):
+    return [o for o in props.get("origins") or [] if o.get("customOriginConfig")]
+
+
+def _origin_access_restricted(props, config, report):
+    for origin in _custom_origins(props):
+        policy = dig(origin, "customOriginConfig.originProtocolPolicy")
+        if policy != "https-only" and not origin.get("customHeaders"):
+            report(f"origin {origin.get('originId')} takes {policy} requests from any CloudFront distribution: "
+                   "add a secret custom header the origin requires, or use a VPC origin")
+
+
+def _origin_https(props, config, report):
+    for origin in _custom_origins(props):
+        policy = dig(origin, "customOriginConfig.originProtocolPolicy")
+        if policy != "https-only":
+            report(f"origin {origin.get('originId')} is reached over {policy}: traffic from CloudFront to the "
+                   "origin is not encrypted")
+
+
+def _security_headers(props, config, report):
+    behaviors = [props.get("defaultCacheBehavior") or {}] + list(props.get("orderedCacheBehaviors") or [])
+    for b in behaviors:
+        if not has_key(b, "responseHeadersPolicyId"):
+            report(f"cache behavior {b.get('pathPattern', 'default')} has no response headers policy "
+                   "(security headers such as HSTS)")
+
+
 def _required_tags(props, config, report):
     required = config.get("requiredTags", ["created-by", "env"])
     tags = props.get("tags") or {}
@@ -133,6 +161,22 @@ POLICIES = [
         "CloudFront viewers are redirected to HTTPS (or HTTPS only).",
         [DISTRIBUTION], _https_only, severity=Severity.HIGH,
         remediation="Set viewerProtocolPolicy to redirect-to-https or https-only on every cache behavior."),
+    resource_policy(
+        "cloudfront-origin-access-restricted",
+        "A custom origin answers only this distribution: HTTPS-only or a secret header the origin requires.",
+        [DISTRIBUTION], _origin_access_restricted, severity=Severity.HIGH,
+        remediation="Add a customHeaders entry with a generated value and reject requests without it at the origin."),
+    resource_policy(
+        "cloudfront-origin-https",
+        "CloudFront reaches custom origins over HTTPS.",
+        [DISTRIBUTION], _origin_https, severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
+        remediation="Set originProtocolPolicy https-only with a certificate CloudFront trusts on the origin."),
+    resource_policy(
+        "cloudfront-security-headers",
+        "Every cache behavior adds security headers through a response headers policy.",
+        [DISTRIBUTION], _security_headers, severity=Severity.MEDIUM,
+        remediation="Set responseHeadersPolicyId (the managed SecurityHeadersPolicy: "
+                    "67f7725c-6f97-4210-82d7-5512b31e9d03)."),
     resource_policy(
         "required-tags",
         "Taggable resources carry the required tags.",
