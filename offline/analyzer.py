@@ -53,8 +53,14 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
     return s
 
 
+def policy_config_path(stack: str, root: Path = POLICY_PACK) -> Path:
+    """`policies/config/<stack>.json`, or `default.json` for a stack without its own (a personal one)."""
+    own = root / "config" / f"{stack}.json"
+    return own if own.exists() else root / "config" / "default.json"
+
+
 def load_policy_config(stack: str, root: Path = POLICY_PACK) -> dict[str, Any]:
-    return json.loads((root / "config" / f"{stack}.json").read_text())
+    return json.loads(policy_config_path(stack, root).read_text())
 
 
 class PolicyConfigError(Exception):

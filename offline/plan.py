@@ -29,7 +29,8 @@ from typing import Any, Iterable
 from offline.estimate import estimate, estimate_delta, estimate_time, render_estimate
 from offline.mocks import UNKNOWN_WIRE
 from offline.ordering import unordered_references
-from offline.runner import ROOT, STACKS, ProgramRun, is_secret, run_stack
+from offline.runner import ROOT, ProgramRun, StackFileError, is_secret, run_stack
+from workshop.project import stacks as project_stacks
 from workshop.versions import AS_OF_ENV, plan_date
 
 VERSION_POLICIES = ("eks-supported-version", "eks-version-support-window")
@@ -157,6 +158,8 @@ def _run_program(stack: str, root: Path, preview: bool) -> ProgramRun:
         raise PlanError(f"{stack}: {e}") from None
     except FileNotFoundError as e:
         raise PlanError(f"{stack}: {e.strerror}: {e.filename}") from None
+    except StackFileError as e:
+        raise PlanError(f"{stack}: {e}") from None
     except Exception as e:  # noqa: BLE001 - any program failure becomes one readable line
         frame = traceback.extract_tb(e.__traceback__)[-1]
         raise PlanError(f"{stack}: the program failed: {type(e).__name__}: {e} "
@@ -206,6 +209,36 @@ def render_tree(plan: dict[str, Any]) -> list[str]:
     for i, r in enumerate(roots):
         walk(r, "", i == len(roots) - 1)
     return lines
+
+
+def render_summary(plan: dict[str, Any], config_file: str | None) -> list[str]:
+    """What a reviewer needs in ten seconds, before the details."""
+    lines = [f"== {plan['project']}/{plan['stack']}"]
+    diff = plan.get("diff")
+    custom = sum(1 for r in plan["resources"] if r["custom"])
+    if diff:
+        actions = [c["action"] for c in diff["changed"]]
+        lines.append(f"  changes:     {len(diff['added'])} to create, {actions.count('update')} to update, "
+                     f"{actions.count('replace')} to replace, {len(diff['removed'])} to delete")
+    else:
+        lines.append(f"  changes:     {custom} to create (a new stack)")
+    if config_file is not None:
+        levels = [v["enforcement"] for v in plan["violations"]]
+        lines.append(f"  policy:      {levels.count('mandatory')} mandatory, {levels.count('advisory')} advisory "
+                     f"({config_file})")
+    cost, time = plan["estimate"]["cost"], plan["estimate"]["time"]
+    if "monthlyAtDesired" in cost:
+        lines.append(f"  cost:        {cost['monthlyAtDesired']:.2f} USD/month at desired nodes, "
+                     f"{cost['monthlyAtMax']:.2f} at max")
+    lines.append(f"  create time: {time['criticalPathSeconds'] // 60} min {time['criticalPathSeconds'] % 60:02d} s "
+                 "on the critical path")
+    k = plan.get("kubernetes")
+    if k:
+        lines.append(f"  kubernetes:  {k['version']}, {k['standardDaysLeft']} days of standard support left "
+                     f"({k['standardSupportEnds']})")
+    if plan.get("warnings"):
+        lines.append(f"  warnings:    {len(plan['warnings'])} (below)")
+    return lines + [""]
 
 
 def render(plan: dict[str, Any], config_file: str | None) -> list[str]:
@@ -416,14 +449,16 @@ def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make plan", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stack", action="append", choices=STACKS, help="stack to plan (default: all)")
+    parser.add_argument("--stack", action="append",
+                        help="stack to plan (default: every Pulumi.<stack>.yaml)")
     parser.add_argument("--against", type=Path, help="a plan JSON to diff against (one stack)")
     parser.add_argument("--against-ref", help="diff against the plan of the merge base with this git ref")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "build", help="where plan-<stack>.json goes")
     parser.add_argument("--no-policy", action="store_true", help="skip the policy verdict")
     parser.add_argument("--preview", action="store_true",
                         help="as `pulumi preview` of a new stack sees it: computed values unknown")
-    parser.add_argument("--quiet", action="store_true", help="write the JSON only")
+    parser.add_argument("--quiet", action="store_true",
+                        help="write the JSON; print only errors and mandatory violations")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=plan_date(),
                         help=f"date EKS support is judged and priced on, YYYY-MM-DD (default: ${AS_OF_ENV} "
                              "or today)")
@@ -431,10 +466,15 @@ def main(argv: list[str] | None = None) -> int:
     # A base planned for --against-ref: recorded as it is, not judged.
     parser.add_argument("--diff-base", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    stacks = args.stack or list(STACKS)
+    root = args.root.resolve()
+    known = project_stacks(root)
+    stacks = args.stack or known
+    unknown = [s for s in stacks if s not in known]
+    if unknown:
+        parser.error(f"no Pulumi.{unknown[0]}.yaml (stacks here: {', '.join(known)}); create it, e.g. "
+                     f"cp Pulumi.dev.yaml Pulumi.{unknown[0]}.yaml")
     if args.against and len(stacks) != 1:
         parser.error("--against compares one stack: add --stack")
-    root = args.root.resolve()
     # The program judges support windows on this date too (workshop.versions.plan_date).
     os.environ[AS_OF_ENV] = args.as_of.isoformat()
     if root != ROOT:
@@ -442,10 +482,15 @@ def main(argv: list[str] | None = None) -> int:
         # ... including the config model: the tools imported this tree's version catalogue already.
         for name in [m for m in sys.modules if m == "workshop" or m.startswith("workshop.")]:
             del sys.modules[name]
+    # Every stack is planned; each failure is reported; the exit code is the worst.
+    return max(_plan_stack(stack, root, args) for stack in stacks)
+
+
+def _plan_stack(stack: str, root: Path, args: argparse.Namespace) -> int:
     try:
-        return _plan(stacks, root, args)
+        return _plan(stack, root, args)
     except PlanError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr, flush=True)
         return 2
 
 
@@ -469,44 +514,59 @@ def policy_verdict(run: ProgramRun, as_of: dt.date, preview: bool) -> list[Any]:
             pack.configure(with_as_of(load_policy_config(run.stack), as_of))
             return pack.analyze_run(run)
     except (PolicyConfigError, RuntimeError) as e:
-        raise PlanError(f"{run.stack}: policies/config/{run.stack}.json: {e}") from None
+        raise PlanError(f"{run.stack}: {policy_config_file(run.stack)}: {e}") from None
 
 
-def _plan(stacks: list[str], root: Path, args: argparse.Namespace) -> int:
-    exit_code = 0
-    runs = [(stack, run_program_for(stack, root, args.preview, judge=not args.diff_base)) for stack in stacks]
+def policy_config_file(stack: str) -> str:
+    from offline.analyzer import policy_config_path
+
+    return os.path.relpath(policy_config_path(stack), ROOT)
+
+
+def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
+    run = run_program_for(stack, root, args.preview, judge=not args.diff_base)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    for stack, run in runs:
-        violations, config_file = [], None
-        if not args.no_policy:
-            config_file = f"policies/config/{stack}.json"
-            violations = policy_verdict(run, args.as_of, args.preview)
-        plan = build_plan(run, violations)
-        if root == ROOT:  # a base tree planned for a diff may predate the catalogue
-            plan["kubernetes"] = kubernetes_summary(run, args.as_of)
-            plan["warnings"] = stack_warnings(run, args.as_of)
-        region = str(run.config.get("aws:region", ""))
-        plan["estimate"] = _estimate(plan, region, args.as_of)
-        against = args.against
-        if args.against_ref:
-            against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)
-        if against is not None:
-            if not against.exists():
-                raise PlanError(f"--against {against}: no such plan file")
-            old_plan = json.loads(against.read_text())
-            plan["diff"] = diff_plans(old_plan, plan)
-            plan["diff"]["estimate"] = estimate_delta(old_plan.get("estimate"), plan["estimate"])
-        path = args.out_dir / f"plan-{stack}.json"
-        path.write_text(json.dumps(plan, indent=2, sort_keys=True) + "\n")
-        if not args.quiet:
-            lines = render(plan, config_file) + render_kubernetes(plan.get("kubernetes"))
-            lines += render_estimate(plan["estimate"])
-            if "diff" in plan:
-                lines += render_diff(plan["diff"], str(against))
-            print("\n".join(lines + ["", f"Plan written to {os.path.relpath(path)}", ""]))
-        if any(v["enforcement"] == "mandatory" for v in plan["violations"]):
-            exit_code = 1
-    return exit_code
+    violations, config_file = [], None
+    if not args.no_policy:
+        config_file = policy_config_file(stack)
+        violations = policy_verdict(run, args.as_of, args.preview)
+    plan = build_plan(run, violations)
+    if root == ROOT:  # a base tree planned for a diff may predate the catalogue
+        plan["kubernetes"] = kubernetes_summary(run, args.as_of)
+        plan["warnings"] = stack_warnings(run, args.as_of)
+    region = str(run.config.get("aws:region", ""))
+    plan["estimate"] = _estimate(plan, region, args.as_of)
+    against = args.against
+    if args.against_ref:
+        against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)
+    if against is not None:
+        if not against.exists():
+            raise PlanError(f"--against {against}: no such plan file")
+        old_plan = json.loads(against.read_text())
+        if old_plan.get("schemaVersion") != SCHEMA_VERSION:
+            raise PlanError(f"--against {against}: plan schemaVersion {old_plan.get('schemaVersion')}, this "
+                            f"tool writes {SCHEMA_VERSION}: plan it again with this version")
+        if (old_plan.get("project"), old_plan.get("stack")) != (plan["project"], plan["stack"]):
+            raise PlanError(f"--against {against}: a plan of {old_plan.get('project')}/{old_plan.get('stack')}, "
+                            f"not {plan['project']}/{plan['stack']}")
+        plan["diff"] = diff_plans(old_plan, plan)
+        plan["diff"]["estimate"] = estimate_delta(old_plan.get("estimate"), plan["estimate"])
+    path = args.out_dir / f"plan-{stack}.json"
+    path.write_text(json.dumps(plan, indent=2, sort_keys=True) + "\n")
+    mandatory = [v for v in plan["violations"] if v["enforcement"] == "mandatory"]
+    if args.quiet:
+        for v in mandatory:
+            where = v["urn"].rsplit("::", 1)[-1] if v["urn"] else "(stack)"
+            print(f"{stack}: mandatory {v['policy']}  {where}: {v['message'].splitlines()[-1]}", file=sys.stderr)
+    else:
+        lines = render_summary(plan, config_file) + render(plan, config_file)
+        lines += render_kubernetes(plan.get("kubernetes"))
+        lines += [""] * bool(plan.get("warnings")) + [f"WARNING: {w}" for w in plan.get("warnings", [])]
+        lines += render_estimate(plan["estimate"])
+        if "diff" in plan:
+            lines += render_diff(plan["diff"], str(against))
+        print("\n".join(lines + ["", f"Plan written to {os.path.relpath(path)}", ""]), flush=True)
+    return 1 if mandatory else 0
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ from pulumi.runtime.stack import run_in_stack
 
 from offline.mocks import SECRET_SIG, SECRET_SIG_KEY, WorkshopMocks
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "eks-workshop"
-STACKS = ("dev", "staging", "prod")
+from workshop.project import PROJECT, ROOT, stacks  # noqa: F401 - the offline tools' view of the project
+
+STACKS = tuple(stacks())
 
 
 
@@ -150,10 +150,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
+class StackFileError(ValueError):
+    """A stack file that isn't YAML: the message names the file, the line and the column."""
+
+
 def load_stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
     """`Pulumi.<stack>.yaml`'s config block, decoded (objects stay objects)."""
     path = root / f"Pulumi.{stack}.yaml"
-    data = yaml.safe_load(path.read_text()) or {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        raise StackFileError(f"{where}: {getattr(e, 'problem', None) or e}") from None
     return dict(data.get("config") or {})
 
 

@@ -92,7 +92,7 @@ REJECTED = [
     ("eks-workshop:cluster", ["authenticationMode"], "IAM", "eks-workshop:cluster.authenticationMode: 'IAM' must be one of API, API_AND_CONFIG_MAP, CONFIG_MAP"),
     ("eks-workshop:cluster", ["logTypes"], ["api", "audits"], "eks-workshop:cluster.logTypes[1]: 'audits' is not a control-plane log type"),
     ("eks-workshop:cluster", ["version"], "1.31.2", "eks-workshop:cluster.version: '1.31.2' is not a Kubernetes minor version"),
-    ("eks-workshop:cluster", ["version"], 1.31, "eks-workshop:cluster.version: 1.31 must be a string (quote it in YAML"),
+    ("eks-workshop:cluster", ["version"], 1.3, "eks-workshop:cluster.version: 1.3 must be a string: quote the value as written in the file (YAML reads an unquoted 1.30 as the number 1.3)"),
     ("eks-workshop:cluster", ["version"], "1.30", "eks-workshop:cluster.version: '1.30' is not in the version catalogue (1.31, 1.32, 1.33, 1.34, 1.35, 1.36; workshop/kubernetes_versions.json)"),
     ("eks-workshop:cluster", ["publicAccessCidrs"], ["198.51.100.0/24"], "eks-workshop:readinessGate: true, but deployers ['0.0.0.0/0'] (cluster.deployerCidrs) can't reach the Kubernetes API (publicAccessCidrs ['198.51.100.0/24']): deploy from inside those ranges"),
     ("eks-workshop:cluster", ["endpointPublicAccess"], False, "eks-workshop:readinessGate: true, but deployers ['0.0.0.0/0'] (cluster.deployerCidrs) can't reach the Kubernetes API (the private endpoint only: the VPC 10.42.0.0/16 and remote node networks ['10.52.0.0/16'])"),

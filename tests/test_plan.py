@@ -280,3 +280,49 @@ def test_exit_code_2_for_a_resource_that_races_what_it_names(program_copy, tmp_p
     assert ("aws:eks/accessEntry:AccessEntry ide-access: input clusterName = 'eks-workshop' names "
             "aws:eks/cluster:Cluster cluster without depending on it") in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ any stack, honest errors
+
+
+def test_a_new_stack_file_plans_with_the_default_enforcement(program_copy, tmp_path):
+    (program_copy / "Pulumi.alice.yaml").write_text(
+        (program_copy / "Pulumi.dev.yaml").read_text().replace("name: eks-workshop\n", "name: eks-workshop-alice\n"))
+    result = plan_cli("--root", str(program_copy), "--stack", "alice", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "== eks-workshop/alice" in result.stdout
+    assert "(policies/config/default.json)" in result.stdout
+    assert json.loads((tmp_path / "plan-alice.json").read_text())["stack"] == "alice"
+    missing = plan_cli("--root", str(program_copy), "--stack", "bob", "--out-dir", str(tmp_path))
+    assert missing.returncode == 2 and "no Pulumi.bob.yaml (stacks here: dev, staging, prod, alice)" in missing.stderr
+
+
+def test_every_stack_is_planned_and_the_worst_exit_code_wins(program_copy, tmp_path):
+    (program_copy / "Pulumi.staging.yaml").write_text("config:\n  aws:region: [unclosed\n")
+    edit_stack(program_copy, "prod", "eks-workshop:network", lambda n: n.update(flowLogs=False))
+    result = plan_cli("--root", str(program_copy), "--out-dir", str(tmp_path), "--quiet")
+    assert result.returncode == 2
+    # staging's YAML error names file, line and column; dev and prod were still planned.
+    assert "error: staging: Pulumi.staging.yaml:3:1:" in result.stderr
+    assert (tmp_path / "plan-dev.json").exists() and (tmp_path / "plan-prod.json").exists()
+    # --quiet still prints the mandatory violation that makes prod fail.
+    assert "prod: mandatory vpc-flow-logs-enabled" in result.stderr
+
+
+def test_against_refuses_another_stacks_plan(dev_plan, tmp_path):
+    other = tmp_path / "prod.json"
+    other.write_text(json.dumps({**dev_plan, "stack": "prod"}))
+    result = plan_cli("--stack", "dev", "--no-policy", "--against", str(other), "--out-dir", str(tmp_path / "o"))
+    assert result.returncode == 2 and f"--against {other}: a plan of eks-workshop/prod, not eks-workshop/dev" in result.stderr
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({**dev_plan, "schemaVersion": 1}))
+    result = plan_cli("--stack", "dev", "--no-policy", "--against", str(old), "--out-dir", str(tmp_path / "o"))
+    assert result.returncode == 2 and "plan schemaVersion 1, this tool writes 2" in result.stderr
+
+
+def test_the_summary_comes_first(tmp_path):
+    result = plan_cli("--stack", "dev", "--out-dir", str(tmp_path))
+    head = result.stdout.splitlines()[:7]
+    assert head[0] == "== eks-workshop/dev"
+    assert head[1].startswith("  changes:     87 to create") and head[2].startswith("  policy:      0 mandatory, 3 advisory")
+    assert head[3].startswith("  cost:") and head[4].startswith("  create time:") and head[5].startswith("  kubernetes:  1.35")

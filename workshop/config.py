@@ -25,8 +25,7 @@ from typing import Any, Mapping
 import pulumi
 
 from workshop import versions
-
-PROJECT = "eks-workshop"
+from workshop.project import PROJECT
 # A version pin left to the catalogue: the catalogue's confirmed pin for the version in use.
 CATALOGUE = "catalogue"
 
@@ -331,7 +330,9 @@ def _convert(tp: Any, raw: Any, key: str, problems: _Problems) -> Any:
     # YAML `yes`/`no` and numbers are already typed by the loader; bool is not an int here.
     ok = isinstance(raw, tp) and not (tp is int and isinstance(raw, bool))
     if tp is str and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        problems.add(key, f"{raw!r} must be a string (quote it in YAML: \"{raw}\")")
+        # YAML read a number: an unquoted 1.30 arrives as 1.3, so the file's text can't be echoed back.
+        problems.add(key, f"{raw!r} must be a string: quote the value as written in the file (YAML reads an "
+                          "unquoted 1.30 as the number 1.3)")
         return _INVALID
     if not ok:
         problems.add(key, f"{raw!r} must be {_type_name(tp)}")

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from workshop import versions
+from workshop.project import stacks as project_stacks
 from workshop.config import PROJECT, NodeGroupConfig, StackConfig, Taint, camel, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
 OUTPUTS_START, OUTPUTS_END = "<!-- outputs:start -->", "<!-- outputs:end -->"
 VERSIONS_START, VERSIONS_END = "<!-- versions:start -->", "<!-- versions:end -->"
-STACKS = ("dev", "staging", "prod")
 
 
 def _type(tp: Any) -> str:
@@ -85,8 +85,9 @@ def _node_group_rows(default: StackConfig, stacks: list[StackConfig], key: str) 
 def config_reference(root: Path = ROOT) -> str:
     from offline.runner import load_stack_config
 
-    stacks = [parse(load_stack_config(s, root)) for s in STACKS]
-    header = ["key", "type", "default", *STACKS, "meaning"]
+    names = project_stacks(root)
+    stacks = [parse(load_stack_config(s, root)) for s in names]
+    header = ["key", "type", "default", *names, "meaning"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     hints = typing.get_type_hints(StackConfig)
     default = StackConfig()
