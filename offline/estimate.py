@@ -82,7 +82,7 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
     assumptions = _table("assumptions.json")
     hours = assumptions["hoursPerMonth"]
     usage = {k: v["value"] for k, v in assumptions["usage"].items()}
-    by_id = {r["id"]: r for r in plan["resources"] if r["id"]}
+    by_urn = {r["urn"]: r for r in plan["resources"]}
     lines: list[dict[str, Any]] = []
     not_priced: list[dict[str, str]] = []
 
@@ -118,7 +118,7 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
                 not_priced.append({"urn": r["urn"], "type": t, "why": why})
             else:
                 line(r, f"{instance} x {desired} (max {maximum})", hourly * hours * desired, hourly * hours * maximum)
-            size = _node_volume_size(inputs, by_id)
+            size = _node_volume_size(r, by_urn)
             gp3 = unit("ebs.gp3")
             line(r, f"gp3 root volumes {size} GiB x {desired} (max {maximum})", size * gp3 * desired, size * gp3 * maximum)
         elif t == "aws:ec2/natGateway:NatGateway":
@@ -163,9 +163,13 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
     }
 
 
-def _node_volume_size(inputs: dict[str, Any], by_id: dict[str, dict]) -> int:
-    template = by_id.get(str((inputs.get("launchTemplate") or {}).get("id")))
-    if template is not None:
+def _node_volume_size(node_group: dict[str, Any], by_urn: dict[str, dict]) -> int:
+    """The root volume size the node group's launch template gives, found by the dependency of its
+    `launchTemplate` input (the template's ID is unknown in a preview; the dependency is not)."""
+    inputs = node_group["inputs"]
+    templates = [by_urn[u] for u in node_group.get("propertyDependencies", {}).get("launchTemplate", [])
+                 if u in by_urn and by_urn[u]["type"] == "aws:ec2/launchTemplate:LaunchTemplate"]
+    for template in templates:
         for mapping in template["inputs"].get("blockDeviceMappings") or []:
             size = (mapping.get("ebs") or {}).get("volumeSize")
             if size:

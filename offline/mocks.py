@@ -54,20 +54,25 @@ class WorkshopMocks(pulumi.runtime.Mocks):
             return "", {}
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", dict(args.inputs)
-        if self.preview and args.typ != "pulumi:pulumi:StackReference":
-            return "", dict(args.inputs)
-        if args.typ.startswith("kubernetes:"):
-            return _kubernetes(args.name, dict(args.inputs))
         if args.typ == "pulumi:pulumi:StackReference":
             return self._stack_reference(args.resource_id or dict(args.inputs).get("name", ""))
-        handler = _RESOURCES.get(args.typ)
-        if handler is None:
-            raise NotImplementedError(
-                f"offline mocks: no answer for resource type {args.typ!r} ({args.name}); "
-                "add it to offline/mocks.py")
         inputs = dict(args.inputs)
-        id_, computed = handler(self, args.name, inputs)
-        return id_, {**inputs, **computed}
+        # In a preview some inputs are unknown; the answer's shape is all that is used then.
+        known = _placeholders(inputs) if self.preview else inputs
+        if args.typ.startswith("kubernetes:"):
+            id_, state = _kubernetes(args.name, known)
+        else:
+            handler = _RESOURCES.get(args.typ)
+            if handler is None:
+                raise NotImplementedError(
+                    f"offline mocks: no answer for resource type {args.typ!r} ({args.name}); "
+                    "add it to offline/mocks.py")
+            id_, computed = handler(self, args.name, known)
+            state = {**known, **computed}
+        if self.preview:
+            # A resource to be created: what the program gave is known, what AWS computes is not.
+            return "", _unknown_beyond(inputs, state)
+        return id_, state
 
     def _stack_reference(self, name: str) -> tuple[str, dict]:
         if name not in self.stack_references:
@@ -112,6 +117,30 @@ class _InvokeFailed(grpc.RpcError):
 
     def details(self) -> str:
         return self._details
+
+
+def _placeholders(value: Any) -> Any:
+    """`value` with the SDK's unknown markers replaced by a string, so handlers can compute a shape."""
+    if type(value).__name__ == "Unknown":
+        return "unknown"
+    if isinstance(value, dict):
+        return {k: _placeholders(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(v) for v in value]
+    return value
+
+
+def _unknown_beyond(inputs: dict, state: dict) -> dict:
+    """`state` with every value the inputs didn't give (at any depth) replaced by the unknown marker."""
+    out = {}
+    for key, value in state.items():
+        if key not in inputs:
+            out[key] = UNKNOWN_WIRE
+        elif isinstance(value, dict) and isinstance(inputs[key], dict):
+            out[key] = _unknown_beyond(inputs[key], value)
+        else:
+            out[key] = inputs[key]
+    return out
 
 
 def _named(prefix: str, service: str, arn_path: str | None = None, name_key: str = "name",

@@ -22,12 +22,16 @@ def res(name, type_, inputs=None, deps=(), data=(), custom=True, parent="", id_=
 
 
 def small_plan() -> dict:
+    node_group = res("ng", "aws:eks/nodeGroup:NodeGroup", {
+        "instanceTypes": ["m5.large"], "launchTemplate": {"id": "lt-1"},
+        "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 4}})
+    # The template is found by the input's dependency, as in a preview where its ID is unknown.
+    node_group["propertyDependencies"] = {"launchTemplate": ["urn:pulumi:s::p::aws:ec2/launchTemplate:LaunchTemplate::lt"]}
     return {"resources": [
         res("c", "aws:eks/cluster:Cluster", {"version": "1.31", "enabledClusterLogTypes": ["api", "audit"]}),
         res("lt", "aws:ec2/launchTemplate:LaunchTemplate",
-            {"blockDeviceMappings": [{"ebs": {"volumeSize": 50}}]}, id_="lt-1"),
-        res("ng", "aws:eks/nodeGroup:NodeGroup", {"instanceTypes": ["m5.large"], "launchTemplate": {"id": "lt-1"},
-                                                  "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 4}}),
+            {"blockDeviceMappings": [{"ebs": {"volumeSize": 50}}]}, id_=""),
+        node_group,
         res("nat", "aws:ec2/natGateway:NatGateway"),
         res("eip", "aws:ec2/eip:Eip"),
         res("key", "aws:kms/key:Key"),

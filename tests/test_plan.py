@@ -207,6 +207,14 @@ def test_preview_mode_plans_with_unknowns(tmp_path):
     assert nodes["inputs"]["subnetIds"] == "[unknown]" and nodes["inputs"]["nodeGroupName"] == "default"
     assert UNKNOWN_WIRE not in json.dumps(plan)
     assert "  mandatory: none" in result.stdout
+    # Every output of the contract is there; what AWS computes is listed as unknown, not dropped.
+    from workshop.contract import OUTPUTS
+
+    assert {o.name for o in OUTPUTS if not o.only_with} <= set(plan["outputs"])
+    assert plan["outputs"]["clusterSecurityGroupId"] == "[unknown]" and plan["outputs"]["region"] == "ap-northeast-2"
+    # The estimate reads the configured 80 GiB root volumes though the template's ID is unknown.
+    volumes = next(x for x in plan["estimate"]["cost"]["lines"] if "gp3 root volumes" in x["item"])
+    assert "80 GiB" in volumes["item"]
 
 
 def test_a_version_change_reads_as_an_upgrade_in_order(program_copy, tmp_path):
