@@ -26,3 +26,30 @@ def test_reference_lists_every_top_level_key_with_each_stacks_value():
 def test_render_replaces_only_the_marked_section():
     text = f"head\n{START}\nold\n{END}\ntail\n"
     assert render_section(text, "new") == f"head\n{START}\nnew\n{END}\ntail\n"
+
+
+def test_stack_files_validate_against_the_generated_schema_and_typos_do_not():
+    import copy
+    import json
+
+    import jsonschema
+    import yaml
+
+    from workshop.docs import SCHEMA_FILE, stack_config_schema
+    from workshop.project import ROOT, stacks
+
+    schema = json.loads(SCHEMA_FILE.read_text())
+    assert schema == stack_config_schema(), "docs/stack-config.schema.json is stale: run `make docs`"
+    validator = jsonschema.Draft7Validator(schema)
+    for stack in stacks():
+        text = (ROOT / f"Pulumi.{stack}.yaml").read_text()
+        assert text.startswith("# yaml-language-server: $schema=docs/stack-config.schema.json"), stack
+        assert list(validator.iter_errors(yaml.safe_load(text))) == [], stack
+    dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    for change, where in ((lambda c: c["config"]["eks-workshop:nodeGroups"]["default"].update(minSzie=3), "minSzie"),
+                          (lambda c: c["config"].update({"eks-workshop:clustr": {}}), "eks-workshop:clustr"),
+                          (lambda c: c["config"]["eks-workshop:cluster"].update(version=1.3), "1.3")):
+        bad = copy.deepcopy(dev)
+        change(bad)
+        errors = [e.message for e in validator.iter_errors(bad)]
+        assert errors and any(where in m for m in errors), (where, errors)
