@@ -130,6 +130,18 @@ def render_kubernetes(k: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def capacity_summary(run: ProgramRun, as_of: dt.date) -> dict[str, Any] | None:
+    """Pods per node and at max nodes, and what the busiest private subnet has left (workshop.subnets)."""
+    from workshop.config import parse, stack_capacity
+
+    c = stack_capacity(parse(run.config, as_of))
+    if c is None:
+        return None
+    return {"podsPerNode": c.pods_per_node, "podsAtMaxNodes": c.pods_at_max, "subnetPrefixLength": c.prefix_length,
+            "nodesPerZoneAtMax": c.nodes, "prefixBlocksFree": c.blocks_free, "prefixBlocksNeeded": c.blocks_needed,
+            "addressesFree": c.addresses_free, "addressesNeeded": c.addresses_needed}
+
+
 def stack_warnings(run: ProgramRun, as_of: dt.date) -> list[str]:
     """What plans but deserves attention (workshop.config.config_warnings), as `pulumi preview` warns."""
     from workshop.config import config_warnings, parse
@@ -236,6 +248,13 @@ def render_summary(plan: dict[str, Any], config_file: str | None) -> list[str]:
     if k:
         lines.append(f"  kubernetes:  {k['version']}, {k['standardDaysLeft']} days of standard support left "
                      f"({k['standardSupportEnds']})")
+    cap = plan.get("capacity")
+    if cap:
+        per_node = ", ".join(f"{n} {p}" for n, p in cap["podsPerNode"].items())
+        left = (f"{cap['prefixBlocksFree'] - cap['prefixBlocksNeeded']} /28 blocks" if cap["prefixBlocksNeeded"]
+                else f"{cap['addressesFree'] - cap['addressesNeeded']} addresses")
+        lines.append(f"  pods:        {per_node} per node, {cap['podsAtMaxNodes']} at max nodes; each private "
+                     f"/{cap['subnetPrefixLength']} has {left} left at max nodes")
     if plan.get("warnings"):
         lines.append(f"  warnings:    {len(plan['warnings'])} (below)")
     return lines + [""]
@@ -534,6 +553,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     if root == ROOT:  # a base tree planned for a diff may predate the catalogue
         plan["kubernetes"] = kubernetes_summary(run, args.as_of)
         plan["warnings"] = stack_warnings(run, args.as_of)
+        plan["capacity"] = capacity_summary(run, args.as_of)
     region = str(run.config.get("aws:region", ""))
     plan["estimate"] = _estimate(plan, region, args.as_of)
     against = args.against

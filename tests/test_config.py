@@ -97,6 +97,7 @@ REJECTED = [
     ("eks-workshop:cluster", ["publicAccessCidrs"], ["198.51.100.0/24"], "eks-workshop:readinessGate: true, but deployers ['0.0.0.0/0'] (cluster.deployerCidrs) can't reach the Kubernetes API (publicAccessCidrs ['198.51.100.0/24']): deploy from inside those ranges"),
     ("eks-workshop:cluster", ["endpointPublicAccess"], False, "eks-workshop:readinessGate: true, but deployers ['0.0.0.0/0'] (cluster.deployerCidrs) can't reach the Kubernetes API (the private endpoint only: the VPC 10.42.0.0/16 and remote node networks ['10.52.0.0/16'])"),
     ("eks-workshop:cluster", ["deployerCidrs"], ["10.0.0.0/33"], "eks-workshop:cluster.deployerCidrs[0]: '10.0.0.0/33' is not a valid CIDR"),
+    ("eks-workshop:network", ["vpcCidr"], "10.42.0.0/24", "eks-workshop:network.vpcCidr: '10.42.0.0/24' gives /27 private subnets, too small for the nodes at maxSize: nodeGroups.default.maxSize 6 put 2 nodes in a zone, needing 16 free aligned /28 blocks (each node's pods with prefix delegation, a warm prefix) and 8 addresses; each has 0 such blocks: widen network.vpcCidr or lower maxSize"),
     ("eks-workshop:cluster", ["upgradeSupportType"], "NEVER", "eks-workshop:cluster.upgradeSupportType: 'NEVER' must be one of STANDARD, EXTENDED"),
     ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.36"}, "eks-workshop:cluster.rollback: set both fromVersion and upgradedOn, or neither"),
     ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.34", "upgradedOn": "2026-11-24"}, "eks-workshop:cluster.rollback.fromVersion: '1.34' must be one minor above cluster.version 1.35: EKS rolls back one minor only"),
@@ -194,3 +195,30 @@ def test_bad_config_creates_nothing():
     good = ProgramRun(project=PROJECT, stack="dev")
     run_program("dev", load_stack_config("dev"), run=good)
     assert len(good.resources) > 50
+
+
+def test_capacity_without_prefix_delegation_counts_every_eni_address():
+    from workshop.subnets import node_capacity
+
+    # m5.large: 3 ENIs x 10 addresses (eni-max-pods: 29 pods); with prefixes 110 pods in 8 /28s.
+    assert node_capacity("m5.large", False) == node_capacity("m5.large", False).__class__("m5.large", 29, 0, 30)
+    assert (node_capacity("m5.large", True).pods, node_capacity("m5.large", True).prefixes) == (110, 8)
+    assert node_capacity("m5.24xlarge", True).pods == 250  # 96 vCPUs: EKS's higher cap
+    values = with_key("eks-workshop:vpcCni", ["prefixDelegation"], False)
+    values["eks-workshop:network"]["vpcCidr"] = "10.42.0.0/22"  # /25 private subnets: 123 usable addresses
+    values["eks-workshop:nodeGroups"]["default"]["maxSize"] = 12  # 4 nodes a zone x 30 + 6 for EKS = 126
+    assert any(p.startswith("eks-workshop:network.vpcCidr: '10.42.0.0/22' gives /25 private subnets, too small for "
+                            "the nodes at maxSize: nodeGroups.default.maxSize 12 put 4 nodes in a zone, needing 126 "
+                            "addresses (without prefix delegation); each has 123") for p in problems_of(values))
+    values["eks-workshop:nodeGroups"]["default"]["maxSize"] = 9  # 3 a zone: 96 addresses fit
+    assert parse(values).network.vpc_cidr == "10.42.0.0/22"
+
+
+def test_an_instance_type_without_eni_data_plans_with_a_warning():
+    import datetime as dt
+
+    from workshop.config import config_warnings
+
+    cfg = parse(with_key("eks-workshop:nodeGroups", ["default", "instanceTypes"], ["x9.huge"]))
+    assert "eks-workshop:nodeGroups: no ENI data for ['x9.huge'] in workshop/instance_network_limits.json: the " \
+           "subnets' pod capacity was not checked" in config_warnings(cfg, dt.date(2026, 11, 25))

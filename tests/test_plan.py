@@ -50,7 +50,10 @@ def dev_plan(tmp_path_factory) -> dict:
 
 def test_plan_json_schema(dev_plan):
     assert set(dev_plan) == {"schemaVersion", "project", "stack", "resources", "outputs", "violations", "estimate",
-                             "kubernetes", "warnings"}
+                             "kubernetes", "warnings", "capacity"}
+    assert dev_plan["capacity"] == {"podsPerNode": {"default": 110}, "podsAtMaxNodes": 660, "subnetPrefixLength": 19,
+                                    "nodesPerZoneAtMax": 2, "prefixBlocksFree": 510, "prefixBlocksNeeded": 16,
+                                    "addressesFree": 8187, "addressesNeeded": 8}
     # dev keeps the workshop's public-and-private endpoints with hybrid nodes: planned, with a warning.
     assert [w.split(":", 2)[1] for w in dev_plan["warnings"]] == ["cluster.endpointPublicAccess"]
     assert (dev_plan["project"], dev_plan["stack"]) == ("eks-workshop", "dev")

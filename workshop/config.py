@@ -16,7 +16,6 @@ import collections.abc
 import dataclasses
 import datetime as dt
 import ipaddress
-import math
 import re
 import typing
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import pulumi
 
 from workshop import versions
 from workshop.project import PROJECT
+from workshop.subnets import node_capacity, subnet_capacity, subnet_layout, subnet_prefix  # noqa: F401
 # A version pin left to the catalogue: the catalogue's confirmed pin for the version in use.
 CATALOGUE = "catalogue"
 
@@ -380,21 +380,6 @@ def _network(value: str, key: str, problems: _Problems) -> ipaddress.IPv4Network
     return net
 
 
-def subnet_prefix(vpc: ipaddress.IPv4Network, az_count: int) -> int:
-    """Prefix length of the equal subnets that fit one public and one private subnet per AZ."""
-    return vpc.prefixlen + max(1, math.ceil(math.log2(2 * az_count)))
-
-
-def subnet_layout(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:
-    """Public subnets first, then private ones, in equal blocks carved in order from the VPC.
-
-    For a /16 and three zones this is the eksctl layout: /19s, public .0/.32/.64, private .96/.128/.160.
-    """
-    vpc = ipaddress.ip_network(vpc_cidr)
-    blocks = list(vpc.subnets(new_prefix=subnet_prefix(vpc, az_count)))
-    return [str(b) for b in blocks[:az_count]], [str(b) for b in blocks[az_count:2 * az_count]]
-
-
 def _validate(cfg: StackConfig, problems: _Problems) -> None:
     p = f"{PROJECT}:"
     if not _REGION.match(cfg.region):
@@ -468,6 +453,8 @@ def _validate(cfg: StackConfig, problems: _Problems) -> None:
         if prefix > 28:
             problems.add(f"{nk}.vpcCidr", f"{n.vpc_cidr!r} is too small for {2 * n.az_count} subnets "
                                           f"(would need /{prefix}; AWS subnets are /28 at the smallest)")
+    if vpc is not None and 2 <= n.az_count <= 6 and subnet_prefix(vpc, n.az_count) <= 28 and cfg.node_groups:
+        _validate_capacity(cfg, vpc, problems)
     if n.nat_gateways not in NAT_MODES:
         problems.add(f"{nk}.natGateways", f"{n.nat_gateways!r} must be one of {', '.join(NAT_MODES)}")
     if n.flow_log_retention_days not in LOG_RETENTION_DAYS:
@@ -522,6 +509,34 @@ def _validate(cfg: StackConfig, problems: _Problems) -> None:
             problems.add(f"{p}tags.{k}", f"{val!r}: keys are 1-128 and values at most 256 characters")
     if len(cfg.base_tags) > 50:
         problems.add(f"{p}tags", f"{len(cfg.base_tags)} tags with the workshop's own: AWS allows 50")
+
+
+def _validate_capacity(cfg: StackConfig, vpc, problems: _Problems) -> None:
+    """Each private subnet must hold its zone's share of every node group at maxSize, and their pods."""
+    capacity = stack_capacity(cfg, vpc)
+    if capacity is None or capacity.fits:
+        return
+    mode = "with prefix delegation" if cfg.vpc_cni.prefix_delegation else "without prefix delegation"
+    groups = ", ".join(f"nodeGroups.{name}.maxSize {g.max_size}" for name, g in cfg.node_groups.items())
+    if cfg.vpc_cni.prefix_delegation:
+        need = (f"{capacity.blocks_needed} free aligned /28 blocks (each node's pods {mode}, a warm prefix) "
+                f"and {capacity.addresses_needed} addresses; each has {capacity.blocks_free} such blocks")
+    else:
+        need = f"{capacity.addresses_needed} addresses ({mode}); each has {capacity.addresses_free}"
+    problems.add(f"{PROJECT}:network.vpcCidr",
+                 f"{cfg.network.vpc_cidr!r} gives /{capacity.prefix_length} private subnets, too small for the "
+                 f"nodes at maxSize: {groups} put {capacity.nodes} nodes in a zone, needing {need}: widen "
+                 "network.vpcCidr or lower maxSize")
+
+
+def stack_capacity(cfg: StackConfig, vpc=None):
+    """The busiest private subnet's capacity at maxSize (workshop.subnets); None without ENI data."""
+    vpc = vpc or ipaddress.ip_network(cfg.network.vpc_cidr)
+    return subnet_capacity(subnet_prefix(vpc, cfg.network.az_count),
+                           cfg.network.az_count,
+                           {n: g.instance_types for n, g in cfg.node_groups.items()},
+                           {n: g.max_size for n, g in cfg.node_groups.items()},
+                           cfg.vpc_cni.prefix_delegation)
 
 
 def _validate_api_reach(cfg: StackConfig, vpc, problems: _Problems) -> None:
@@ -733,6 +748,10 @@ def _validate_rollback(cfg: StackConfig, control_plane: versions.KubernetesVersi
 def config_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
     """Everything that plans but deserves a WARNING: the version's, and deliberate deviations."""
     warnings = version_warnings(cfg, as_of)
+    if stack_capacity(cfg) is None:
+        types = sorted({t for g in cfg.node_groups.values() for t in g.instance_types if node_capacity(t, True) is None})
+        warnings.append(f"{PROJECT}:nodeGroups: no ENI data for {types} in workshop/instance_network_limits.json: "
+                        "the subnets' pod capacity was not checked")
     c = cfg.cluster
     if c.remote_networks.nodes and c.endpoint_public_access and c.endpoint_private_access:
         warnings.append(f"{PROJECT}:cluster.endpointPublicAccess: true with endpointPrivateAccess and "
