@@ -97,6 +97,23 @@ def render_bootstrap(args: WorkshopIdeArgs, cluster_name: str) -> str:
     return template.replace("# @@VALUES@@", block)
 
 
+def generated_secret(name: str, secret_name: str, description: str, field_name: str, tags: Mapping[str, str],
+                     parent: pulumi.Resource
+                     ) -> tuple[random.RandomPassword, aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
+    """A generated 32-character value, kept only as a secret: in Secrets Manager as `{field_name: value}`
+    (the instance reads it at boot) and in the state; the three resources are all named `name`."""
+    child = pulumi.ResourceOptions(parent=parent)
+    value = random.RandomPassword(name, length=PASSWORD_LENGTH, special=False, opts=child)
+    secret = aws.secretsmanager.Secret(
+        name, name=secret_name, description=description,
+        # Regenerated on every create; a recovery window would only block re-creating the name.
+        recovery_window_in_days=0, tags=dict(tags), opts=child)
+    version = aws.secretsmanager.SecretVersion(
+        name, secret_id=secret.id,
+        secret_string=pulumi.Output.secret(value.result.apply(lambda v: json.dumps({field_name: v}))), opts=child)
+    return value, secret, version
+
+
 class WorkshopIde(pulumi.ComponentResource):
     def __init__(self, name: str, args: WorkshopIdeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:ide:WorkshopIde", name, None, opts)
@@ -135,41 +152,14 @@ class WorkshopIde(pulumi.ComponentResource):
                                                  opts=child)
 
         # -- the password: generated, stored only as a secret, read by the instance at boot
-        password = random.RandomPassword(f"{name}-password", length=PASSWORD_LENGTH, special=False, opts=child)
-        secret = aws.secretsmanager.Secret(
-            f"{name}-password",
-            name=args.password_secret_name,
-            description="Password of the workshop IDE (code-server)",
-            # Regenerated on every create; a recovery window would only block re-creating the name.
-            recovery_window_in_days=0,
-            tags=tags("ide-password"),
-            opts=child,
-        )
-        secret_version = aws.secretsmanager.SecretVersion(
-            f"{name}-password",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(password.result.apply(lambda p: json.dumps({"password": p}))),
-            opts=child,
-        )
-
+        _, secret, secret_version = generated_secret(
+            f"{name}-password", args.password_secret_name, "Password of the workshop IDE (code-server)",
+            "password", tags("ide-password"), self)
         # -- the origin's shared secret: CloudFront sends it in a header, nginx answers nothing without it
         # (the origin-facing prefix list admits every distribution in the world, not only ours)
-        origin_value = random.RandomPassword(f"{name}-origin-secret", length=PASSWORD_LENGTH, special=False,
-                                             opts=child)
-        origin_secret = aws.secretsmanager.Secret(
-            f"{name}-origin-secret",
-            name=args.origin_secret_name,
-            description="Header value CloudFront sends to the workshop IDE's origin",
-            recovery_window_in_days=0,
-            tags=tags("ide-origin-secret"),
-            opts=child,
-        )
-        origin_secret_version = aws.secretsmanager.SecretVersion(
-            f"{name}-origin-secret",
-            secret_id=origin_secret.id,
-            secret_string=pulumi.Output.secret(origin_value.result.apply(lambda v: json.dumps({"value": v}))),
-            opts=child,
-        )
+        origin_value, origin_secret, origin_secret_version = generated_secret(
+            f"{name}-origin-secret", args.origin_secret_name,
+            "Header value CloudFront sends to the workshop IDE's origin", "value", tags("ide-origin-secret"), self)
 
         # -- identity: SSM, its own secrets, its own cluster; cluster-admin through an access entry
         role = aws.iam.Role(
