@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from typing import Any, Iterable
 from offline.estimate import estimate, estimate_delta, estimate_time, render_estimate
 from offline.mocks import UNKNOWN_WIRE
 from offline.ordering import unordered_references
+from offline.replacement import replacement
 from offline.runner import ROOT, ProgramRun, StackFileError, is_secret, run_stack
 from workshop.project import stacks as project_stacks
 from workshop.versions import AS_OF_ENV, plan_date
@@ -49,15 +51,9 @@ HEADLINE = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ["cidrIpv4", "fromPort"],
     "aws:eks/accessEntry:AccessEntry": ["principalArn"],
 }
-# Changes that make the provider replace a stateful resource: (type, input path).
-REPLACING = {
-    "aws:eks/cluster:Cluster": ("name", "kubernetesNetworkConfig.serviceIpv4Cidr", "encryptionConfig"),
-    "aws:ec2/vpc:Vpc": ("cidrBlock",),
-    "aws:ec2/subnet:Subnet": ("cidrBlock", "availabilityZone", "vpcId"),
-    "aws:kms/key:Key": ("customerMasterKeySpec", "keySpec", "keyUsage", "multiRegion"),
-    "aws:eks/nodeGroup:NodeGroup": ("nodeGroupName", "subnetIds", "instanceTypes", "amiType", "capacityType"),
-}
-STATEFUL = tuple(REPLACING)
+# Resources whose replacement or deletion loses data or endpoints: a WARNING in every diff.
+STATEFUL = ("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:kms/key:Key",
+            "aws:eks/nodeGroup:NodeGroup")
 
 
 class PlanError(Exception):
@@ -328,15 +324,15 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         if not props:
             continue
         rtype = after[urn]["type"]
-        replacing = [path for path in REPLACING.get(rtype, ())
-                     if any(k == path or k.startswith(path + ".") for k in props)]
-        # An instance whose user data must take effect is re-created (userDataReplaceOnChange).
-        new_instance = rtype == "aws:ec2/instance:Instance" and "userData" in props and \
-            after[urn]["inputs"].get("userDataReplaceOnChange") is True
-        changed.append({"urn": urn, "type": rtype, "properties": props,
-                        "action": "replace" if replacing or new_instance else "update"})
-        for path in replacing:
-            warnings.append(f"{rtype} {after[urn]['name']}: changing {path} replaces it "
+        # Generated from the providers' schemas (offline/replacement.py), not listed by hand.
+        forced, maybe = replacement(rtype, before[urn]["inputs"], after[urn]["inputs"])
+        change = {"urn": urn, "type": rtype, "properties": props, "action": "replace" if forced else "update",
+                  "replacedBy": forced}
+        if maybe:
+            change["mayReplace"] = maybe
+        changed.append(change)
+        if forced and rtype in STATEFUL:
+            warnings.append(f"{rtype} {after[urn]['name']}: changing {', '.join(forced)} replaces it "
                             "(delete and re-create, data and endpoints lost)")
         if rtype == "aws:eks/addon:Addon" and "addonVersion" in props:
             old_v, new_v = _addon_version(props["addonVersion"]["old"]), _addon_version(props["addonVersion"]["new"])
@@ -348,7 +344,8 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             old_v, new_v = _version(props["version"]["old"]), _version(props["version"]["new"])
             if old_v and new_v and new_v < old_v:
                 warnings.append(f"{rtype} {after[urn]['name']}: version downgrade "
-                                f"{props['version']['old']} -> {props['version']['new']} is impossible in place")
+                                f"{props['version']['old']} -> {props['version']['new']}: EKS rolls back only one minor "
+                                "within 7 days of an upgrade (cluster.rollback)")
     removed = sorted(before.keys() - after.keys())
     for urn in removed:
         if before[urn]["type"] in STATEFUL:
@@ -421,8 +418,16 @@ def render_diff(diff: dict[str, Any], against: str) -> list[str]:
     lines += [f"  + {urn.rsplit('::', 2)[-2]}  {urn.rsplit('::', 1)[-1]}" for urn in diff["added"]]
     lines += [f"  - {urn.rsplit('::', 2)[-2]}  {urn.rsplit('::', 1)[-1]}" for urn in diff["removed"]]
     for c in diff["changed"]:
-        lines.append(f"  ~ {c['type']}  {c['urn'].rsplit('::', 1)[-1]}")
-        lines += [f"      {k}: {_short(v['old'])} => {_short(v['new'])}" for k, v in c["properties"].items()]
+        mark = "+-" if c["action"] == "replace" else "~ "
+        forced = f"  (replaced: {', '.join(c['replacedBy'])} forces it)" if c.get("replacedBy") else ""
+        lines.append(f"  {mark}{c['type']}  {c['urn'].rsplit('::', 1)[-1]}{forced}")
+        for k, v in c["properties"].items():
+            if isinstance(v["old"], str) and isinstance(v["new"], str) and "\n" in v["old"] + v["new"]:
+                lines.append(f"      {k}:")
+                lines += [f"        {line}" for line in difflib.unified_diff(
+                    v["old"].splitlines(), v["new"].splitlines(), "old", "new", lineterm="", n=1)]
+            else:
+                lines.append(f"      {k}: {_short(v['old'])} => {_short(v['new'])}")
     for old_urn, urn in diff.get("moved", {}).items():
         lines.append(f"  > {urn.rsplit('::', 1)[-1]}  moved from {old_urn.rsplit('::', 1)[-1]} "
                      "(alias: same resource, not re-created)")

@@ -1,0 +1,74 @@
+"""Which changes replace a resource, and which update it in place.
+
+The rules for the AWS and random resources are generated from the providers' own schemas (the
+Terraform attributes marked ForceNew or RequiresReplace, at the exact versions the pinned pulumi-aws
+and pulumi-random are built from) into `offline/replacement_rules.json`, with their provenance; see
+`scripts/generate_replacement_rules.py` to regenerate them when pulumi-aws moves. Conditional rules
+that depend on another input (`userData` replaces only with `userDataReplaceOnChange`) are applied
+where that input is an input of the resource; the others are reported as "may replace".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+RULES_FILE = Path(__file__).resolve().parent / "replacement_rules.json"
+# pulumi-kubernetes replaces an object whose identity changes (a new name or namespace is a new object);
+# the Kubernetes API rejects changes to a Deployment's selector and a Service's cluster IP.
+KUBERNETES_FORCE_NEW = {
+    "*": ["metadata.name", "metadata.namespace"],
+    "kubernetes:apps/v1:Deployment": ["spec.selector"],
+    "kubernetes:core/v1:Service": ["spec.clusterIP", "spec.clusterIPs"],
+}
+
+
+@lru_cache(maxsize=None)
+def rules() -> dict[str, Any]:
+    return json.loads(RULES_FILE.read_text())
+
+
+def changed_paths(old: Any, new: Any, prefix: str = "") -> set[str]:
+    """Dotted paths (list indices dropped) of every leaf that differs between two input values."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: set[str] = set()
+        for key in old.keys() | new.keys():
+            out |= changed_paths(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else key)
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return set().union(*(changed_paths(a, b, prefix) for a, b in zip(old, new, strict=True)))
+    return set() if old == new else {prefix}
+
+
+def _matches(path: str, rule: str) -> bool:
+    return path == rule or path.startswith(rule + ".") or rule.startswith(path + ".")
+
+
+def replacement(rtype: str, old_inputs: dict, new_inputs: dict) -> tuple[list[str], list[str]]:
+    """(inputs whose change forces a replacement, conditional rules that may) for one changed resource."""
+    changed = changed_paths(old_inputs, new_inputs)
+    if rtype.startswith("kubernetes:"):
+        force_new = KUBERNETES_FORCE_NEW["*"] + KUBERNETES_FORCE_NEW.get(rtype, [])
+        conditional: list[dict] = []
+    else:
+        entry = rules()["types"].get(rtype, {})
+        force_new, conditional = entry.get("forceNew", []), entry.get("conditional", [])
+    forced = sorted({rule for rule in force_new for path in changed if _matches(path, rule)})
+    maybe = []
+    for rule in conditional:
+        if not any(_matches(path, rule["path"]) for path in changed):
+            continue
+        when = rule.get("when", "")
+        if re.fullmatch(r"[a-zA-Z]+", when):  # another input of the resource decides
+            if new_inputs.get(when):
+                forced.append(rule["path"])
+        else:
+            maybe.append(f"{rule['path']} ({rule.get('source', when)})")
+    return sorted(set(forced)), maybe
+
+
+def has_rules(rtype: str) -> bool:
+    return rtype.startswith("kubernetes:") or rtype.startswith("pulumi:") or rtype in rules()["types"]

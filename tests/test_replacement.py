@@ -1,0 +1,93 @@
+"""Replace or update: the diff decides from rules generated from the providers' schemas."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+
+from offline.plan import build_plan, diff_plans
+from offline.replacement import changed_paths, has_rules, replacement, rules
+from offline.runner import STACKS, load_stack_config, run_stack
+
+
+@functools.lru_cache(maxsize=None)
+def plan_of(stack: str, overrides: str = "{}") -> dict:
+    return build_plan(run_stack(stack, overrides=json.loads(overrides)))
+
+
+def actions(stack: str, **overrides) -> dict[str, tuple[str, list[str]]]:
+    config = load_stack_config(stack)
+    changed = {}
+    for key, change in overrides.items():
+        value = json.loads(json.dumps(config.get(key, {})))
+        change(value)
+        changed[key] = value
+    diff = diff_plans(plan_of(stack), plan_of(stack, json.dumps(changed, sort_keys=True)))
+    return {c["urn"].rsplit("::", 1)[1]: (c["action"], c["replacedBy"]) for c in diff["changed"]}, diff
+
+
+def test_every_resource_type_the_program_uses_has_rules():
+    types = {r["type"] for s in STACKS for r in plan_of(s)["resources"] if r["custom"]}
+    assert [t for t in sorted(types) if not has_rules(t)] == []
+    provenance = rules()["provenance"]
+    # Where the rules come from, including what could not be pinned exactly (README, "Diff").
+    assert provenance["pulumi-aws"] == "7.51.1" and provenance["generated_by"] == "scripts/generate_replacement_rules.py"
+    assert "hashicorp/terraform-provider-aws@1a5174b1" in provenance["terraform-provider-aws"]
+    assert all(entry.get("source") for entry in rules()["types"].values())
+
+
+def test_a_vpc_cidr_change_replaces_the_vpc_and_its_subnets_with_a_warning():
+    found, diff = actions("dev", **{"eks-workshop:network": lambda n: n.update(vpcCidr="10.43.0.0/16")})
+    assert found["network-vpc"] == ("replace", ["cidrBlock"])
+    subnets = {k: v for k, v in found.items() if k.startswith(("network-public-", "network-private-"))}
+    assert len(subnets) == 6 and all(v == ("replace", ["cidrBlock"]) for v in subnets.values())
+    assert any(w.startswith("aws:ec2/vpc:Vpc network-vpc: changing cidrBlock replaces it") for w in diff["warnings"])
+
+
+def test_a_node_label_updates_the_node_group_in_place():
+    found, diff = actions("staging", **{"eks-workshop:nodeGroups": lambda g: g["default"]["labels"].update(team="a")})
+    # The readiness gate selects the first group's labels, so its Deployment follows, in place too.
+    assert found == {"nodes-default": ("update", []), "readiness-deployment": ("update", [])}
+    assert diff["warnings"] == []
+
+
+def test_an_instance_type_change_replaces_the_node_group():
+    found, _ = actions("staging", **{"eks-workshop:nodeGroups": lambda g: g["default"].update(
+        instanceTypes=["m5.xlarge"])})
+    assert found["nodes-default"] == ("replace", ["instanceTypes"])
+
+
+def test_a_cluster_rename_replaces_and_a_version_or_log_change_updates():
+    found, _ = actions("staging", **{"eks-workshop:cluster": lambda c: c.update(name="eks-workshop-staging-2")})
+    assert found["cluster"] == ("replace", ["name"])
+    found, _ = actions("staging", **{"eks-workshop:cluster": lambda c: c.update(logRetentionDays=60)})
+    assert found["cluster-logs"] == ("update", [])
+
+
+def test_user_data_replaces_the_ide_only_because_the_program_says_so():
+    old = {"ami": "ami-1", "userData": "#!/bin/bash\necho 1\n", "userDataReplaceOnChange": True}
+    new = {**old, "userData": "#!/bin/bash\necho 2\n"}
+    assert replacement("aws:ec2/instance:Instance", old, new)[0] == ["userData"]
+    assert replacement("aws:ec2/instance:Instance", {**old, "userDataReplaceOnChange": False},
+                       {**new, "userDataReplaceOnChange": False})[0] == []
+
+
+@pytest.mark.parametrize("rtype,old,new,forced", [
+    ("aws:kms/key:Key", {"description": "a"}, {"description": "b"}, []),
+    ("aws:eks/addon:Addon", {"addonVersion": "v1"}, {"addonVersion": "v2"}, []),
+    ("aws:eks/addon:Addon", {"addonName": "coredns"}, {"addonName": "kube-proxy"}, ["addonName"]),
+    ("aws:iam/role:Role", {"name": "a"}, {"name": "b"}, ["name"]),
+    ("aws:cloudwatch/logGroup:LogGroup", {"name": "/a"}, {"name": "/b"}, ["name"]),
+    ("random:index/randomPassword:RandomPassword", {"length": 16}, {"length": 32}, ["length"]),
+    ("kubernetes:apps/v1:Deployment", {"metadata": {"labels": {"a": "1"}}}, {"metadata": {"labels": {"a": "2"}}}, []),
+    ("kubernetes:core/v1:Namespace", {"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}, ["metadata.name"]),
+])
+def test_rules_per_type_family(rtype, old, new, forced):
+    assert replacement(rtype, old, new)[0] == forced
+
+
+def test_changed_paths_descend_into_lists_and_maps():
+    assert changed_paths({"a": [{"b": 1, "c": 2}]}, {"a": [{"b": 1, "c": 3}]}) == {"a.c"}
+    assert changed_paths({"a": [1]}, {"a": [1, 2]}) == {"a"}
