@@ -305,6 +305,14 @@ def _addon_version(v: Any) -> tuple[int, ...]:
     return tuple(int(g) for g in match.groups()) if match else ()
 
 
+# Versions that should only move forward: (input, how to compare it, why a step back deserves a WARNING).
+GOING_BACK = {
+    "aws:eks/cluster:Cluster": ("version", _version,
+                                "EKS rolls back only one minor within 7 days of an upgrade (cluster.rollback)"),
+    "aws:eks/addon:Addon": ("addonVersion", _addon_version, "EKS add-on updates move forward: check it"),
+}
+
+
 def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """Added, removed and changed resources (by URN), the changed inputs, and replacement warnings.
 
@@ -334,18 +342,13 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         if forced and rtype in STATEFUL:
             warnings.append(f"{rtype} {after[urn]['name']}: changing {', '.join(forced)} replaces it "
                             "(delete and re-create, data and endpoints lost)")
-        if rtype == "aws:eks/addon:Addon" and "addonVersion" in props:
-            old_v, new_v = _addon_version(props["addonVersion"]["old"]), _addon_version(props["addonVersion"]["new"])
+        going_back = GOING_BACK.get(rtype)
+        if going_back and going_back[0] in props:
+            key, parse_version, why = going_back
+            old_v, new_v = parse_version(props[key]["old"]), parse_version(props[key]["new"])
             if old_v and new_v and new_v < old_v:
-                warnings.append(f"{rtype} {after[urn]['name']}: addonVersion goes back "
-                                f"{props['addonVersion']['old']} -> {props['addonVersion']['new']}; EKS add-on "
-                                "updates move forward: check it")
-        if rtype == "aws:eks/cluster:Cluster" and "version" in props:
-            old_v, new_v = _version(props["version"]["old"]), _version(props["version"]["new"])
-            if old_v and new_v and new_v < old_v:
-                warnings.append(f"{rtype} {after[urn]['name']}: version downgrade "
-                                f"{props['version']['old']} -> {props['version']['new']}: EKS rolls back only one minor "
-                                "within 7 days of an upgrade (cluster.rollback)")
+                warnings.append(f"{rtype} {after[urn]['name']}: {key} goes back {props[key]['old']} -> "
+                                f"{props[key]['new']}: {why}")
     removed = sorted(before.keys() - after.keys())
     for urn in removed:
         if before[urn]["type"] in STATEFUL:

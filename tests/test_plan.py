@@ -153,7 +153,7 @@ def test_diff_warns_on_downgrades_cidr_changes_and_removals(dev_plan):
     new["resources"] = [r for r in new["resources"] if r["type"] != "aws:kms/key:Key"]
     warnings = diff_plans(dev_plan, new)["warnings"]
     assert any("Addon vpc-cni: addonVersion goes back" in w and "-> v1.0.0-eksbuild.1" in w for w in warnings)
-    assert any("version downgrade 1.35 -> 1.34" in w for w in warnings)
+    assert any("Cluster cluster: version goes back 1.35 -> 1.34: EKS rolls back only one minor" in w for w in warnings)
     assert any("Vpc network-vpc: changing cidrBlock replaces it" in w for w in warnings)
     assert any("Key cluster-secrets: removed" in w for w in warnings)
     assert diff_plans(dev_plan, dev_plan) == {"added": [], "removed": [], "changed": [], "moved": {},
