@@ -423,3 +423,11 @@ def test_a_missing_pack_virtualenv_says_what_to_do(tmp_path):
     (tmp_path / "PulumiPolicy.yaml").write_text((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
     with pytest.raises(RuntimeError, match="virtualenv .* is missing: run `make install`"):
         pack_python(tmp_path)
+
+
+def test_required_tags_covers_every_tagged_type_the_program_creates():
+    import guardrails.iam_data as iam_data
+
+    tagged = {r.type for s in ("dev", "staging", "prod") for r in run_stack(s).resources
+              if r.custom and "tags" in r.inputs}
+    assert sorted(tagged - set(iam_data.TAGGABLE)) == []

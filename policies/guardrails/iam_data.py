@@ -23,7 +23,8 @@ TAGGABLE = (
     "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
     "aws:iam/instanceProfile:InstanceProfile", "aws:kms/key:Key", "aws:eks/cluster:Cluster",
     "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:secretsmanager/secret:Secret",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:secretsmanager/secret:Secret",
     "aws:cloudfront/distribution:Distribution",
 )
 ADMIN_POLICY_SUFFIX = ":policy/AdministratorAccess"
