@@ -85,6 +85,7 @@ def build_plan(run: ProgramRun, violations: Iterable[Any] = ()) -> dict[str, Any
             "urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "parent": r.parent,
             "dependencies": r.dependencies, "propertyDependencies": r.property_dependencies,
             "protect": r.protect, "id": r.id, "aliases": r.aliases,
+            "replaceOnChanges": r.replace_on_changes, "deleteBeforeReplace": r.delete_before_replace,
             "inputs": mask(r.inputs), "outputs": mask(r.outputs),
         } for r in sorted(run.resources, key=lambda r: r.urn)],
         "outputs": mask(run.outputs),
@@ -333,9 +334,12 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             continue
         rtype = after[urn]["type"]
         # Generated from the providers' schemas (offline/replacement.py), not listed by hand.
-        forced, maybe = replacement(rtype, before[urn]["inputs"], after[urn]["inputs"])
+        forced, maybe = replacement(rtype, before[urn]["inputs"], after[urn]["inputs"],
+                                    after[urn].get("replaceOnChanges", []))
         change = {"urn": urn, "type": rtype, "properties": props, "action": "replace" if forced else "update",
                   "replacedBy": forced}
+        if forced and after[urn].get("deleteBeforeReplace"):
+            change["deleteBeforeReplace"] = True  # the old one goes first: a gap, not an overlap
         if maybe:
             change["mayReplace"] = maybe
         changed.append(change)

@@ -5,7 +5,8 @@ Terraform attributes marked ForceNew or RequiresReplace, at the exact versions t
 and pulumi-random are built from) into `offline/replacement_rules.json`, with their provenance; see
 `scripts/generate_replacement_rules.py` to regenerate them when pulumi-aws moves. Conditional rules
 that depend on another input (`userData` replaces only with `userDataReplaceOnChange`) are applied
-where that input is an input of the resource; the others are reported as "may replace".
+where that input is an input of the resource; the others are reported as "may replace". Pulumi's own
+`replaceOnChanges` option (recorded with every registration) forces replacement too.
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ def _matches(path: str, rule: str) -> bool:
     return path == rule or path.startswith(rule + ".") or rule.startswith(path + ".")
 
 
-def replacement(rtype: str, old_inputs: dict, new_inputs: dict) -> tuple[list[str], list[str]]:
-    """(inputs whose change forces a replacement, conditional rules that may) for one changed resource."""
+def replacement(rtype: str, old_inputs: dict, new_inputs: dict,
+                replace_on_changes: list[str] = ()) -> tuple[list[str], list[str]]:
+    """(inputs whose change forces a replacement, conditional rules that may) for one changed resource.
+    `replace_on_changes` is the resource's Pulumi option of that name ("*" for any input)."""
     changed = changed_paths(old_inputs, new_inputs)
+    by_option = [p for p in changed if "*" in replace_on_changes
+                 or any(_matches(p, rule) for rule in replace_on_changes)]
     if rtype.startswith("kubernetes:"):
         force_new = KUBERNETES_FORCE_NEW["*"] + KUBERNETES_FORCE_NEW.get(rtype, [])
         conditional: list[dict] = []
@@ -67,7 +72,7 @@ def replacement(rtype: str, old_inputs: dict, new_inputs: dict) -> tuple[list[st
                 forced.append(rule["path"])
         else:
             maybe.append(f"{rule['path']} ({rule.get('source', when)})")
-    return sorted(set(forced)), maybe
+    return sorted(set(forced) | set(by_option)), maybe
 
 
 def has_rules(rtype: str) -> bool:

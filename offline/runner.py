@@ -49,6 +49,8 @@ class RegisteredResource:
     aliases: list[str] = field(default_factory=list)  # URNs this resource had before a move
     import_id: str = ""  # the ID of an existing resource this registration adopts
     retain_on_delete: bool = False
+    replace_on_changes: list[str] = field(default_factory=list)  # Pulumi's replaceOnChanges option
+    delete_before_replace: bool = False
 
     @property
     def plain_inputs(self) -> dict[str, Any]:
@@ -130,6 +132,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             aliases=sorted(a.urn for a in request.aliases if a.urn),
             import_id=request.importId,
             retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else False,
+            replace_on_changes=list(request.replaceOnChanges),
+            delete_before_replace=request.deleteBeforeReplace,
         ))
         return response
 

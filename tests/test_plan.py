@@ -58,7 +58,7 @@ def test_plan_json_schema(dev_plan):
     assert [w.split(":", 2)[1] for w in dev_plan["warnings"]] == ["cluster.endpointPublicAccess"]
     assert (dev_plan["project"], dev_plan["stack"]) == ("eks-workshop", "dev")
     keys = {"urn", "type", "name", "custom", "parent", "dependencies", "propertyDependencies", "protect", "id",
-            "aliases", "inputs", "outputs"}
+            "aliases", "replaceOnChanges", "deleteBeforeReplace", "inputs", "outputs"}
     assert all(set(r) == keys for r in dev_plan["resources"])
     cluster = next(r for r in dev_plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
     assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is True  # camelCase wire form

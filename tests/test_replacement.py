@@ -88,6 +88,13 @@ def test_rules_per_type_family(rtype, old, new, forced):
     assert replacement(rtype, old, new)[0] == forced
 
 
+def test_pulumis_replace_on_changes_option_forces_a_replacement():
+    assert replacement("aws:kms/key:Key", {"description": "a"}, {"description": "b"}, ["description"])[0] == \
+        ["description"]
+    assert replacement("aws:kms/key:Key", {"description": "a"}, {"description": "b"}, ["*"])[0] == ["description"]
+    assert replacement("aws:kms/key:Key", {"description": "a"}, {"description": "b"}, ["policy"])[0] == []
+
+
 def test_changed_paths_descend_into_lists_and_maps():
     assert changed_paths({"a": [{"b": 1, "c": 2}]}, {"a": [{"b": 1, "c": 3}]}) == {"a.c"}
     assert changed_paths({"a": [1]}, {"a": [1, 2]}) == {"a"}
