@@ -1,8 +1,9 @@
 """What a plan will cost per month, and how long `pulumi up` will take to create it.
 
-Both read a plan (`build/plan-<stack>.json`, see offline/plan.py) and the versioned tables in
-`estimates/`: list prices per region with their sources, usage assumptions, the EKS support calendar,
-and typical create durations per resource type. Nothing here calls AWS.
+Both read a plan (`build/plan-<stack>.json`, see offline/plan.py), the versioned tables in
+`estimates/` (list prices per region with their sources, usage assumptions), the version catalogue's
+EKS support calendar, and the resource-type table (offline/resource_types.py): each type's price rule
+and typical create duration. Nothing here calls AWS.
 
 Cost: one line per priced resource, at the node groups' desired size and at their maximum. A type the
 tables don't know is listed as "not priced", never counted as zero.
@@ -20,25 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from offline.resource_types import DEFAULT_SECONDS, TYPES
 from workshop.versions import catalogue
 
 TABLES = Path(__file__).resolve().parent.parent / "estimates"
 
-# Types that cost nothing by themselves (their traffic or what they enable is priced elsewhere).
-FREE = frozenset({
-    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway",
-    "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:ec2/securityGroup:SecurityGroup",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/flowLog:FlowLog",
-    "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/tag:Tag", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
-    "aws:iam/instanceProfile:InstanceProfile", "aws:kms/alias:Alias", "aws:eks/accessEntry:AccessEntry",
-    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:eks/addon:Addon",
-    "aws:secretsmanager/secretVersion:SecretVersion", "random:index/randomPassword:RandomPassword",
-    "pulumi:providers:kubernetes", "pulumi:pulumi:StackReference", "kubernetes:core/v1:Namespace",
-    "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service",
-})
 # Orderings that are deliberate, by (waiting type, awaited type): shown on the critical path as such.
 DELIBERATE = {
     ("aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon"): "nodes join with vpc-cni configured",
@@ -96,9 +83,11 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
 
     for r in plan["resources"]:
         t, inputs = r["type"], r["inputs"]
-        if not r["custom"] or t in FREE:
-            continue
-        if t == "aws:eks/cluster:Cluster":
+        row = TYPES.get(t)
+        if not r["custom"] or (row is not None and row.price is None):
+            continue  # free by itself (its traffic or what it enables is priced elsewhere)
+        rule = row.price if row is not None else None
+        if rule == "eks-control-plane":
             status = support_status(str(inputs.get("version")), as_of)
             # Past extended support EKS upgrades the cluster to the oldest extended version: still extended.
             tier = "extended" if status in ("extended", "ended") else "standard"
@@ -108,7 +97,7 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
             gb = sum(by_type.get(k, 0) for k in inputs.get("enabledClusterLogTypes") or [])
             if gb:
                 line(r, f"control-plane logs, {gb} GB/month ingested (assumed)", gb * unit("cloudwatch.logs.ingest"))
-        elif t == "aws:eks/nodeGroup:NodeGroup":
+        elif rule == "node-group":
             scaling = inputs.get("scalingConfig") or {}
             desired, maximum = int(scaling.get("desiredSize", 0)), int(scaling.get("maxSize", 0))
             instance = (inputs.get("instanceTypes") or ["?"])[0]
@@ -121,13 +110,13 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
             size = _node_volume_size(r, by_urn)
             gp3 = unit("ebs.gp3")
             line(r, f"gp3 root volumes {size} GiB x {desired} (max {maximum})", size * gp3 * desired, size * gp3 * maximum)
-        elif t == "aws:ec2/natGateway:NatGateway":
+        elif rule == "nat-gateway":
             line(r, "NAT gateway", unit("vpc.natGateway.hour") * hours)
             gb = usage["natGatewayDataGbPerMonth"]
             line(r, f"NAT data processing, {gb} GB/month (assumed)", gb * unit("vpc.natGateway.data"))
-        elif t == "aws:ec2/eip:Eip":
+        elif rule == "public-ipv4":
             line(r, "public IPv4 address", unit("vpc.publicIpv4") * hours)
-        elif t == "aws:ec2/instance:Instance":
+        elif rule == "ec2-instance":
             instance = inputs.get("instanceType", "?")
             hourly = unit(f"ec2.{instance}")
             if hourly is None:
@@ -138,13 +127,13 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
             line(r, f"gp3 root volume {int(root.get('volumeSize', 8))} GiB", int(root.get("volumeSize", 8)) * unit("ebs.gp3"))
             if inputs.get("associatePublicIpAddress"):
                 line(r, "public IPv4 address", unit("vpc.publicIpv4") * hours)
-        elif t == "aws:kms/key:Key":
+        elif rule == "kms-key":
             line(r, "KMS key", unit("kms.key"))
-        elif t == "aws:secretsmanager/secret:Secret":
+        elif rule == "secret":
             line(r, "secret", unit("secretsmanager.secret"))
-        elif t == "aws:cloudfront/distribution:Distribution":
+        elif rule == "cloudfront":
             line(r, "CloudFront within the always-free tier (workshop traffic)", unit("cloudfront.freeTier"))
-        elif t == "aws:cloudwatch/logGroup:LogGroup":
+        elif rule == "log-group":
             if "/aws/vpc/" in str(inputs.get("name", "")):
                 gb = usage["flowLogGbPerMonth"]
                 line(r, f"flow logs, {gb} GB/month ingested (assumed)", gb * unit("cloudwatch.logs.ingest"))
@@ -181,8 +170,7 @@ def _node_volume_size(node_group: dict[str, Any], by_urn: dict[str, dict]) -> in
 
 
 def estimate_time(plan: dict[str, Any]) -> dict[str, Any]:
-    table = _table("durations.json")
-    seconds = {t: v["s"] for t, v in table["seconds"].items()}
+    seconds = {t: row.seconds for t, row in TYPES.items()}
     resources = {r["urn"]: r for r in plan["resources"]}
     children: dict[str, list[str]] = {}
     for r in plan["resources"]:
@@ -191,7 +179,7 @@ def estimate_time(plan: dict[str, Any]) -> dict[str, Any]:
 
     def duration(urn: str) -> int:
         r = resources[urn]
-        return seconds.get(r["type"], table["defaultSeconds"]) if r["custom"] else 0
+        return seconds.get(r["type"], DEFAULT_SECONDS) if r["custom"] else 0
 
     finish: dict[str, int] = {}
     via: dict[str, str | None] = {}

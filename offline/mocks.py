@@ -62,11 +62,14 @@ class WorkshopMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("kubernetes:"):
             id_, state = _kubernetes(args.name, known)
         else:
-            handler = _RESOURCES.get(args.typ)
+            from offline.resource_types import TYPES  # the table names these handlers
+
+            row = TYPES.get(args.typ)
+            handler = row.mock if row is not None else None
             if handler is None:
                 raise NotImplementedError(
                     f"offline mocks: no answer for resource type {args.typ!r} ({args.name}); "
-                    "add it to offline/mocks.py")
+                    "add its row to offline/resource_types.py")
             id_, computed = handler(self, args.name, known)
             state = {**known, **computed}
         if self.preview:
@@ -196,12 +199,6 @@ def _iam_role(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
                   "uniqueId": f"AROA{_hex(role, n=17).upper()}"}
 
 
-def _iam_policy(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
-    policy = _physical_name(inputs, name)
-    arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:policy/{policy}"
-    return arn, {"name": policy, "arn": arn}
-
-
 def _role_policy(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, dict]:
     """An inline policy: AWS's ID is `<role name>:<policy name>`; the name is generated when unset."""
     policy = _physical_name(inputs, f"{name}-policy")
@@ -312,42 +309,6 @@ def _random_password(m: WorkshopMocks, name: str, inputs: dict) -> tuple[str, di
     return "none", {"result": {SECRET_SIG_KEY: SECRET_SIG, "value": value}}
 
 
-_RESOURCES: dict[str, Callable[[WorkshopMocks, str, dict], tuple[str, dict]]] = {
-    "aws:ec2/vpc:Vpc": _vpc,
-    "aws:ec2/subnet:Subnet": _subnet,
-    "aws:ec2/internetGateway:InternetGateway": _named("igw", "ec2", "internet-gateway"),
-    "aws:ec2/eip:Eip": _eip,
-    "aws:ec2/natGateway:NatGateway": _named("nat", "ec2", "natgateway"),
-    "aws:ec2/routeTable:RouteTable": _named("rtb", "ec2", "route-table"),
-    "aws:ec2/route:Route": _named("r", "ec2"),
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": _named("rtbassoc", "ec2"),
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _named("sg", "ec2", "security-group"),
-    "aws:ec2/securityGroup:SecurityGroup": _named("sg", "ec2", "security-group"),
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _named("sgr", "ec2", "security-group-rule"),
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _named("sgr", "ec2", "security-group-rule"),
-    "aws:ec2/tag:Tag": _named("", "ec2"),
-    "aws:ec2/flowLog:FlowLog": _named("fl", "ec2", "vpc-flow-log"),
-    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
-    "aws:cloudwatch/logGroup:LogGroup": _log_group,
-    "aws:iam/role:Role": _iam_role,
-    "aws:iam/policy:Policy": _iam_policy,
-    "aws:iam/rolePolicy:RolePolicy": _role_policy,
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _named("", "iam"),
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
-    "aws:kms/key:Key": _kms_key,
-    "aws:kms/alias:Alias": _named("", "kms"),
-    "aws:eks/cluster:Cluster": _cluster,
-    "aws:eks/nodeGroup:NodeGroup": _node_group,
-    "aws:eks/addon:Addon": _addon,
-    "aws:eks/accessEntry:AccessEntry": _access_entry,
-    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": _named("", "eks"),
-    "aws:ec2/instance:Instance": _instance,
-    "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
-    "aws:secretsmanager/secret:Secret": _secret,
-    "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
-    "aws:cloudfront/distribution:Distribution": _distribution,
-    "random:index/randomPassword:RandomPassword": _random_password,
-}
 
 def _prefix_list(m: WorkshopMocks, name: str) -> dict:
     id_ = f"pl-{_hex(m.region, name, n=8)}"

@@ -31,6 +31,7 @@ from offline.estimate import estimate, estimate_delta, estimate_time, render_est
 from offline.mocks import UNKNOWN_WIRE
 from offline.ordering import unordered_references
 from offline.replacement import replacement
+from offline.resource_types import TYPES
 from offline.runner import ROOT, ProgramRun, StackFileError, is_secret, run_stack
 from workshop.project import stacks as project_stacks
 from workshop.versions import AS_OF_ENV, plan_date
@@ -39,21 +40,10 @@ VERSION_POLICIES = ("eks-supported-version", "eks-version-support-window")
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
 SCHEMA_VERSION = 2
-# The few inputs a reviewer looks at first, per type; everything is in the JSON plan.
-HEADLINE = {
-    "aws:ec2/vpc:Vpc": ["cidrBlock"],
-    "aws:ec2/subnet:Subnet": ["cidrBlock", "availabilityZone"],
-    "aws:eks/cluster:Cluster": ["name", "version", "vpcConfig.publicAccessCidrs"],
-    "aws:eks/nodeGroup:NodeGroup": ["nodeGroupName", "instanceTypes", "scalingConfig", "releaseVersion"],
-    "aws:eks/addon:Addon": ["addonName", "addonVersion"],
-    "aws:ec2/launchTemplate:LaunchTemplate": ["metadataOptions.httpTokens"],
-    "aws:cloudwatch/logGroup:LogGroup": ["name", "retentionInDays"],
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ["cidrIpv4", "fromPort"],
-    "aws:eks/accessEntry:AccessEntry": ["principalArn"],
-}
-# Resources whose replacement or deletion loses data or endpoints: a WARNING in every diff.
-STATEFUL = ("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:kms/key:Key",
-            "aws:eks/nodeGroup:NodeGroup")
+# The few inputs a reviewer looks at first, and the types whose replacement or deletion loses data or
+# endpoints (a WARNING in every diff): columns of the resource-type table.
+HEADLINE = {t: list(row.headline) for t, row in TYPES.items() if row.headline}
+STATEFUL = tuple(t for t, row in TYPES.items() if row.stateful)
 
 
 class PlanError(Exception):

@@ -24,3 +24,34 @@ def test_computed_outputs_are_deterministic():
     first = run_function("test", {"aws:region": "us-west-2"}, lambda: aws.ec2.Vpc("v", cidr_block="10.0.0.0/16"))
     second = run_function("test", {"aws:region": "us-west-2"}, lambda: aws.ec2.Vpc("v", cidr_block="10.0.0.0/16"))
     assert first.resources[0].id == second.resources[0].id and first.resources[0].id.startswith("vpc-")
+
+
+def test_every_type_the_program_creates_has_one_row_in_the_type_table():
+    import sys
+    from pathlib import Path
+
+    from offline.replacement import has_rules
+    from offline.resource_types import TYPES
+    from offline.runner import STACKS, run_stack
+
+    used = {r.type for s in STACKS for r in run_stack(s).resources if r.custom}
+    assert sorted(used - set(TYPES)) == []
+    # Each AWS row has its mock answer and its replacement rules; the pack agrees with its columns.
+    assert [t for t, row in TYPES.items() if t.startswith(("aws:", "random:")) and row.mock is None] == []
+    assert [t for t in TYPES if not has_rules(t)] == []
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policies"))
+    from guardrails import iam_data, stack
+
+    assert set(iam_data.TAGGABLE) == {t for t, row in TYPES.items() if row.taggable}
+    assert set(stack.STATEFUL) == {t for t, row in TYPES.items() if row.protected}
+
+
+def test_a_type_without_a_row_fails_loudly():
+    import pulumi_aws as aws
+    import pytest
+
+    from offline.runner import run_function
+
+    with pytest.raises(Exception, match="no answer for resource type 'aws:s3/bucketV2:BucketV2'.*add its row to "
+                                        "offline/resource_types.py"):
+        run_function("t", {"aws:region": "us-west-2"}, lambda: aws.s3.BucketV2("b"))

@@ -20,7 +20,7 @@ TAGGABLE = (
     "aws:ec2/natGateway:NatGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/securityGroup:SecurityGroup",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:ec2/flowLog:FlowLog",
     "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance", "aws:cloudwatch/logGroup:LogGroup",
-    "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:iam/role:Role", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
     "aws:iam/instanceProfile:InstanceProfile", "aws:kms/key:Key", "aws:eks/cluster:Cluster",
     "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",

@@ -1,0 +1,291 @@
+"""One table of what the offline tools know about each resource type the program creates.
+
+A row says how the mock engine answers a registration, which price rule the estimator applies (none:
+the type costs nothing by itself), how long a create typically takes and on what basis, which inputs
+the plan's tree shows first, whether losing the resource loses data or endpoints (a WARNING when a
+diff replaces or deletes it), whether `eks-workshop:protect` covers it and whether it takes tags. The
+mock engine, the estimator and the plan read it; what forces a replacement is generated from the
+providers' schemas (offline/replacement_rules.json) and a test keeps both tables covering the same
+types. The policy pack runs standalone under the CLI with its own lists; a test keeps them equal to
+the `protected` and `taggable` columns.
+
+Adding a resource type to a component is adding its row here (a test fails for a type without one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from offline.mocks import (
+    _access_entry,
+    _addon,
+    _cluster,
+    _distribution,
+    _eip,
+    _iam_role,
+    _instance,
+    _instance_profile,
+    _kms_key,
+    _launch_template,
+    _log_group,
+    _node_group,
+    _oidc_provider,
+    _random_password,
+    _role_policy,
+    _secret,
+    _secret_version,
+    _subnet,
+    _vpc,
+    _named,
+)
+
+# A create the table doesn't time (an API call that returns at once).
+DEFAULT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    mock: Callable[..., tuple[str, dict[str, Any]]] | None = None  # None: answered generically
+    price: str | None = None  # the estimator's rule (offline/estimate.py PRICE_RULES); None: free
+    seconds: int = DEFAULT_SECONDS  # typical create time
+    basis: str = "estimate"  # "docs" (an AWS document says so) or "estimate" (an engineering estimate)
+    source: str = ""
+    headline: tuple[str, ...] = ()  # inputs the plan's tree shows
+    stateful: bool = False  # replacing or deleting it loses data or endpoints
+    protected: bool = False  # eks-workshop:protect covers it
+    taggable: bool = False  # takes the stack's tags
+
+
+TYPES: dict[str, ResourceType] = {
+    "aws:cloudfront/distribution:Distribution": ResourceType(
+        mock=_distribution,
+        price="cloudfront",
+        seconds=300,
+        basis="estimate",
+        source="distribution deployed to the edge (the provider waits for Deployed)",
+        taggable=True),
+    "aws:cloudwatch/logGroup:LogGroup": ResourceType(
+        mock=_log_group,
+        price="log-group",
+        seconds=2,
+        basis="estimate",
+        source="CloudWatch Logs call",
+        headline=("name", "retentionInDays"),
+        taggable=True),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ResourceType(
+        mock=_named("sg", "ec2", "security-group"),
+        seconds=3,
+        basis="estimate",
+        source="EC2 calls",
+        taggable=True),
+    "aws:ec2/eip:Eip": ResourceType(
+        mock=_eip,
+        price="public-ipv4",
+        seconds=2,
+        basis="estimate",
+        source="EC2 call",
+        taggable=True),
+    "aws:ec2/flowLog:FlowLog": ResourceType(
+        mock=_named("fl", "ec2", "vpc-flow-log"),
+        seconds=3,
+        basis="estimate",
+        source="EC2 call",
+        taggable=True),
+    "aws:ec2/instance:Instance": ResourceType(
+        mock=_instance,
+        price="ec2-instance",
+        seconds=40,
+        basis="estimate",
+        source="instance reaching running (bootstrap not included)",
+        taggable=True),
+    "aws:ec2/internetGateway:InternetGateway": ResourceType(
+        mock=_named("igw", "ec2", "internet-gateway"),
+        seconds=3,
+        basis="estimate",
+        source="EC2 call and attach",
+        taggable=True),
+    "aws:ec2/launchTemplate:LaunchTemplate": ResourceType(
+        mock=_launch_template,
+        seconds=2,
+        basis="estimate",
+        source="EC2 call",
+        headline=("metadataOptions.httpTokens",),
+        taggable=True),
+    "aws:ec2/natGateway:NatGateway": ResourceType(
+        mock=_named("nat", "ec2", "natgateway"),
+        price="nat-gateway",
+        seconds=120,
+        basis="estimate",
+        source="NAT gateway reaching available",
+        taggable=True),
+    "aws:ec2/route:Route": ResourceType(
+        mock=_named("r", "ec2"),
+        seconds=2,
+        basis="estimate",
+        source="EC2 call"),
+    "aws:ec2/routeTable:RouteTable": ResourceType(
+        mock=_named("rtb", "ec2", "route-table"),
+        seconds=2,
+        basis="estimate",
+        source="EC2 call",
+        taggable=True),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": ResourceType(
+        mock=_named("rtbassoc", "ec2"),
+        seconds=2,
+        basis="estimate",
+        source="EC2 call"),
+    "aws:ec2/securityGroup:SecurityGroup": ResourceType(
+        mock=_named("sg", "ec2", "security-group"),
+        seconds=3,
+        basis="estimate",
+        source="EC2 call",
+        taggable=True),
+    "aws:ec2/subnet:Subnet": ResourceType(
+        mock=_subnet,
+        seconds=3,
+        basis="estimate",
+        source="EC2 call",
+        headline=("cidrBlock", "availabilityZone"),
+        stateful=True,
+        taggable=True),
+    "aws:ec2/tag:Tag": ResourceType(
+        mock=_named("", "ec2"),
+        seconds=1,
+        basis="estimate",
+        source="EC2 call"),
+    "aws:ec2/vpc:Vpc": ResourceType(
+        mock=_vpc,
+        seconds=5,
+        basis="estimate",
+        source="EC2 call and DNS attributes",
+        headline=("cidrBlock",),
+        stateful=True,
+        protected=True,
+        taggable=True),
+    "aws:eks/accessEntry:AccessEntry": ResourceType(
+        mock=_access_entry,
+        seconds=3,
+        basis="estimate",
+        source="EKS call",
+        headline=("principalArn",),
+        taggable=True),
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": ResourceType(
+        mock=_named("", "eks"),
+        seconds=3,
+        basis="estimate",
+        source="EKS call"),
+    "aws:eks/addon:Addon": ResourceType(
+        mock=_addon,
+        seconds=60,
+        basis="estimate",
+        source="EKS add-on reaching ACTIVE",
+        headline=("addonName", "addonVersion"),
+        taggable=True),
+    "aws:eks/cluster:Cluster": ResourceType(
+        mock=_cluster,
+        price="eks-control-plane",
+        seconds=600,
+        basis="docs",
+        source="Amazon EKS user guide, Create a cluster: provisioning takes several minutes (10-15 typical)",
+        headline=("name", "version", "vpcConfig.publicAccessCidrs"),
+        stateful=True,
+        protected=True,
+        taggable=True),
+    "aws:eks/nodeGroup:NodeGroup": ResourceType(
+        mock=_node_group,
+        price="node-group",
+        seconds=240,
+        basis="estimate",
+        source="managed node group: instances launch, join and turn Ready",
+        headline=("nodeGroupName", "instanceTypes", "scalingConfig", "releaseVersion"),
+        stateful=True,
+        taggable=True),
+    "aws:iam/instanceProfile:InstanceProfile": ResourceType(
+        mock=_instance_profile,
+        seconds=10,
+        basis="estimate",
+        source="the provider waits for IAM propagation",
+        taggable=True),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ResourceType(
+        mock=_oidc_provider,
+        seconds=3,
+        basis="estimate",
+        source="IAM call",
+        taggable=True),
+    "aws:iam/role:Role": ResourceType(
+        mock=_iam_role,
+        seconds=3,
+        basis="estimate",
+        source="IAM create call",
+        taggable=True),
+    "aws:iam/rolePolicy:RolePolicy": ResourceType(
+        mock=_role_policy,
+        seconds=2,
+        basis="estimate",
+        source="IAM call"),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ResourceType(
+        mock=_named("", "iam"),
+        seconds=2,
+        basis="estimate",
+        source="IAM call"),
+    "aws:kms/alias:Alias": ResourceType(
+        mock=_named("", "kms"),
+        seconds=2,
+        basis="estimate",
+        source="KMS call"),
+    "aws:kms/key:Key": ResourceType(
+        mock=_kms_key,
+        price="kms-key",
+        seconds=10,
+        basis="estimate",
+        source="key creation and rotation setting",
+        stateful=True,
+        protected=True,
+        taggable=True),
+    "aws:secretsmanager/secret:Secret": ResourceType(
+        mock=_secret,
+        price="secret",
+        seconds=2,
+        basis="estimate",
+        source="Secrets Manager call",
+        taggable=True),
+    "aws:secretsmanager/secretVersion:SecretVersion": ResourceType(
+        mock=_secret_version,
+        seconds=2,
+        basis="estimate",
+        source="Secrets Manager call"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ResourceType(
+        mock=_named("sgr", "ec2", "security-group-rule"),
+        seconds=2,
+        basis="estimate",
+        source="EC2 call",
+        taggable=True),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ResourceType(
+        mock=_named("sgr", "ec2", "security-group-rule"),
+        seconds=2,
+        basis="estimate",
+        source="EC2 call",
+        headline=("cidrIpv4", "fromPort"),
+        taggable=True),
+    "kubernetes:apps/v1:Deployment": ResourceType(
+        seconds=60,
+        basis="estimate",
+        source="image pull and readiness probes passing"),
+    "kubernetes:core/v1:Namespace": ResourceType(
+        seconds=2,
+        basis="estimate",
+        source="Kubernetes API call"),
+    "kubernetes:core/v1:Service": ResourceType(
+        seconds=10,
+        basis="estimate",
+        source="endpoints populated"),
+    "random:index/randomPassword:RandomPassword": ResourceType(
+        mock=_random_password,
+        seconds=0,
+        basis="estimate",
+        source="local to the provider"),
+    # Answered generically by the mock engine (providers, Kubernetes objects, stack references).
+    "pulumi:providers:kubernetes": ResourceType(seconds=0, source="provider configuration, no cloud call"),
+    "pulumi:pulumi:StackReference": ResourceType(source="a read of another stack's outputs (not timed)"),
+}
