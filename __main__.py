@@ -8,7 +8,7 @@ plane, then the add-ons that must match it, then the node groups roll, then the 
 
 import pulumi
 
-from components.addons import NEEDS_NODES, ManagedAddons, ManagedAddonsArgs
+from components.addons import ManagedAddons
 from components.cluster import EksCluster
 from components.ide import WorkshopIde
 from components.kms import LogEncryptionKey
@@ -16,12 +16,11 @@ from components.network import Network
 from components.node_group import ManagedNodeGroup
 from components.node_role import NodeRole
 from components.readiness import ReadinessGate
-from components.vpc_cni import VpcCniAddon, VpcCniAddonArgs
+from components.vpc_cni import VpcCniAddon
 from workshop import config, upgrade_guard, wiring
 
 cfg = config.from_pulumi()  # validates everything before any resource exists
 upgrade_guard.check(cfg)  # refuses what EKS would reject given what runs now, before anything changes
-tags = cfg.base_tags
 
 # Before any log group: CloudWatch Logs encrypts each one with it from its first event.
 log_key = LogEncryptionKey("log-key", wiring.log_encryption_args(cfg)).arn if cfg.log_encryption else None
@@ -29,24 +28,12 @@ network = Network("network", wiring.network_args(cfg, log_key))
 cluster = EksCluster("cluster", wiring.cluster_args(cfg, network.private_subnet_ids, log_key))
 
 # Before any node boots, so nodes join with prefix delegation and pod ENIs already configured.
-vpc_cni = VpcCniAddon("vpc-cni", VpcCniAddonArgs(
-    cluster_name=cluster.name,
-    version=cfg.vpc_cni.version,
-    settings=wiring.vpc_cni_settings(cfg),
-    oidc_provider_arn=cluster.oidc_provider.arn,
-    oidc_issuer_url=cluster.oidc_issuer_url,
-    tags=tags,
-))
-
+vpc_cni = VpcCniAddon("vpc-cni", wiring.vpc_cni_args(cfg, cluster.name, cluster.oidc_provider_arn,
+                                                    cluster.oidc_issuer_url))
 # kube-proxy must match the control plane, and DaemonSets need no nodes: before the node groups.
-cluster_addons = ManagedAddons("cluster-addons", ManagedAddonsArgs(
-    cluster_name=cluster.name,
-    versions={name: v for name, v in cfg.addons.items() if name not in NEEDS_NODES},
-    tags=tags,
-    moved_from="addons",
-))
+cluster_addons = ManagedAddons("cluster-addons", wiring.addons_args(cfg, cluster.name))
 
-node_role = NodeRole("node-role", tags)
+node_role = NodeRole("node-role", cfg.base_tags)
 node_groups = [
     ManagedNodeGroup(
         f"nodes-{name}",
@@ -56,29 +43,24 @@ node_groups = [
     for name in cfg.node_groups
 ]
 
-addons = ManagedAddons("addons", ManagedAddonsArgs(
-    cluster_name=cluster.name,
-    versions={name: v for name, v in cfg.addons.items() if name in NEEDS_NODES},
-    node_groups=node_groups,
-    tags=tags,
-))
+addons = ManagedAddons("addons", wiring.addons_args(cfg, cluster.name, node_groups))
 
 if cfg.readiness_gate:
     ReadinessGate("readiness", wiring.readiness_gate_args(cfg), opts=pulumi.ResourceOptions(
         providers=[cluster.k8s_provider], depends_on=[*node_groups, addons]))
 
 if cfg.ide.enabled:
-    ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.name, cluster.cluster.arn, log_key))
+    ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.name, cluster.arn, log_key))
 
 # The stack's public contract (docs: README "Stack outputs"); names and types are stable.
 pulumi.export("region", cfg.region)
-pulumi.export("clusterName", cluster.cluster.name)
-pulumi.export("clusterEndpoint", cluster.cluster.endpoint)
-pulumi.export("clusterArn", cluster.cluster.arn)
-pulumi.export("clusterVersion", cluster.cluster.version)
+pulumi.export("clusterName", cluster.name)
+pulumi.export("clusterEndpoint", cluster.endpoint)
+pulumi.export("clusterArn", cluster.arn)
+pulumi.export("clusterVersion", cluster.version)
 pulumi.export("clusterSecurityGroupId", cluster.security_group_id)
 pulumi.export("kubeconfig", cluster.kubeconfig)
-pulumi.export("oidcProviderArn", cluster.oidc_provider.arn)
+pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
 pulumi.export("oidcIssuerUrl", cluster.oidc_issuer_url)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)

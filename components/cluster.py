@@ -181,6 +181,10 @@ class EksCluster(pulumi.ComponentResource):
         )
 
         self.name = self.cluster.name
+        self.arn = self.cluster.arn
+        self.endpoint = self.cluster.endpoint
+        self.version = self.cluster.version
+        self.oidc_provider_arn = self.oidc_provider.arn
         self.register_outputs({
             "clusterName": self.cluster.name,
             "clusterEndpoint": self.cluster.endpoint,

@@ -6,6 +6,7 @@ from typing import Sequence
 
 import pulumi
 
+from components.addons import NEEDS_NODES, ManagedAddonsArgs
 from components.cluster import EksClusterArgs, control_plane_log_group_name
 from components.ide import WorkshopIdeArgs
 from components.ide.ide import ide_vpc_name
@@ -14,7 +15,7 @@ from components.network import NetworkArgs
 from components.node_group import ManagedNodeGroupArgs, NodeTaint
 from components.readiness import ReadinessGateArgs
 from components.vpc_hygiene import flow_log_group_name
-from components.vpc_cni import VpcCniSettings
+from components.vpc_cni import VpcCniAddonArgs, VpcCniSettings
 from workshop.config import StackConfig, subnet_layout
 
 KARPENTER_DISCOVERY = "karpenter.sh/discovery"
@@ -118,6 +119,29 @@ def vpc_cni_settings(cfg: StackConfig) -> VpcCniSettings:
         network_policy=v.network_policy,
         policy_event_logs=v.policy_event_logs,
     )
+
+
+def vpc_cni_args(cfg: StackConfig, cluster_name: pulumi.Input[str], oidc_provider_arn: pulumi.Input[str],
+                 oidc_issuer_url: pulumi.Input[str]) -> VpcCniAddonArgs:
+    return VpcCniAddonArgs(
+        cluster_name=cluster_name,
+        version=cfg.vpc_cni.version,
+        settings=vpc_cni_settings(cfg),
+        oidc_provider_arn=oidc_provider_arn,
+        oidc_issuer_url=oidc_issuer_url,
+        tags=cfg.base_tags,
+    )
+
+
+def addons_args(cfg: StackConfig, cluster_name: pulumi.Input[str],
+                node_groups: Sequence[pulumi.Resource] | None = None) -> ManagedAddonsArgs:
+    """Without node groups: the add-ons that need no nodes (kube-proxy must match the control plane),
+    created before the nodes (and moved there from `addons`: aliased). With them: the ones that do."""
+    if node_groups is None:
+        return ManagedAddonsArgs(cluster_name=cluster_name, tags=cfg.base_tags, moved_from="addons",
+                                 versions={n: v for n, v in cfg.addons.items() if n not in NEEDS_NODES})
+    return ManagedAddonsArgs(cluster_name=cluster_name, tags=cfg.base_tags, node_groups=node_groups,
+                             versions={n: v for n, v in cfg.addons.items() if n in NEEDS_NODES})
 
 
 def ide_args(cfg: StackConfig, cluster_name: pulumi.Input[str], cluster_arn: pulumi.Input[str],
