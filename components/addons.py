@@ -17,10 +17,10 @@ NEEDS_NODES = frozenset({"coredns", "metrics-server"})
 
 @dataclass(frozen=True)
 class ManagedAddonsArgs:
-    cluster_name: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]  # the cluster's name output
     versions: Mapping[str, str]  # add-on name -> pinned version (eks-workshop:addons, resolved)
     node_groups: Sequence[pulumi.Resource] = ()  # what the add-ons in NEEDS_NODES wait for
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags plus eks-workshop:tags
     # The ManagedAddons component these add-ons were children of before: aliases keep their
     # identity (a move, not a delete and re-create).
     moved_from: str = ""

@@ -19,24 +19,24 @@ CLUSTER_POLICIES = ("AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController")
 
 @dataclass(frozen=True)
 class EksClusterArgs:
-    name: str
-    version: str
-    region: str
-    subnet_ids: pulumi.Input[Sequence[str]]
-    endpoint_private_access: bool
-    endpoint_public_access: bool
-    public_access_cidrs: Sequence[str]
-    authentication_mode: str
-    bootstrap_cluster_creator_admin_permissions: bool
-    log_types: Sequence[str]
-    log_retention_days: int
-    service_cidr: str
-    remote_node_cidrs: Sequence[str]
-    remote_pod_cidrs: Sequence[str]
-    admin_principals: Sequence[str]
-    tags: Mapping[str, str]
-    protect: bool = False
-    # What EKS does at the end of standard support: STANDARD upgrades, EXTENDED bills extended support.
+    name: str  # cluster.name
+    version: str  # cluster.version
+    region: str  # aws:region (the kubeconfig's get-token)
+    subnet_ids: pulumi.Input[Sequence[str]]  # the Network's private subnets: the control plane's ENIs
+    endpoint_private_access: bool  # cluster.endpointPrivateAccess
+    endpoint_public_access: bool  # cluster.endpointPublicAccess
+    public_access_cidrs: Sequence[str]  # cluster.publicAccessCidrs
+    authentication_mode: str  # cluster.authenticationMode
+    bootstrap_cluster_creator_admin_permissions: bool  # cluster.bootstrapClusterCreatorAdminPermissions
+    log_types: Sequence[str]  # cluster.logTypes
+    log_retention_days: int  # cluster.logRetentionDays
+    service_cidr: str  # cluster.serviceCidr
+    remote_node_cidrs: Sequence[str]  # cluster.remoteNetworks.nodes
+    remote_pod_cidrs: Sequence[str]  # cluster.remoteNetworks.pods
+    admin_principals: Sequence[str]  # cluster.adminPrincipals
+    tags: Mapping[str, str]  # the workshop tags plus eks-workshop:tags
+    protect: bool = False  # eks-workshop:protect
+    # cluster.upgradeSupportType: at the end of standard support STANDARD upgrades, EXTENDED bills extended support.
     upgrade_support_type: str = "STANDARD"
     log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the log group's key
 

@@ -44,9 +44,9 @@ def account_key_policy(users: Any) -> pulumi.Output[str]:
 @dataclass(frozen=True)
 class LogEncryptionKeyArgs:
     name: str  # the cluster name: alias alias/<name>-logs
-    region: str
+    region: str  # aws:region (the logs service principal and the group ARNs)
     log_group_names: Sequence[str]  # exactly the groups CloudWatch Logs may use the key for
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags (no discovery tag) plus eks-workshop:tags
     protect: bool = False  # eks-workshop:protect: the key's loss makes its logs unreadable
 
 

@@ -14,17 +14,17 @@ from components.vpc_hygiene import empty_default_security_group, internet_route_
 @dataclass(frozen=True)
 class NetworkArgs:
     name: str  # prefix of Name tags, normally the cluster name
-    vpc_cidr: str
-    availability_zones: Sequence[str]
+    vpc_cidr: str  # network.vpcCidr
+    availability_zones: Sequence[str]  # network.availabilityZones, or azCount zones of aws:region
     public_subnet_cidrs: Sequence[str]  # one per zone, same order
-    private_subnet_cidrs: Sequence[str]
+    private_subnet_cidrs: Sequence[str]  # carved after the public ones (workshop/subnets.py)
     nat_gateways: str  # "single" | "perAz"
-    flow_logs: bool
-    flow_log_retention_days: int
-    tags: Mapping[str, str]
+    flow_logs: bool  # network.flowLogs
+    flow_log_retention_days: int  # network.flowLogRetentionDays
+    tags: Mapping[str, str]  # the workshop tags plus eks-workshop:tags
     # Tags for private subnets only, e.g. karpenter.sh/discovery: nodes belong in private subnets.
     private_subnet_tags: Mapping[str, str] = field(default_factory=dict)
-    protect: bool = False
+    protect: bool = False  # eks-workshop:protect
     log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the flow-log group's key
 
 

@@ -20,23 +20,23 @@ class NodeTaint:
 
 @dataclass(frozen=True)
 class ManagedNodeGroupArgs:
-    cluster_name: pulumi.Input[str]
-    kubernetes_version: str
-    node_group_name: str
-    node_role_arn: pulumi.Input[str]
-    subnet_ids: pulumi.Input[Sequence[str]]
-    instance_types: Sequence[str]
-    min_size: int
-    desired_size: int
-    max_size: int
-    ami_type: str
-    release_version: str
-    max_unavailable_percentage: int
-    disk_size: int
-    capacity_type: str
-    labels: Mapping[str, str] = field(default_factory=dict)
-    taints: Sequence[NodeTaint] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
+    cluster_name: pulumi.Input[str]  # the cluster's name output (the group waits for it)
+    kubernetes_version: str  # nodeGroups.<name>.version (resolved)
+    node_group_name: str  # the key of nodeGroups
+    node_role_arn: pulumi.Input[str]  # the NodeRole's ARN
+    subnet_ids: pulumi.Input[Sequence[str]]  # the Network's private subnets
+    instance_types: Sequence[str]  # nodeGroups.<name>.instanceTypes
+    min_size: int  # nodeGroups.<name>.minSize
+    desired_size: int  # nodeGroups.<name>.desiredSize (ignored after create)
+    max_size: int  # nodeGroups.<name>.maxSize
+    ami_type: str  # nodeGroups.<name>.amiType
+    release_version: str  # nodeGroups.<name>.releaseVersion (resolved)
+    max_unavailable_percentage: int  # nodeGroups.<name>.maxUnavailablePercentage
+    disk_size: int  # nodeGroups.<name>.diskSize
+    capacity_type: str  # nodeGroups.<name>.capacityType
+    labels: Mapping[str, str] = field(default_factory=dict)  # nodeGroups.<name>.labels
+    taints: Sequence[NodeTaint] = ()  # nodeGroups.<name>.taints
+    tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags plus eks-workshop:tags
     # nodeGroups.<name>.metadataHopLimit. 1: only processes in the host's network namespace reach
     # instance metadata (and the node role's credentials); pods on the pod network can't.
     metadata_hop_limit: int = 1

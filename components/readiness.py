@@ -23,7 +23,7 @@ DEFAULT_IMAGE = "public.ecr.aws/docker/library/busybox:1.37.0"
 
 @dataclass(frozen=True)
 class ReadinessGateArgs:
-    node_selector: Mapping[str, str]
+    node_selector: Mapping[str, str]  # the first node group's labels (eks-workshop:readinessGate)
     namespace: str = "eks-workshop-readiness"
     image: str = DEFAULT_IMAGE
     replicas: int = 2

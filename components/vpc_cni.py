@@ -41,12 +41,12 @@ def render_configuration_values(settings: VpcCniSettings) -> str:
 
 @dataclass(frozen=True)
 class VpcCniAddonArgs:
-    cluster_name: pulumi.Input[str]
-    version: str
-    settings: VpcCniSettings
-    oidc_provider_arn: pulumi.Input[str]
-    oidc_issuer_url: pulumi.Input[str]
-    tags: Mapping[str, str]
+    cluster_name: pulumi.Input[str]  # the cluster's name output
+    version: str  # vpcCni.version (resolved from the catalogue)
+    settings: VpcCniSettings  # vpcCni.prefixDelegation, podEni, podSecurityGroupEnforcingMode, networkPolicy, policyEventLogs
+    oidc_provider_arn: pulumi.Input[str]  # the cluster's OIDC provider (aws-node's IRSA role)
+    oidc_issuer_url: pulumi.Input[str]  # the cluster's OIDC issuer
+    tags: Mapping[str, str]  # the workshop tags plus eks-workshop:tags
 
 
 class VpcCniAddon(pulumi.ComponentResource):

@@ -44,21 +44,21 @@ PASSWORD_LENGTH = 32
 @dataclass(frozen=True)
 class WorkshopIdeArgs:
     name: str  # prefix of physical names, normally the cluster name
-    region: str
-    availability_zone: str
-    cluster_name: pulumi.Input[str]
-    cluster_arn: pulumi.Input[str]
-    kubernetes_version: str
-    instance_type: str
-    volume_size: int
-    vpc_cidr: str
-    repository_owner: str
-    repository_name: str
-    repository_ref: str
-    code_server_version: str
-    flow_log_retention_days: int
-    tags: Mapping[str, str] = field(default_factory=dict)
-    protect: bool = False
+    region: str  # aws:region
+    availability_zone: str  # the first zone of the stack
+    cluster_name: pulumi.Input[str]  # the cluster's name output (the access entry waits for it)
+    cluster_arn: pulumi.Input[str]  # the cluster's ARN (the role may describe it)
+    kubernetes_version: str  # cluster.version (the bootstrap's kubectl)
+    instance_type: str  # ide.instanceType
+    volume_size: int  # ide.volumeSize
+    vpc_cidr: str  # ide.vpcCidr
+    repository_owner: str  # ide.repositoryOwner
+    repository_name: str  # ide.repositoryName
+    repository_ref: str  # ide.repositoryRef
+    code_server_version: str  # ide.codeServerVersion
+    flow_log_retention_days: int  # network.flowLogRetentionDays
+    tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags (no discovery tag) plus eks-workshop:tags
+    protect: bool = False  # eks-workshop:protect
     log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the flow-log group's key
 
     @property
