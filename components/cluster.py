@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.iam import attach_managed_policies, eks_access_policy_arn, service_trust_policy
+from components.iam import attach_managed_policies, cluster_admin_access, service_trust_policy
 from components.kms import USE_ACTIONS, account_key_policy
 
 # Required for security groups for pods (vpc-cni ENABLE_POD_ENI): EKS manages trunk/branch ENIs with it.
@@ -200,22 +200,6 @@ class EksCluster(pulumi.ComponentResource):
 def control_plane_log_group_name(cluster_name: str) -> str:
     """The CloudWatch group EKS sends a cluster's control-plane logs to; EKS dictates the name."""
     return f"/aws/eks/{cluster_name}/cluster"
-
-
-def cluster_admin_access(name: str, cluster_name: pulumi.Input[str], principal_arn: pulumi.Input[str],
-                         tags: Mapping[str, str], parent: pulumi.Resource) -> aws.eks.AccessPolicyAssociation:
-    """Cluster-admin for an IAM principal through an EKS access entry (both resources named `name`)."""
-    child = pulumi.ResourceOptions(parent=parent)
-    entry = aws.eks.AccessEntry(name, cluster_name=cluster_name, principal_arn=principal_arn, type="STANDARD",
-                                tags=dict(tags), opts=child)
-    return aws.eks.AccessPolicyAssociation(
-        name,
-        cluster_name=cluster_name,
-        principal_arn=entry.principal_arn,
-        policy_arn=eks_access_policy_arn("AmazonEKSClusterAdminPolicy"),
-        access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-        opts=child,
-    )
 
 
 def render_kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:

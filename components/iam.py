@@ -1,9 +1,10 @@
-"""IAM documents shared by the components: trust policies and AWS-managed policy ARNs."""
+"""IAM shared by the components: trust policies, AWS-managed policy ARNs, managed-policy attachments
+and cluster-admin access entries."""
 
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -66,3 +67,19 @@ def attach_managed_policies(role: aws.iam.Role, prefix: str, policies: Iterable[
         )
         for policy in policies
     ]
+
+
+def cluster_admin_access(name: str, cluster_name: pulumi.Input[str], principal_arn: pulumi.Input[str],
+                         tags: Mapping[str, str], parent: pulumi.Resource) -> aws.eks.AccessPolicyAssociation:
+    """Cluster-admin for an IAM principal through an EKS access entry (both resources named `name`)."""
+    child = pulumi.ResourceOptions(parent=parent)
+    entry = aws.eks.AccessEntry(name, cluster_name=cluster_name, principal_arn=principal_arn, type="STANDARD",
+                                tags=dict(tags), opts=child)
+    return aws.eks.AccessPolicyAssociation(
+        name,
+        cluster_name=cluster_name,
+        principal_arn=entry.principal_arn,
+        policy_arn=eks_access_policy_arn("AmazonEKSClusterAdminPolicy"),
+        access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+        opts=child,
+    )

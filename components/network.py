@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.vpc_hygiene import empty_default_security_group, internet_route_table, vpc_flow_logs
+from components.vpc_parts import empty_default_security_group, internet_route_table, vpc_flow_logs
 
 
 @dataclass(frozen=True)

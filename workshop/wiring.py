@@ -14,7 +14,7 @@ from components.kms import LogEncryptionKeyArgs
 from components.network import NetworkArgs
 from components.node_group import ManagedNodeGroupArgs, NodeTaint
 from components.readiness import ReadinessGateArgs
-from components.vpc_hygiene import flow_log_group_name
+from components.vpc_parts import flow_log_group_name
 from components.vpc_cni import VpcCniAddonArgs, VpcCniSettings
 from workshop.config import StackConfig, subnet_layout
 

@@ -19,9 +19,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.cluster import cluster_admin_access
-from components.iam import attach_managed_policies, service_trust_policy
-from components.vpc_hygiene import empty_default_security_group, internet_route_table, vpc_flow_logs
+from components.iam import attach_managed_policies, cluster_admin_access, service_trust_policy
+from components.vpc_parts import empty_default_security_group, internet_route_table, vpc_flow_logs
 
 BOOTSTRAP_TEMPLATE = Path(__file__).with_name("bootstrap.sh")
 # Tools the bootstrap installs at fixed versions (code-server's is a stack setting).
