@@ -30,12 +30,13 @@ class ManagedAddons(pulumi.ComponentResource):
     def __init__(self, name: str, args: ManagedAddonsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:addons:ManagedAddons", name, None, opts)
         self.addons: dict[str, aws.eks.Addon] = {}
+        former_parent = (pulumi.create_urn(args.moved_from, "eks-workshop:addons:ManagedAddons")
+                         if args.moved_from else None)
         for addon, version in sorted(args.versions.items()):
             aliases = []
-            if args.moved_from:
-                former_parent = pulumi.create_urn(args.moved_from, "eks-workshop:addons:ManagedAddons")
+            if former_parent is not None:
                 aliases = [pulumi.create_urn(f"{args.moved_from}-{addon}", "aws:eks/addon:Addon",
-                                                 parent=former_parent)]
+                                             parent=former_parent)]
             self.addons[addon] = aws.eks.Addon(
                 f"{name}-{addon}",
                 cluster_name=args.cluster_name,

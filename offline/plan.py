@@ -83,12 +83,20 @@ def build_plan(run: ProgramRun, violations: Iterable[Any] = ()) -> dict[str, Any
     }
 
 
-def kubernetes_summary(run: ProgramRun, as_of: dt.date) -> dict[str, Any]:
-    """The stack's versions and their EKS support window on the plan date, from the catalogue."""
-    from workshop.config import parse, version_warnings
-    from workshop.versions import catalogue
+def stack_summaries(run: ProgramRun, as_of: dt.date) -> dict[str, Any]:
+    """The plan's `kubernetes`, `warnings` and `capacity` sections, from the run's config parsed once."""
+    from workshop.config import config_warnings, parse
 
     cfg = parse(run.config, as_of)
+    return {"kubernetes": kubernetes_summary(cfg, as_of), "warnings": config_warnings(cfg, as_of),
+            "capacity": capacity_summary(cfg)}
+
+
+def kubernetes_summary(cfg: Any, as_of: dt.date) -> dict[str, Any]:
+    """The stack's versions and their EKS support window on the plan date, from the catalogue."""
+    from workshop.config import version_warnings
+    from workshop.versions import catalogue
+
     entry = catalogue().get(cfg.cluster.version)
     standard_left, extended_left = entry.days_left(as_of)
     return {
@@ -117,23 +125,16 @@ def render_kubernetes(k: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def capacity_summary(run: ProgramRun, as_of: dt.date) -> dict[str, Any] | None:
+def capacity_summary(cfg: Any) -> dict[str, Any] | None:
     """Pods per node and at max nodes, and what the busiest private subnet has left (workshop.subnets)."""
-    from workshop.config import parse, stack_capacity
+    from workshop.config import stack_capacity
 
-    c = stack_capacity(parse(run.config, as_of))
+    c = stack_capacity(cfg)
     if c is None:
         return None
     return {"podsPerNode": c.pods_per_node, "podsAtMaxNodes": c.pods_at_max, "subnetPrefixLength": c.prefix_length,
             "nodesPerZoneAtMax": c.nodes, "prefixBlocksFree": c.blocks_free, "prefixBlocksNeeded": c.blocks_needed,
             "addressesFree": c.addresses_free, "addressesNeeded": c.addresses_needed}
-
-
-def stack_warnings(run: ProgramRun, as_of: dt.date) -> list[str]:
-    """What plans but deserves attention (workshop.config.config_warnings), as `pulumi preview` warns."""
-    from workshop.config import config_warnings, parse
-
-    return config_warnings(parse(run.config, as_of), as_of)
 
 
 def run_program_for(stack: str, root: Path, preview: bool = False, judge: bool = True) -> ProgramRun:
@@ -347,9 +348,9 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     for urn in removed:
         if before[urn]["type"] in STATEFUL:
             warnings.append(f"{before[urn]['type']} {before[urn]['name']}: removed, it will be deleted")
+    old_urns = {r["urn"] for r in old["resources"]}
     diff = {"added": sorted(after.keys() - before.keys()), "removed": removed, "changed": changed,
-            "moved": {old_urn: urn for old_urn, urn in sorted(moved.items())
-                      if old_urn in {r["urn"] for r in old["resources"]}},
+            "moved": {old_urn: urn for old_urn, urn in sorted(moved.items()) if old_urn in old_urns},
             "warnings": warnings}
     upgrade = upgrade_of(old, new, diff)
     if upgrade:
@@ -553,9 +554,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         violations = policy_verdict(run, args.as_of, args.preview)
     plan = build_plan(run, violations)
     if root == ROOT:  # a base tree planned for a diff may predate the catalogue
-        plan["kubernetes"] = kubernetes_summary(run, args.as_of)
-        plan["warnings"] = stack_warnings(run, args.as_of)
-        plan["capacity"] = capacity_summary(run, args.as_of)
+        plan.update(stack_summaries(run, args.as_of))
     region = str(run.config.get("aws:region", ""))
     plan["estimate"] = _estimate(plan, region, args.as_of)
     against = args.against

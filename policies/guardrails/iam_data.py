@@ -92,8 +92,13 @@ def _log_group_encrypted(props, config, report):
         report("the log group is not encrypted with a customer KMS key (kmsKeyId)")
 
 
+def _cache_behaviors(props) -> list:
+    """The default cache behavior and the ordered ones: each is checked alike."""
+    return [props.get("defaultCacheBehavior") or {}] + list(props.get("orderedCacheBehaviors") or [])
+
+
 def _https_only(props, config, report):
-    behaviors = [props.get("defaultCacheBehavior") or {}] + list(props.get("orderedCacheBehaviors") or [])
+    behaviors = _cache_behaviors(props)
     for b in behaviors:
         if b.get("viewerProtocolPolicy") == "allow-all":
             report(f"cache behavior {b.get('pathPattern', 'default')} allows plain HTTP: use redirect-to-https")
@@ -120,7 +125,7 @@ def _origin_https(props, config, report):
 
 
 def _security_headers(props, config, report):
-    behaviors = [props.get("defaultCacheBehavior") or {}] + list(props.get("orderedCacheBehaviors") or [])
+    behaviors = _cache_behaviors(props)
     for b in behaviors:
         if not has_key(b, "responseHeadersPolicyId"):
             report(f"cache behavior {b.get('pathPattern', 'default')} has no response headers policy "
