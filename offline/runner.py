@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings
@@ -25,7 +24,7 @@ from pulumi.runtime.stack import run_in_stack
 
 from offline.mocks import SECRET_SIG, SECRET_SIG_KEY, WorkshopMocks
 
-from workshop.project import PROJECT, ROOT, stacks  # noqa: F401 - the offline tools' view of the project
+from workshop.project import PROJECT, ROOT, StackFileError, load_stack_config, stacks  # noqa: F401 - the offline tools' view of the project
 
 STACKS = tuple(stacks())
 
@@ -152,22 +151,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.urn == self.stack_urn:
             self.run.outputs = json_format.MessageToDict(request.outputs)
         return super().RegisterResourceOutputs(request)
-
-
-class StackFileError(ValueError):
-    """A stack file that isn't YAML: the message names the file, the line and the column."""
-
-
-def load_stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
-    """`Pulumi.<stack>.yaml`'s config block, decoded (objects stay objects)."""
-    path = root / f"Pulumi.{stack}.yaml"
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
-        raise StackFileError(f"{where}: {getattr(e, 'problem', None) or e}") from None
-    return dict(data.get("config") or {})
 
 
 def to_runtime_config(values: dict[str, Any]) -> dict[str, str]:

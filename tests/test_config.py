@@ -90,7 +90,7 @@ REJECTED = [
     ("eks-workshop:cluster", ["remoteNetworks", "nodes"], ["fd00::/64"], "eks-workshop:cluster.remoteNetworks.nodes[0]: 'fd00::/64' is not IPv4"),
     ("eks-workshop:cluster", ["authenticationMode"], "CONFIG_MAP", "eks-workshop:cluster.authenticationMode: CONFIG_MAP is not supported with remoteNetworks"),
     ("eks-workshop:cluster", ["authenticationMode"], "IAM", "eks-workshop:cluster.authenticationMode: 'IAM' must be one of API, API_AND_CONFIG_MAP, CONFIG_MAP"),
-    ("eks-workshop:cluster", ["logTypes"], ["api", "audits"], "eks-workshop:cluster.logTypes[1]: 'audits' is not a control-plane log type"),
+    ("eks-workshop:cluster", ["logTypes"], ["api", "audits"], "eks-workshop:cluster.logTypes[1]: 'audits' must be one of api, audit, authenticator, controllerManager, scheduler"),
     ("eks-workshop:cluster", ["version"], "1.31.2", "eks-workshop:cluster.version: '1.31.2' is not a Kubernetes minor version"),
     ("eks-workshop:cluster", ["version"], 1.3, "eks-workshop:cluster.version: 1.3 must be a string: quote the value as written in the file (YAML reads an unquoted 1.30 as the number 1.3)"),
     ("eks-workshop:cluster", ["version"], "1.30", "eks-workshop:cluster.version: '1.30' is not in the version catalogue (1.31, 1.32, 1.33, 1.34, 1.35, 1.36; workshop/kubernetes_versions.json)"),
@@ -222,3 +222,29 @@ def test_an_instance_type_without_eni_data_plans_with_a_warning():
     cfg = parse(with_key("eks-workshop:nodeGroups", ["default", "instanceTypes"], ["x9.huge"]))
     assert "eks-workshop:nodeGroups: no ENI data for ['x9.huge'] in workshop/instance_network_limits.json: the " \
            "subnets' pod capacity was not checked" in config_warnings(cfg, dt.date(2026, 11, 25))
+
+
+def test_wire_names_are_camel_case_only():
+    # The model's Python names are snake_case; a stack file that uses them is a typo, not an alias.
+    problems = problems_of(with_key("eks-workshop:nodeGroups", ["default", "min_size"], 3))
+    assert problems == ["eks-workshop:nodeGroups.default.min_size: unknown key (known: amiType, capacityType, "
+                        "desiredSize, diskSize, instanceTypes, labels, maxSize, maxUnavailablePercentage, "
+                        "metadataHopLimit, minSize, releaseVersion, taints, version)"]
+
+
+def test_a_follow_on_rule_does_not_repeat_a_problem_already_reported():
+    # An invalid public CIDR is one problem; the API-reach rule that reads it waits until it is valid.
+    problems = problems_of(with_key("eks-workshop:cluster", ["publicAccessCidrs"], ["1.2.3.4/40"]))
+    assert len(problems) == 1 and problems[0].startswith("eks-workshop:cluster.publicAccessCidrs[0]:")
+
+
+def test_every_problem_of_one_rule_set_is_reported():
+    # One model-level validator finds several broken rules: each is its own line, with its own key.
+    values = with_key("eks-workshop:nodeGroups", ["default"], {"minSize": 5, "desiredSize": 4, "maxSize": 3})
+    values["eks-workshop:tags"] = {"aws:owner": "me", "x" * 129: "v"}
+    assert sorted(problems_of(values)) == sorted([
+        "eks-workshop:nodeGroups.default: minSize 5 > desiredSize 4",
+        "eks-workshop:nodeGroups.default: desiredSize 4 > maxSize 3",
+        "eks-workshop:tags.aws:owner: keys starting with 'aws:' are reserved by AWS",
+        f"eks-workshop:tags.{'x' * 129}: 'v': keys are 1-128 and values at most 256 characters",
+    ])

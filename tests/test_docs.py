@@ -48,7 +48,11 @@ def test_stack_files_validate_against_the_generated_schema_and_typos_do_not():
     dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
     for change, where in ((lambda c: c["config"]["eks-workshop:nodeGroups"]["default"].update(minSzie=3), "minSzie"),
                           (lambda c: c["config"].update({"eks-workshop:clustr": {}}), "eks-workshop:clustr"),
-                          (lambda c: c["config"]["eks-workshop:cluster"].update(version=1.3), "1.3")):
+                          (lambda c: c["config"]["eks-workshop:cluster"].update(version=1.3), "1.3"),
+                          # Rules on one value reach the schema too: enums and patterns.
+                          (lambda c: c["config"]["eks-workshop:cluster"].update(authenticationMode="IAM"), "IAM"),
+                          (lambda c: c["config"]["eks-workshop:ide"].update(instanceType="t3"), "t3"),
+                          (lambda c: c["config"]["eks-workshop:nodeGroups"]["default"].update(diskSize=10), "10")):
         bad = copy.deepcopy(dev)
         change(bad)
         errors = [e.message for e in validator.iter_errors(bad)]

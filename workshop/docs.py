@@ -7,16 +7,18 @@ contract in docs/outputs.md (from workshop/contract.py), so neither can drift fr
 from __future__ import annotations
 
 import collections.abc
-import dataclasses
 import json
 import sys
 import typing
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from workshop import versions
+from workshop.config import PROJECT, NodeGroupConfig, StackConfig, Taint, _unwrap, parse
+from workshop.project import load_stack_config
 from workshop.project import stacks as project_stacks
-from workshop.config import PROJECT, NodeGroupConfig, StackConfig, Taint, camel, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
@@ -24,30 +26,33 @@ OUTPUTS_START, OUTPUTS_END = "<!-- outputs:start -->", "<!-- outputs:end -->"
 VERSIONS_START, VERSIONS_END = "<!-- versions:start -->", "<!-- versions:end -->"
 
 
+def _fields(cls: type[BaseModel]) -> list[tuple[str, str, Any, str]]:
+    """(python name, wire name, annotation, doc) of each field, in declaration order."""
+    return [(name, f.alias or name, f.annotation, f.description or "") for name, f in cls.model_fields.items()]
+
+
+def _model(tp: Any) -> type[BaseModel] | None:
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
 def _type(tp: Any) -> str:
+    tp = _unwrap(tp)
     origin = typing.get_origin(tp)
     if origin is tuple:
         return f"list of {_type(typing.get_args(tp)[0])}"
     if origin is collections.abc.Mapping:
         return f"map of {_type(typing.get_args(tp)[1])}"
-    if dataclasses.is_dataclass(tp):
+    if origin is typing.Literal:
+        return _type(type(typing.get_args(tp)[0]))
+    if _model(tp):
         return "object"
     return {bool: "bool", int: "int", str: "string"}[tp]
 
 
-def _show(value: Any) -> str:
-    if dataclasses.is_dataclass(value):
-        value = {camel(f.name): getattr(value, f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple):
-        value = [_plain(v) for v in value]
-    if isinstance(value, collections.abc.Mapping):
-        value = {k: _plain(v) for k, v in value.items()}
-    return f"`{json.dumps(value)}`"
-
-
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {camel(f.name): _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if isinstance(value, collections.abc.Mapping):
@@ -55,19 +60,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _rows(cls: type, instances: list[Any], prefix: str) -> list[list[str]]:
+def _show(value: Any) -> str:
+    return f"`{json.dumps(_plain(value))}`"
+
+
+def _rows(cls: type[BaseModel], instances: list[Any], prefix: str) -> list[list[str]]:
     """One row per leaf field: key, type, default, one value per stack, doc."""
-    hints = typing.get_type_hints(cls)
     default = cls()
     rows = []
-    for f in dataclasses.fields(cls):
-        tp = hints[f.name]
-        key = f"{prefix}{camel(f.name)}"
-        if dataclasses.is_dataclass(tp):
-            rows += _rows(tp, [getattr(i, f.name) for i in instances], f"{key}.")
+    for name, wire, tp, doc in _fields(cls):
+        key = f"{prefix}{wire}"
+        if _model(tp):
+            rows += _rows(_model(tp), [getattr(i, name) for i in instances], f"{key}.")
             continue
-        values = [_show(getattr(i, f.name)) for i in instances]
-        rows.append([f"`{key}`", _type(tp), _show(getattr(default, f.name)), *values, f.metadata["doc"]])
+        values = [_show(getattr(i, name)) for i in instances]
+        rows.append([f"`{key}`", _type(tp), _show(getattr(default, name)), *values, doc])
     return rows
 
 
@@ -75,79 +82,55 @@ def _node_group_rows(default: StackConfig, stacks: list[StackConfig], key: str) 
     """`nodeGroups.<name>.<field>` rows for every group any stack defines; `-` where it has none."""
     names = list(dict.fromkeys(n for s in (default, *stacks) for n in s.node_groups))
     rows = []
-    for name in names:
-        for f in dataclasses.fields(NodeGroupConfig):
-            cells = [_show(getattr(s.node_groups[name], f.name)) if name in s.node_groups else "-"
+    for group in names:
+        for name, wire, tp, doc in _fields(NodeGroupConfig):
+            cells = [_show(getattr(s.node_groups[group], name)) if group in s.node_groups else "-"
                      for s in (default, *stacks)]
-            hint = typing.get_type_hints(NodeGroupConfig)[f.name]
-            rows.append([f"`{key}.{name}.{camel(f.name)}`", _type(hint), *cells, f.metadata["doc"]])
+            rows.append([f"`{key}.{group}.{wire}`", _type(tp), *cells, doc])
     return rows
 
 
 def config_reference(root: Path = ROOT) -> str:
-    from offline.runner import load_stack_config
-
     names = project_stacks(root)
     stacks = [parse(load_stack_config(s, root)) for s in names]
     header = ["key", "type", "default", *names, "meaning"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    hints = typing.get_type_hints(StackConfig)
     default = StackConfig()
-    for f in dataclasses.fields(StackConfig):
-        tp = hints[f.name]
-        key = "aws:region" if f.name == "region" else f"{PROJECT}:{camel(f.name)}"
-        if dataclasses.is_dataclass(tp):
-            rows = _rows(tp, [getattr(s, f.name) for s in stacks], f"{key}.")
-        elif f.name == "node_groups":
+    for name, key, tp, doc in _fields(StackConfig):
+        if _model(tp):
+            rows = _rows(_model(tp), [getattr(s, name) for s in stacks], f"{key}.")
+        elif name == "node_groups":
             rows = _node_group_rows(default, stacks, key)
         else:
-            rows = [[f"`{key}`", _type(tp), _show(getattr(default, f.name)),
-                     *[_show(getattr(s, f.name)) for s in stacks], f.metadata["doc"]]]
+            rows = [[f"`{key}`", _type(tp), _show(getattr(default, name)),
+                     *[_show(getattr(s, name)) for s in stacks], doc]]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
     lines += ["", f"`{PROJECT}:nodeGroups` maps a group name to these keys; a stack's map replaces the "
               "default wholly:", "",
               "| key | type | default | meaning |", "|---|---|---|---|"]
     for cls, prefix in ((NodeGroupConfig, ""), (Taint, "taints[].")):
-        hints = typing.get_type_hints(cls)
-        for f in dataclasses.fields(cls):
-            lines.append(f"| `{prefix}{camel(f.name)}` | {_type(hints[f.name])} | "
-                         f"{_show(getattr(cls(), f.name))} | {f.metadata['doc']} |")
+        for name, wire, tp, doc in _fields(cls):
+            lines.append(f"| `{prefix}{wire}` | {_type(tp)} | {_show(getattr(cls(), name))} | {doc} |")
     return "\n".join(lines)
 
 
 SCHEMA_FILE = ROOT / "docs" / "stack-config.schema.json"
 
 
-def _schema(tp: Any, default: Any = dataclasses.MISSING, doc: str = "") -> dict[str, Any]:
-    """JSON Schema of one model type, with the field's doc and default where it has them."""
-    origin = typing.get_origin(tp)
-    if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        instance = tp()
-        out: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": {
-            camel(f.name): _schema(hints[f.name], getattr(instance, f.name), f.metadata.get("doc", ""))
-            for f in dataclasses.fields(tp)}}
-    elif origin is tuple:
-        out = {"type": "array", "items": _schema(typing.get_args(tp)[0])}
-    elif origin is collections.abc.Mapping:
-        out = {"type": "object", "additionalProperties": _schema(typing.get_args(tp)[1])}
-    else:
-        out = {"type": {bool: "boolean", int: "integer", str: "string"}[tp]}
-    if doc:
-        out["description"] = doc
-    if default is not dataclasses.MISSING and not dataclasses.is_dataclass(default):
-        out["default"] = _plain(default)
-    return out
+def _without_titles(node: Any) -> Any:
+    """pydantic titles every property with its Python name; editors show the description instead."""
+    if isinstance(node, dict):
+        return {k: _without_titles(v) for k, v in node.items() if k != "title"}
+    if isinstance(node, list):
+        return [_without_titles(v) for v in node]
+    return node
 
 
 def stack_config_schema() -> dict[str, Any]:
-    """The JSON Schema of `Pulumi.<stack>.yaml`, from the config model: editors mark typos and wrong
-    types before anything runs (README "Editor support")."""
-    hints = typing.get_type_hints(StackConfig)
-    default = StackConfig()
-    keys = {("aws:region" if f.name == "region" else f"{PROJECT}:{camel(f.name)}"):
-            _schema(hints[f.name], getattr(default, f.name), f.metadata["doc"])
-            for f in dataclasses.fields(StackConfig)}
+    """The JSON Schema of `Pulumi.<stack>.yaml`, from the config model (pydantic's, by wire name): editors
+    mark typos and wrong types before anything runs (README "Editor support")."""
+    model = _without_titles(StackConfig.model_json_schema(by_alias=True, mode="validation"))
+    keys = model["properties"]
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": f"Pulumi.<stack>.yaml of {PROJECT} (generated by `make docs` from workshop/config.py)",
@@ -164,6 +147,7 @@ def stack_config_schema() -> dict[str, Any]:
             "encryptedkey": {"type": "string"},
             "encryptionsalt": {"type": "string"},
         },
+        "$defs": model.get("$defs", {}),
     }
 
 

@@ -7,6 +7,7 @@ personal or per-region stack someone adds); nothing lists them by hand.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -20,3 +21,19 @@ def stacks(root: Path = ROOT) -> list[str]:
     """Every stack with a `Pulumi.<stack>.yaml` under `root`: dev, staging, prod first, then the rest."""
     found = {p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml")}
     return [s for s in PROMOTION_ORDER if s in found] + sorted(found - set(PROMOTION_ORDER))
+
+
+class StackFileError(ValueError):
+    """A stack file that isn't YAML: the message names the file, the line and the column."""
+
+
+def load_stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """`Pulumi.<stack>.yaml`'s config block, decoded (objects stay objects)."""
+    path = root / f"Pulumi.{stack}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        raise StackFileError(f"{where}: {getattr(e, 'problem', None) or e}") from None
+    return dict(data.get("config") or {})
