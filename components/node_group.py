@@ -9,13 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.options import inherited_depends_on
-
-
-@dataclass(frozen=True)
-class NodeTaint:
-    key: str
-    value: str
-    effect: str
+from workshop.config import Taint
 
 
 @dataclass(frozen=True)
@@ -35,7 +29,7 @@ class ManagedNodeGroupArgs:
     disk_size: int  # nodeGroups.<name>.diskSize
     capacity_type: str  # nodeGroups.<name>.capacityType
     labels: Mapping[str, str] = field(default_factory=dict)  # nodeGroups.<name>.labels
-    taints: Sequence[NodeTaint] = ()  # nodeGroups.<name>.taints
+    taints: Sequence[Taint] = ()  # nodeGroups.<name>.taints
     tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags plus eks-workshop:tags
     # nodeGroups.<name>.metadataHopLimit. 1: only processes in the host's network namespace reach
     # instance metadata (and the node role's credentials); pods on the pod network can't.

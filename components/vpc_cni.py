@@ -10,15 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import attach_managed_policies, irsa_trust_policy
-
-
-@dataclass(frozen=True)
-class VpcCniSettings:
-    prefix_delegation: bool = True
-    pod_eni: bool = True
-    pod_security_group_enforcing_mode: str = "standard"
-    network_policy: bool = True
-    policy_event_logs: bool = True
+from workshop.config import CATALOGUE, VpcCniConfig
 
 
 def _flag(value: bool) -> str:
@@ -26,7 +18,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def render_configuration_values(settings: VpcCniSettings) -> str:
+def render_configuration_values(settings: VpcCniConfig) -> str:
     """The add-on's `configurationValues` JSON, compact and in the add-on schema's key order."""
     return json.dumps({
         "env": {
@@ -42,8 +34,7 @@ def render_configuration_values(settings: VpcCniSettings) -> str:
 @dataclass(frozen=True)
 class VpcCniAddonArgs:
     cluster_name: pulumi.Input[str]  # the cluster's name output
-    version: str  # vpcCni.version (resolved from the catalogue)
-    settings: VpcCniSettings  # vpcCni.prefixDelegation, podEni, podSecurityGroupEnforcingMode, networkPolicy, policyEventLogs
+    settings: VpcCniConfig  # vpcCni: the add-on version (resolved from the catalogue) and its settings
     oidc_provider_arn: pulumi.Input[str]  # the cluster's OIDC provider (aws-node's IRSA role)
     oidc_issuer_url: pulumi.Input[str]  # the cluster's OIDC issuer
     tags: Mapping[str, str]  # the workshop tags plus eks-workshop:tags
@@ -51,6 +42,9 @@ class VpcCniAddonArgs:
 
 class VpcCniAddon(pulumi.ComponentResource):
     def __init__(self, name: str, args: VpcCniAddonArgs, opts: pulumi.ResourceOptions | None = None):
+        if args.settings.version == CATALOGUE:
+            raise ValueError("VpcCniAddonArgs.settings.version is 'catalogue': pass the config that "
+                             "workshop.config.parse resolved, or pin an add-on version")
         super().__init__("eks-workshop:addons:VpcCniAddon", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -67,7 +61,7 @@ class VpcCniAddon(pulumi.ComponentResource):
             f"{name}",
             cluster_name=args.cluster_name,
             addon_name="vpc-cni",
-            addon_version=args.version,
+            addon_version=args.settings.version,
             configuration_values=render_configuration_values(args.settings),
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",

@@ -6,12 +6,14 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 
 from components.addons import ManagedAddons, ManagedAddonsArgs
 from components.network import Network, NetworkArgs
-from components.node_group import ManagedNodeGroup, ManagedNodeGroupArgs, NodeTaint
-from components.vpc_cni import VpcCniAddon, VpcCniAddonArgs, VpcCniSettings, render_configuration_values
+from components.node_group import ManagedNodeGroup, ManagedNodeGroupArgs
+from components.vpc_cni import VpcCniAddon, VpcCniAddonArgs, render_configuration_values
 from offline.runner import ProgramRun, run_function
+from workshop.config import Taint, VpcCniConfig
 
 CONFIG = {"aws:region": "us-west-2"}
 
@@ -68,7 +70,7 @@ def node_group_args(**overrides) -> ManagedNodeGroupArgs:
                 subnet_ids=["subnet-1"], instance_types=["g5.xlarge", "g5.2xlarge"], min_size=0, desired_size=1,
                 max_size=4, ami_type="BOTTLEROCKET_x86_64", release_version="1.31.3-20250103",
                 max_unavailable_percentage=100, disk_size=200, capacity_type="SPOT",
-                taints=[NodeTaint("nvidia.com/gpu", "", "NO_SCHEDULE")], labels={"gpu": "true"}, tags={"a": "b"})
+                taints=[Taint(key="nvidia.com/gpu", effect="NO_SCHEDULE")], labels={"gpu": "true"}, tags={"a": "b"})
     return ManagedNodeGroupArgs(**{**base, **overrides})
 
 
@@ -97,7 +99,7 @@ def test_node_group_depends_on_what_its_component_depends_on():
 
 
 def test_vpc_cni_settings_render_to_the_addon_schema():
-    rendered = json.loads(render_configuration_values(VpcCniSettings(
+    rendered = json.loads(render_configuration_values(VpcCniConfig(
         prefix_delegation=False, pod_eni=False, pod_security_group_enforcing_mode="strict",
         network_policy=False, policy_event_logs=False)))
     assert rendered == {"env": {"ENABLE_PREFIX_DELEGATION": "false", "ENABLE_POD_ENI": "false",
@@ -107,7 +109,7 @@ def test_vpc_cni_settings_render_to_the_addon_schema():
 
 def test_vpc_cni_addon_uses_its_irsa_role_after_the_policy_is_attached():
     result = run(lambda: VpcCniAddon("cni", VpcCniAddonArgs(
-        cluster_name="c", version="v1.19.2-eksbuild.1", settings=VpcCniSettings(),
+        cluster_name="c", settings=VpcCniConfig(version="v1.19.2-eksbuild.1"),
         oidc_provider_arn="arn:aws:iam::1:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/X",
         oidc_issuer_url="https://oidc.eks.us-west-2.amazonaws.com/id/X", tags={})))
     addon = result.one("aws:eks/addon:Addon")
@@ -175,3 +177,10 @@ def test_node_role_trusts_ec2_and_carries_no_cni_policy():
                       for a in result.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
     assert policies == ["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy",
                         "AmazonSSMManagedInstanceCore"]
+
+
+def test_vpc_cni_addon_refuses_an_unresolved_catalogue_version():
+    # The config model's default says "catalogue"; only parse() turns it into a real add-on version.
+    with pytest.raises(ValueError, match="settings.version is 'catalogue'"):
+        VpcCniAddon("cni", VpcCniAddonArgs(cluster_name="c", settings=VpcCniConfig(), oidc_provider_arn="a",
+                                           oidc_issuer_url="https://x", tags={}))

@@ -18,15 +18,37 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from typing import Annotated, Any, Iterable, Literal, Mapping, Union, get_args, get_origin
+from typing import (
+    Annotated,
+    Any,
+    Iterable,
+    Literal,
+    Mapping,
+    Union,
+    get_args,
+    get_origin,
+)
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from workshop import versions
 from workshop.project import PROJECT
-from workshop.subnets import node_capacity, subnet_capacity, subnet_layout, subnet_prefix  # noqa: F401
+from workshop.subnets import (  # noqa: F401
+    node_capacity,
+    subnet_capacity,
+    subnet_layout,
+    subnet_prefix,
+)
 
 # A version pin left to the catalogue: the catalogue's confirmed pin for the version in use.
 CATALOGUE = "catalogue"

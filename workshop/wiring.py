@@ -12,10 +12,10 @@ from components.ide import WorkshopIdeArgs
 from components.ide.ide import ide_vpc_name
 from components.kms import LogEncryptionKeyArgs
 from components.network import NetworkArgs
-from components.node_group import ManagedNodeGroupArgs, NodeTaint
+from components.node_group import ManagedNodeGroupArgs
 from components.readiness import ReadinessGateArgs
+from components.vpc_cni import VpcCniAddonArgs
 from components.vpc_parts import flow_log_group_name
-from components.vpc_cni import VpcCniAddonArgs, VpcCniSettings
 from workshop.config import StackConfig, subnet_layout
 
 KARPENTER_DISCOVERY = "karpenter.sh/discovery"
@@ -105,19 +105,8 @@ def node_group_args(cfg: StackConfig, name: str, cluster_name: pulumi.Input[str]
         capacity_type=g.capacity_type,
         metadata_hop_limit=g.metadata_hop_limit,
         labels=g.labels,
-        taints=tuple(NodeTaint(t.key, t.value, t.effect) for t in g.taints),
+        taints=g.taints,
         tags=cfg.base_tags,
-    )
-
-
-def vpc_cni_settings(cfg: StackConfig) -> VpcCniSettings:
-    v = cfg.vpc_cni
-    return VpcCniSettings(
-        prefix_delegation=v.prefix_delegation,
-        pod_eni=v.pod_eni,
-        pod_security_group_enforcing_mode=v.pod_security_group_enforcing_mode,
-        network_policy=v.network_policy,
-        policy_event_logs=v.policy_event_logs,
     )
 
 
@@ -125,8 +114,7 @@ def vpc_cni_args(cfg: StackConfig, cluster_name: pulumi.Input[str], oidc_provide
                  oidc_issuer_url: pulumi.Input[str]) -> VpcCniAddonArgs:
     return VpcCniAddonArgs(
         cluster_name=cluster_name,
-        version=cfg.vpc_cni.version,
-        settings=vpc_cni_settings(cfg),
+        settings=cfg.vpc_cni,
         oidc_provider_arn=oidc_provider_arn,
         oidc_issuer_url=oidc_issuer_url,
         tags=cfg.base_tags,
