@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -29,6 +28,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from offline.plan_model import Violation
 from offline.runner import PROJECT, ROOT, ProgramRun, RegisteredResource, load_stack_config, to_runtime_config
 
 POLICY_PACK = ROOT / "policies"
@@ -37,14 +37,6 @@ NO_ENGINE = "127.0.0.1:0"
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
           "disabled": analyzer_pb2.DISABLED, "remediate": analyzer_pb2.REMEDIATE}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
-
-
-@dataclass(frozen=True)
-class Violation:
-    policy: str
-    enforcement: str  # advisory | mandatory
-    urn: str
-    message: str
 
 
 def _struct(value: dict[str, Any]) -> struct_pb2.Struct:

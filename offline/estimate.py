@@ -1,6 +1,6 @@
 """What a plan will cost per month, and how long `pulumi up` will take to create it.
 
-Both read a plan (`build/plan-<stack>.json`, see offline/plan.py), the versioned tables in
+Both read a plan (`build/plan-<stack>.json`, typed in offline/plan_model.py), the versioned tables in
 `estimates/` (list prices per region with their sources, usage assumptions), the version catalogue's
 EKS support calendar, and the resource-type table (offline/resource_types.py): each type's price rule
 and typical create duration. Nothing here calls AWS.
@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from offline.plan_model import Plan, PlannedResource
 from offline.resource_types import DEFAULT_SECONDS, TYPES
 from workshop.versions import catalogue
 
@@ -64,27 +65,27 @@ def support_status(version: str, as_of: dt.date) -> str:
 # ------------------------------------------------------------------------------------------ cost
 
 
-def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str, Any]:
+def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> dict[str, Any]:
     prices = price_table(region)["prices"]
     assumptions = _table("assumptions.json")
     hours = assumptions["hoursPerMonth"]
     usage = {k: v["value"] for k, v in assumptions["usage"].items()}
-    by_urn = {r["urn"]: r for r in plan["resources"]}
+    by_urn = {r.urn: r for r in plan.resources}
     lines: list[dict[str, Any]] = []
     not_priced: list[dict[str, str]] = []
 
-    def line(r: dict, item: str, desired: float, maximum: float | None = None) -> None:
-        lines.append({"urn": r["urn"], "name": r["name"], "type": r["type"], "item": item,
+    def line(r: PlannedResource, item: str, desired: float, maximum: float | None = None) -> None:
+        lines.append({"urn": r.urn, "name": r.name, "type": r.type, "item": item,
                       "desired": round(desired, 2), "max": round(desired if maximum is None else maximum, 2)})
 
     def unit(key: str) -> float | None:
         entry = prices.get(key)
         return None if entry is None else float(entry["usd"])
 
-    for r in plan["resources"]:
-        t, inputs = r["type"], r["inputs"]
+    for r in plan.resources:
+        t, inputs = r.type, r.inputs
         row = TYPES.get(t)
-        if not r["custom"] or (row is not None and row.price is None):
+        if not r.custom or (row is not None and row.price is None):
             continue  # free by itself (its traffic or what it enables is priced elsewhere)
         rule = row.price if row is not None else None
         if rule == "eks-control-plane":
@@ -104,7 +105,7 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
             hourly = unit(f"ec2.{instance}")
             if inputs.get("capacityType") == "SPOT" or hourly is None:
                 why = "spot prices vary" if inputs.get("capacityType") == "SPOT" else f"no price for {instance}"
-                not_priced.append({"urn": r["urn"], "type": t, "why": why})
+                not_priced.append({"urn": r.urn, "type": t, "why": why})
             else:
                 line(r, f"{instance} x {desired} (max {maximum})", hourly * hours * desired, hourly * hours * maximum)
             size = _node_volume_size(r, by_urn)
@@ -120,7 +121,7 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
             instance = inputs.get("instanceType", "?")
             hourly = unit(f"ec2.{instance}")
             if hourly is None:
-                not_priced.append({"urn": r["urn"], "type": t, "why": f"no price for {instance}"})
+                not_priced.append({"urn": r.urn, "type": t, "why": f"no price for {instance}"})
             else:
                 line(r, f"{instance} instance", hourly * hours)
             root = inputs.get("rootBlockDevice") or {}
@@ -139,7 +140,7 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
                 line(r, f"flow logs, {gb} GB/month ingested (assumed)", gb * unit("cloudwatch.logs.ingest"))
             # control-plane log volume is priced on the cluster, from its enabled log types
         else:
-            not_priced.append({"urn": r["urn"], "type": t, "why": "no pricing rule for this type"})
+            not_priced.append({"urn": r.urn, "type": t, "why": "no pricing rule for this type"})
     return {
         "region": region,
         "currency": "USD",
@@ -152,14 +153,14 @@ def estimate_cost(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str
     }
 
 
-def _node_volume_size(node_group: dict[str, Any], by_urn: dict[str, dict]) -> int:
+def _node_volume_size(node_group: PlannedResource, by_urn: dict[str, PlannedResource]) -> int:
     """The root volume size the node group's launch template gives, found by the dependency of its
     `launchTemplate` input (the template's ID is unknown in a preview; the dependency is not)."""
-    inputs = node_group["inputs"]
-    templates = [by_urn[u] for u in node_group.get("propertyDependencies", {}).get("launchTemplate", [])
-                 if u in by_urn and by_urn[u]["type"] == "aws:ec2/launchTemplate:LaunchTemplate"]
+    inputs = node_group.inputs
+    templates = [by_urn[u] for u in node_group.property_dependencies.get("launchTemplate", [])
+                 if u in by_urn and by_urn[u].type == "aws:ec2/launchTemplate:LaunchTemplate"]
     for template in templates:
-        for mapping in template["inputs"].get("blockDeviceMappings") or []:
+        for mapping in template.inputs.get("blockDeviceMappings") or []:
             size = (mapping.get("ebs") or {}).get("volumeSize")
             if size:
                 return int(size)
@@ -169,17 +170,17 @@ def _node_volume_size(node_group: dict[str, Any], by_urn: dict[str, dict]) -> in
 # ------------------------------------------------------------------------------------------ time
 
 
-def estimate_time(plan: dict[str, Any]) -> dict[str, Any]:
+def estimate_time(plan: Plan) -> dict[str, Any]:
     seconds = {t: row.seconds for t, row in TYPES.items()}
-    resources = {r["urn"]: r for r in plan["resources"]}
+    resources = {r.urn: r for r in plan.resources}
     children: dict[str, list[str]] = {}
-    for r in plan["resources"]:
-        children.setdefault(r["parent"], []).append(r["urn"])
-    unknown = sorted({r["type"] for r in plan["resources"] if r["custom"] and r["type"] not in seconds})
+    for r in plan.resources:
+        children.setdefault(r.parent, []).append(r.urn)
+    unknown = sorted({r.type for r in plan.resources if r.custom and r.type not in seconds})
 
     def duration(urn: str) -> int:
         r = resources[urn]
-        return seconds.get(r["type"], DEFAULT_SECONDS) if r["custom"] else 0
+        return seconds.get(r.type, DEFAULT_SECONDS) if r.custom else 0
 
     finish: dict[str, int] = {}
     via: dict[str, str | None] = {}
@@ -187,8 +188,8 @@ def estimate_time(plan: dict[str, Any]) -> dict[str, Any]:
     def waits_for(urn: str) -> list[str]:
         r = resources[urn]
         # A dependency on a component is a dependency on everything inside it.
-        deps = [d for d in r["dependencies"] if d in resources]
-        if not r["custom"]:
+        deps = [d for d in r.dependencies if d in resources]
+        if not r.custom:
             deps += children.get(urn, [])
         return deps
 
@@ -207,22 +208,22 @@ def estimate_time(plan: dict[str, Any]) -> dict[str, Any]:
 
     for urn in resources:
         done(urn)
-    end = max(resources, key=lambda u: (finish[u], resources[u]["custom"]), default=None)
+    end = max(resources, key=lambda u: (finish[u], resources[u].custom), default=None)
     path: list[str] = []
     while end is not None:
-        if resources[end]["custom"]:
+        if resources[end].custom:
             path.append(end)
         end = via.get(end)
     path.reverse()
     steps = []
     for i, urn in enumerate(path):
         r = resources[urn]
-        step = {"urn": urn, "type": r["type"], "name": r["name"], "seconds": duration(urn), "finishes": finish[urn]}
+        step = {"urn": urn, "type": r.type, "name": r.name, "seconds": duration(urn), "finishes": finish[urn]}
         if i:
             prev = resources[path[i - 1]]
-            data_edge = prev["urn"] in {u for deps in r.get("propertyDependencies", {}).values() for u in deps}
+            data_edge = prev.urn in {u for deps in r.property_dependencies.values() for u in deps}
             if not data_edge:
-                reason = DELIBERATE.get((r["type"], prev["type"]))
+                reason = DELIBERATE.get((r.type, prev.type))
                 step["edge"] = f"explicit dependsOn: {reason}" if reason else \
                     "explicit dependsOn, not data: review whether it must wait"
         steps.append(step)
@@ -238,7 +239,7 @@ def estimate_time(plan: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ both
 
 
-def estimate(plan: dict[str, Any], region: str, as_of: dt.date) -> dict[str, Any]:
+def estimate(plan: Plan, region: str, as_of: dt.date) -> dict[str, Any]:
     return {"cost": estimate_cost(plan, region, as_of), "time": estimate_time(plan)}
 
 

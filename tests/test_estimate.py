@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from offline.estimate import estimate_cost, estimate_time, support_status
-from offline.plan import build_plan
+from offline.plan_model import SCHEMA_VERSION, Plan
 from offline.runner import run_stack
 
 DAY = dt.date(2025, 1, 1)
@@ -21,13 +21,19 @@ def res(name, type_, inputs=None, deps=(), data=(), custom=True, parent="", id_=
             "protect": False, "id": id_ or name, "inputs": inputs or {}, "outputs": {}}
 
 
-def small_plan() -> dict:
+def planned(resources: list[dict]) -> Plan:
+    """A plan of hand-written resources, read the way a plan file is read."""
+    return Plan.from_json({"schemaVersion": SCHEMA_VERSION, "project": "p", "stack": "s", "resources": resources,
+                           "outputs": {}, "violations": []})
+
+
+def small_plan() -> Plan:
     node_group = res("ng", "aws:eks/nodeGroup:NodeGroup", {
         "instanceTypes": ["m5.large"], "launchTemplate": {"id": "lt-1"},
         "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 4}})
     # The template is found by the input's dependency, as in a preview where its ID is unknown.
     node_group["propertyDependencies"] = {"launchTemplate": ["urn:pulumi:s::p::aws:ec2/launchTemplate:LaunchTemplate::lt"]}
-    return {"resources": [
+    return planned([
         res("c", "aws:eks/cluster:Cluster", {"version": "1.31", "enabledClusterLogTypes": ["api", "audit"]}),
         res("lt", "aws:ec2/launchTemplate:LaunchTemplate",
             {"blockDeviceMappings": [{"ebs": {"volumeSize": 50}}]}, id_=""),
@@ -38,7 +44,7 @@ def small_plan() -> dict:
         res("vpc", "aws:ec2/vpc:Vpc"),
         res("bucket", "aws:s3/bucket:Bucket"),
         res("comp", "eks-workshop:network:Network", custom=False),
-    ]}
+    ])
 
 
 def test_cost_of_a_small_plan_in_us_west_2():
@@ -63,17 +69,17 @@ def test_extended_support_costs_six_times_standard():
     assert support_status("1.31", dt.date(2025, 11, 27)) == "extended"
     assert support_status("1.31", dt.date(2026, 11, 27)) == "ended"
     assert support_status("9.99", DAY) == "unknown"
-    plan = {"resources": [res("c", "aws:eks/cluster:Cluster", {"version": "1.31"})]}
+    plan = planned([res("c", "aws:eks/cluster:Cluster", {"version": "1.31"})])
     assert estimate_cost(plan, "ap-northeast-2", dt.date(2025, 6, 1))["monthlyAtDesired"] == 73.00
     assert estimate_cost(plan, "ap-northeast-2", dt.date(2026, 6, 1))["monthlyAtDesired"] == 438.00
 
 
 def test_spot_and_unknown_instance_types_are_not_priced_never_zero():
-    plan = {"resources": [
+    plan = planned([
         res("spot", "aws:eks/nodeGroup:NodeGroup", {"instanceTypes": ["m5.large"], "capacityType": "SPOT",
                                                     "scalingConfig": {"desiredSize": 1, "maxSize": 1}}),
         res("odd", "aws:ec2/instance:Instance", {"instanceType": "x9.huge"}),
-    ]}
+    ])
     cost = estimate_cost(plan, "us-west-2", DAY)
     assert {n["why"] for n in cost["notPriced"]} == {"spot prices vary", "no price for x9.huge"}
     assert all("x9.huge instance" not in x["item"] for x in cost["lines"])
@@ -85,7 +91,7 @@ def test_region_without_a_price_table_is_an_error():
 
 
 def test_time_is_the_critical_path_not_the_sum():
-    plan = {"resources": [
+    plan = planned([
         res("vpc", "aws:ec2/vpc:Vpc"),                                                           # 5
         res("cluster", "aws:eks/cluster:Cluster", deps=["aws:ec2/vpc:Vpc::vpc"],
             data=["aws:ec2/vpc:Vpc::vpc"]),                                                      # 600
@@ -95,7 +101,7 @@ def test_time_is_the_critical_path_not_the_sum():
         res("key", "aws:kms/key:Key"),                                                           # 10, parallel
         res("svc", "kubernetes:core/v1:Service", deps=["aws:eks/nodeGroup:NodeGroup::nodes"]),  # 10, explicit
         res("mystery", "aws:s3/bucket:Bucket"),                                                  # default 5
-    ]}
+    ])
     time = estimate_time(plan)
     assert time["criticalPathSeconds"] == 5 + 600 + 60 + 240 + 10
     assert time["serialSeconds"] == 5 + 600 + 60 + 240 + 10 + 10 + 5
@@ -110,11 +116,11 @@ def test_time_is_the_critical_path_not_the_sum():
 
 def test_depending_on_a_component_waits_for_its_children():
     comp = "urn:pulumi:s::p::eks-workshop:nodes:ManagedNodeGroup::group"
-    plan = {"resources": [
+    plan = planned([
         res("group", "eks-workshop:nodes:ManagedNodeGroup", custom=False),
         res("ng", "aws:eks/nodeGroup:NodeGroup", parent=comp),
         res("coredns", "aws:eks/addon:Addon", deps=["eks-workshop:nodes:ManagedNodeGroup::group"]),
-    ]}
+    ])
     assert estimate_time(plan)["criticalPathSeconds"] == 240 + 60
 
 
@@ -122,7 +128,7 @@ def test_depending_on_a_component_waits_for_its_children():
 
 
 def plan_cost(stack: str, **overrides) -> dict:
-    return estimate_cost(build_plan(run_stack(stack, overrides=overrides or None)), "ap-northeast-2",
+    return estimate_cost(Plan.of_run(run_stack(stack, overrides=overrides or None)), "ap-northeast-2",
                          dt.date(2026, 11, 25))
 
 
@@ -144,6 +150,6 @@ def test_disabling_the_ide_removes_its_cost():
 
 
 def test_every_resource_of_every_stack_is_priced_or_free(any_stack):
-    cost = estimate_cost(build_plan(any_stack), "ap-northeast-2", dt.date(2026, 11, 25))
+    cost = estimate_cost(Plan.of_run(any_stack), "ap-northeast-2", dt.date(2026, 11, 25))
     assert cost["notPriced"] == []
-    assert estimate_time(build_plan(any_stack))["typesWithoutDuration"] == []
+    assert estimate_time(Plan.of_run(any_stack))["typesWithoutDuration"] == []

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from components.ide.ide import ALL_VIEWER_ORIGIN_REQUEST_POLICY, CACHING_DISABLED_POLICY
-from offline.plan import build_plan
+from offline.plan_model import Plan
 from workshop.versions import catalogue
 from offline.runner import is_secret, reveal, run_stack
 from workshop.contract import OUTPUTS
@@ -74,8 +74,8 @@ def test_instance_is_hardened(dev):
     # pulumi-aws marks SSM parameter values secret, so in a real run (and the mock) the AMI ID is one;
     # the program passes it through untouched and the plan shows it masked.
     assert is_secret(instance.inputs["ami"])
-    planned = next(r for r in build_plan(dev)["resources"] if r["urn"] == instance.urn)
-    assert planned["inputs"]["ami"] == "[secret]"
+    planned = next(r for r in Plan.of_run(dev).resources if r.urn == instance.urn)
+    assert planned.inputs["ami"] == "[secret]"
     profile = dev.one("aws:iam/instanceProfile:InstanceProfile")
     assert inputs["iamInstanceProfile"] == profile.outputs["name"]
     # The bootstrap runs once at boot: everything it uses must exist before the instance does.
@@ -135,7 +135,7 @@ def test_origin_answers_only_our_distribution(dev, bootstrap):
     # The readiness check goes through the proxy with the header, read from a root-only file.
     assert "curl -fsS -o /dev/null -H @/run/eks-workshop-ide/origin-header http://127.0.0.1/healthz" in text
     # The value is nowhere in plain sight: not in the plan, the outputs or the user data.
-    assert value not in json.dumps(build_plan(dev)) and value not in json.dumps(reveal(dev.outputs))
+    assert value not in Plan.of_run(dev).dumps() and value not in json.dumps(reveal(dev.outputs))
     assert value not in text
     behavior = dev.one("aws:cloudfront/distribution:Distribution").plain_inputs["defaultCacheBehavior"]
     assert behavior["responseHeadersPolicyId"] == "67f7725c-6f97-4210-82d7-5512b31e9d03"  # Managed-SecurityHeadersPolicy
@@ -150,7 +150,7 @@ def test_password_is_generated_32_characters_and_only_ever_secret(dev):
     assert list(value) == ["password"] and len(value["password"]) == 32
     assert dev.one("aws:secretsmanager/secret:Secret", "ide-password").plain_inputs["name"] == "eks-workshop-ide-password"
     # Nowhere in plain sight: not in outputs, not in the plan file, not in the bootstrap.
-    assert value["password"] not in json.dumps(build_plan(dev))
+    assert value["password"] not in Plan.of_run(dev).dumps()
     assert value["password"] not in json.dumps(reveal(dev.outputs))
     assert value["password"] not in dev.one("aws:ec2/instance:Instance").plain_inputs["userData"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,10 @@ import pytest
 import yaml
 
 from offline.mocks import SECRET_SIG, UNKNOWN_WIRE
-from offline.plan import build_plan, diff_plans, main, render
+from offline.plan import main
+from offline.plan_diff import diff_plans, upgrade_of
+from offline.plan_model import Plan, PlanFormatError
+from offline.plan_render import render
 from offline.runner import reveal, run_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +91,7 @@ def test_policy_verdict_comes_from_the_pack(dev_plan):
 
 
 def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
-    text = "\n".join(render(dev_plan, "policies/config/dev.json"))
+    text = "\n".join(render(Plan.from_json(dev_plan), "policies/config/dev.json"))
     assert "eks-workshop:network:Network  network" in text
     assert "│  ├─ aws:ec2/vpc:Vpc  network-vpc  cidrBlock=10.42.0.0/16" in text
     assert "Resources: 87 to create (10 components)" in text
@@ -151,13 +155,14 @@ def test_diff_warns_on_downgrades_cidr_changes_and_removals(dev_plan):
         if r["type"] == "aws:eks/addon:Addon" and r["name"] == "vpc-cni":
             r["inputs"]["addonVersion"] = "v1.0.0-eksbuild.1"
     new["resources"] = [r for r in new["resources"] if r["type"] != "aws:kms/key:Key"]
-    warnings = diff_plans(dev_plan, new)["warnings"]
+    warnings = diff_plans(Plan.from_json(dev_plan), Plan.from_json(new)).warnings
     assert any("Addon vpc-cni: addonVersion goes back" in w and "-> v1.0.0-eksbuild.1" in w for w in warnings)
     assert any("Cluster cluster: version goes back 1.35 -> 1.34: EKS rolls back only one minor" in w for w in warnings)
     assert any("Vpc network-vpc: changing cidrBlock replaces it" in w for w in warnings)
     assert any("Key cluster-secrets: removed" in w for w in warnings)
-    assert diff_plans(dev_plan, dev_plan) == {"added": [], "removed": [], "changed": [], "moved": {},
-                                              "warnings": []}
+    same = Plan.from_json(dev_plan)
+    assert diff_plans(same, same).to_json() == {"added": [], "removed": [], "changed": [], "moved": {},
+                                                "warnings": []}
 
 
 def test_against_ref_plans_the_merge_base_in_a_worktree(tmp_path):
@@ -199,7 +204,7 @@ def test_exit_code_2_for_a_program_error(program_copy, tmp_path):
 
 
 def test_build_plan_is_deterministic():
-    assert build_plan(run_stack("staging")) == build_plan(run_stack("staging"))
+    assert Plan.of_run(run_stack("staging")).dumps() == Plan.of_run(run_stack("staging")).dumps()
 
 
 def test_preview_mode_plans_with_unknowns(tmp_path):
@@ -255,15 +260,14 @@ def test_a_version_change_reads_as_an_upgrade_in_order(program_copy, tmp_path):
 
 
 def test_a_downgrade_or_a_jump_reads_as_refused(dev_plan):
-    from offline.plan import upgrade_of
-
     for version, verdict in (("1.33", "refused: 2 minors at once; EKS upgrades one minor at a time"),
                              ("1.36", "refused: a downgrade without cluster.rollback")):
         old = json.loads(json.dumps(dev_plan))
         for r in old["resources"]:
             if r["type"] == "aws:eks/cluster:Cluster":
                 r["inputs"]["version"] = version
-        assert upgrade_of(old, dev_plan, diff_plans(old, dev_plan))["verdict"] == verdict
+        before, after = Plan.from_json(old), Plan.from_json(dev_plan)
+        assert upgrade_of(before, after, diff_plans(before, after)).verdict == verdict
 
 
 def test_moved_resources_diff_as_the_same_resource(dev_plan):
@@ -275,9 +279,9 @@ def test_moved_resources_diff_as_the_same_resource(dev_plan):
             renames[r["urn"]] = r["aliases"][0]
             r["urn"], r["aliases"] = r["aliases"][0], []
     assert len(renames) == 2
-    diff = diff_plans(old, dev_plan)
-    assert diff["added"] == [] and diff["removed"] == [] and diff["changed"] == []
-    assert diff["moved"] == {old_urn: urn for urn, old_urn in renames.items()}
+    diff = diff_plans(Plan.from_json(old), Plan.from_json(dev_plan))
+    assert diff.added == [] and diff.removed == [] and diff.changed == []
+    assert diff.moved == {old_urn: urn for urn, old_urn in renames.items()}
 
 
 def test_exit_code_2_for_a_resource_that_races_what_it_names(program_copy, tmp_path):
@@ -328,7 +332,7 @@ def test_against_refuses_another_stacks_plan(dev_plan, tmp_path):
     old = tmp_path / "old.json"
     old.write_text(json.dumps({**dev_plan, "schemaVersion": 1}))
     result = plan_cli("--stack", "dev", "--no-policy", "--against", str(old), "--out-dir", str(tmp_path / "o"))
-    assert result.returncode == 2 and "plan schemaVersion 1, this tool writes 2" in result.stderr
+    assert result.returncode == 2 and "plan schemaVersion 1, this tool reads 2: plan it again with this version" in result.stderr
 
 
 def test_the_summary_comes_first(tmp_path):
@@ -337,3 +341,24 @@ def test_the_summary_comes_first(tmp_path):
     assert head[0] == "== eks-workshop/dev"
     assert head[1].startswith("  changes:     87 to create") and head[2].startswith("  policy:      0 mandatory, 3 advisory")
     assert head[3].startswith("  cost:") and head[4].startswith("  create time:") and head[5].startswith("  kubernetes:  1.35")
+
+
+def test_the_plan_file_reads_back_into_the_typed_model_unchanged(dev_plan):
+    # Every section, nested ones included, survives JSON -> model -> JSON: the model is the file's shape.
+    plan = Plan.from_json(dev_plan)
+    assert plan.to_json() == dev_plan
+    assert plan.kubernetes.node_groups["default"].ami_type == "AL2023_x86_64_STANDARD"
+    assert plan.capacity.pods_per_node == {"default": 110}
+    assert {v.enforcement for v in plan.violations} == {"advisory"}
+
+
+def test_a_file_that_is_not_a_plan_of_this_version_is_a_clear_error(tmp_path):
+    for name, text, message in (("old.json", '{"schemaVersion": 1, "resources": []}', "plan schemaVersion 1, this tool reads 2"),
+                                ("none.json", '{"resources": []}', "plan schemaVersion None, this tool reads 2"),
+                                ("list.json", "[]", "plan schemaVersion None"),
+                                ("broken.json", "{", "not a plan (invalid JSON")):
+        (tmp_path / name).write_text(text)
+        with pytest.raises(PlanFormatError, match=re.escape(message)):
+            Plan.load(tmp_path / name)
+    with pytest.raises(PlanFormatError, match="no such plan file"):
+        Plan.load(tmp_path / "missing.json")

@@ -7,14 +7,15 @@ import json
 
 import pytest
 
-from offline.plan import build_plan, diff_plans
+from offline.plan_diff import diff_plans
+from offline.plan_model import Plan
 from offline.replacement import changed_paths, has_rules, replacement, rules
 from offline.runner import STACKS, load_stack_config, run_stack
 
 
 @functools.lru_cache(maxsize=None)
-def plan_of(stack: str, overrides: str = "{}") -> dict:
-    return build_plan(run_stack(stack, overrides=json.loads(overrides)))
+def plan_of(stack: str, overrides: str = "{}") -> Plan:
+    return Plan.of_run(run_stack(stack, overrides=json.loads(overrides)))
 
 
 def actions(stack: str, **overrides) -> dict[str, tuple[str, list[str]]]:
@@ -25,11 +26,11 @@ def actions(stack: str, **overrides) -> dict[str, tuple[str, list[str]]]:
         change(value)
         changed[key] = value
     diff = diff_plans(plan_of(stack), plan_of(stack, json.dumps(changed, sort_keys=True)))
-    return {c["urn"].rsplit("::", 1)[1]: (c["action"], c["replacedBy"]) for c in diff["changed"]}, diff
+    return {c.urn.rsplit("::", 1)[1]: (c.action, c.replaced_by) for c in diff.changed}, diff
 
 
 def test_every_resource_type_the_program_uses_has_rules():
-    types = {r["type"] for s in STACKS for r in plan_of(s)["resources"] if r["custom"]}
+    types = {r.type for s in STACKS for r in plan_of(s).custom_resources()}
     assert [t for t in sorted(types) if not has_rules(t)] == []
     provenance = rules()["provenance"]
     # Where the rules come from, including what could not be pinned exactly (README, "Diff").
@@ -43,14 +44,14 @@ def test_a_vpc_cidr_change_replaces_the_vpc_and_its_subnets_with_a_warning():
     assert found["network-vpc"] == ("replace", ["cidrBlock"])
     subnets = {k: v for k, v in found.items() if k.startswith(("network-public-", "network-private-"))}
     assert len(subnets) == 6 and all(v == ("replace", ["cidrBlock"]) for v in subnets.values())
-    assert any(w.startswith("aws:ec2/vpc:Vpc network-vpc: changing cidrBlock replaces it") for w in diff["warnings"])
+    assert any(w.startswith("aws:ec2/vpc:Vpc network-vpc: changing cidrBlock replaces it") for w in diff.warnings)
 
 
 def test_a_node_label_updates_the_node_group_in_place():
     found, diff = actions("staging", **{"eks-workshop:nodeGroups": lambda g: g["default"]["labels"].update(team="a")})
     # The readiness gate selects the first group's labels, so its Deployment follows, in place too.
     assert found == {"nodes-default": ("update", []), "readiness-deployment": ("update", [])}
-    assert diff["warnings"] == []
+    assert diff.warnings == []
 
 
 def test_an_instance_type_change_replaces_the_node_group():

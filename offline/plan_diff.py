@@ -1,0 +1,137 @@
+"""What changed between two plans of one stack: added, removed, moved and changed resources, whether
+each change updates in place or replaces (offline/replacement.py), warnings where state or endpoints
+are lost or a version steps back, and a Kubernetes version change read as an upgrade in apply order."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from offline.mocks import UNKNOWN_WIRE
+from offline.plan_model import Diff, Plan, ResourceChange, Upgrade, UpgradeStep
+from offline.replacement import replacement
+from offline.resource_types import TYPES
+
+# The types whose replacement or deletion loses data or endpoints (a WARNING in every diff).
+STATEFUL = tuple(t for t, row in TYPES.items() if row.stateful)
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else k))
+        return out
+    return {prefix: value}
+
+
+def _version(v: Any) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in str(v).split("."))
+    except ValueError:
+        return ()
+
+
+def _addon_version(v: Any) -> tuple[int, ...]:
+    """`v1.20.4-eksbuild.2` as (1, 20, 4, 2); () where it isn't one."""
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)", str(v))
+    return tuple(int(g) for g in match.groups()) if match else ()
+
+
+# Versions that should only move forward: (input, how to compare it, why a step back deserves a WARNING).
+GOING_BACK = {
+    "aws:eks/cluster:Cluster": ("version", _version,
+                                "EKS rolls back only one minor within 7 days of an upgrade (cluster.rollback)"),
+    "aws:eks/addon:Addon": ("addonVersion", _addon_version, "EKS add-on updates move forward: check it"),
+}
+
+
+def diff_plans(old: Plan, new: Plan) -> Diff:
+    """Added, removed and changed resources (by URN), the changed inputs, and replacement warnings.
+
+    A resource that names an old URN among its aliases was moved, not replaced: it is compared with
+    what stood at that URN (and listed under `moved`).
+    """
+    after = {r.urn: r for r in new.resources}
+    moved = {alias: r.urn for r in new.resources for alias in r.aliases if alias not in after}
+    before = {moved.get(r.urn, r.urn): r for r in old.resources}
+    changed, warnings = [], []
+    for urn in sorted(before.keys() & after.keys()):
+        was, now = before[urn], after[urn]
+        a, b = _flatten(was.inputs), _flatten(now.inputs)
+        props = {k: {"old": a.get(k), "new": b.get(k)} for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
+        if was.protect != now.protect:
+            props["(protect)"] = {"old": was.protect, "new": now.protect}
+        if not props:
+            continue
+        # Generated from the providers' schemas (offline/replacement.py), not listed by hand.
+        forced, maybe = replacement(now.type, was.inputs, now.inputs, now.replace_on_changes)
+        changed.append(ResourceChange(
+            urn=urn, type=now.type, properties=props, action="replace" if forced else "update", replaced_by=forced,
+            # the old one goes first: a gap, not an overlap
+            delete_before_replace=bool(forced and now.delete_before_replace), may_replace=maybe or []))
+        if forced and now.type in STATEFUL:
+            warnings.append(f"{now.type} {now.name}: changing {', '.join(forced)} replaces it "
+                            "(delete and re-create, data and endpoints lost)")
+        going_back = GOING_BACK.get(now.type)
+        if going_back and going_back[0] in props:
+            key, parse_version, why = going_back
+            old_v, new_v = parse_version(props[key]["old"]), parse_version(props[key]["new"])
+            if old_v and new_v and new_v < old_v:
+                warnings.append(f"{now.type} {now.name}: {key} goes back {props[key]['old']} -> "
+                                f"{props[key]['new']}: {why}")
+    removed = sorted(before.keys() - after.keys())
+    for urn in removed:
+        if before[urn].type in STATEFUL:
+            warnings.append(f"{before[urn].type} {before[urn].name}: removed, it will be deleted")
+    old_urns = {r.urn for r in old.resources}
+    diff = Diff(added=sorted(after.keys() - before.keys()), removed=removed, changed=changed,
+                moved={old_urn: urn for old_urn, urn in sorted(moved.items()) if old_urn in old_urns},
+                warnings=warnings)
+    return dataclasses.replace(diff, upgrade=upgrade_of(old, new, diff))
+
+
+def _cluster_version(plan: Plan) -> str | None:
+    clusters = [r for r in plan.resources if r.type == "aws:eks/cluster:Cluster"]
+    return clusters[0].inputs.get("version") if len(clusters) == 1 else None
+
+
+def update_waves(plan: Plan, changed: set[str]) -> list[list[str]]:
+    """The changed resources in the order one `pulumi up` applies them: wave n waits for a changed
+    resource of wave n-1 (directly or through unchanged ones), resources of one wave run in parallel."""
+    deps = {r.urn: r.dependencies for r in plan.resources}
+    level: dict[str, int] = {}
+
+    def wave(urn: str) -> int:
+        if urn not in level:
+            level[urn] = 0  # the graph is acyclic; this only guards against a malformed plan
+            level[urn] = max((wave(d) + (d in changed) for d in deps.get(urn, []) if d in deps), default=0)
+        return level[urn]
+
+    waves: dict[int, list[str]] = {}
+    for urn in sorted(changed):
+        waves.setdefault(wave(urn), []).append(urn)
+    return [waves[k] for k in sorted(waves)]
+
+
+def upgrade_of(old: Plan, new: Plan, diff: Diff) -> Upgrade | None:
+    """A change of the cluster's Kubernetes version read as an upgrade: what EKS would make of it,
+    and which resources move in which order."""
+    before, after = _cluster_version(old), _cluster_version(new)
+    if not before or not after or before == after or UNKNOWN_WIRE in (before, after):
+        return None
+    step = _version(after)[1] - _version(before)[1]
+    if step == 1:
+        verdict = "upgrade: one minor, as EKS allows"
+    elif step > 1:
+        verdict = f"refused: {step} minors at once; EKS upgrades one minor at a time"
+    else:
+        rollback = new.kubernetes.rollback_from if new.kubernetes else None
+        verdict = ("rollback: one minor, within EKS's rollback window (cluster.rollback)" if step == -1 and rollback
+                   else "refused: a downgrade without cluster.rollback")
+    actions = {c.urn: c.action for c in diff.changed}
+    by_urn = {r.urn: r for r in new.resources}
+    return Upgrade(before, after, verdict,
+                   [[UpgradeStep(u, by_urn[u].type, by_urn[u].name, actions[u]) for u in wave]
+                    for wave in update_waves(new, set(actions))])

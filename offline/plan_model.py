@@ -1,0 +1,338 @@
+"""The plan: one typed, versioned model of `build/plan-<stack>.json`, shared by the runner's output,
+the plan command, the estimator and the diff.
+
+Python names are snake_case; the JSON keeps its camelCase keys, so plan files written before the
+model existed read back unchanged. `Plan.load` refuses a file of another `schemaVersion` with a
+message saying what to do, instead of failing later on a missing key.
+
+Sections a tool owns and only renders (the estimate and the diff's estimate delta) stay JSON objects
+here; their shapes are documented where they are made (offline/estimate.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from offline.mocks import UNKNOWN_WIRE
+
+SCHEMA_VERSION = 2
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+
+
+class PlanFormatError(ValueError):
+    """A plan file this version of the tools can't read: the message says which and why."""
+
+
+def mask(value: Any) -> Any:
+    """The wire value with every secret replaced by "[secret]" and every unknown by "[unknown]"."""
+    from offline.runner import is_secret
+
+    if is_secret(value):
+        return SECRET
+    if value == UNKNOWN_WIRE:
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+class _Json:
+    """to_json/from_json by field, snake_case in Python and camelCase on disk; nested models by type."""
+
+    NESTED: dict[str, Any] = {}
+
+    def to_json(self) -> dict[str, Any]:
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[_camel(f.name)] = _to_json(value)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]):
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            key = _camel(f.name)
+            if key not in data:
+                continue
+            nested = cls.NESTED.get(f.name)
+            value = data[key]
+            if nested is not None and value is not None:
+                value = ([nested.from_json(v) for v in value] if isinstance(value, list)
+                         else {k: nested.from_json(v) for k, v in value.items()} if f.name in cls.MAPS
+                         else nested.from_json(value))
+            kwargs[f.name] = value
+        return cls(**kwargs)
+
+    MAPS: frozenset[str] = frozenset()
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, _Json):
+        return value.to_json()
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class PlannedResource(_Json):
+    """One registration as the engine saw it, with secrets and unknowns masked."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    protect: bool = False
+    id: str = ""
+    aliases: list[str] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Violation(_Json):
+    """A policy's finding, as the pack reports it over gRPC."""
+
+    policy: str
+    enforcement: str  # advisory | mandatory
+    urn: str
+    message: str
+
+
+@dataclass(frozen=True)
+class NodeGroupVersion(_Json):
+    version: str
+    ami_type: str
+    release_version: str
+
+
+@dataclass(frozen=True)
+class KubernetesSummary(_Json):
+    """The stack's versions and their EKS support window on the plan date, from the catalogue."""
+
+    NESTED = {"node_groups": NodeGroupVersion}
+    MAPS = frozenset({"node_groups"})
+
+    version: str
+    as_of: str
+    support: str
+    upgrade_support_type: str
+    standard_support_ends: str
+    standard_days_left: int
+    extended_support_ends: str
+    extended_days_left: int
+    rollback_from: str | None
+    node_groups: dict[str, NodeGroupVersion]
+    addons: dict[str, str]
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, cfg: Any, as_of: dt.date) -> KubernetesSummary:
+        from workshop.config import version_warnings
+        from workshop.versions import catalogue
+
+        entry = catalogue().get(cfg.cluster.version)
+        standard_left, extended_left = entry.days_left(as_of)
+        return cls(
+            version=cfg.cluster.version, as_of=as_of.isoformat(), support=entry.support(as_of),
+            upgrade_support_type=cfg.cluster.upgrade_support_type,
+            standard_support_ends=entry.standard_support_ends.isoformat(), standard_days_left=standard_left,
+            extended_support_ends=entry.extended_support_ends.isoformat(), extended_days_left=extended_left,
+            rollback_from=cfg.cluster.rollback.from_version or None,
+            node_groups={name: NodeGroupVersion(g.version, g.ami_type, g.release_version)
+                         for name, g in cfg.node_groups.items()},
+            addons={"vpc-cni": cfg.vpc_cni.version, **cfg.addons},
+            warnings=version_warnings(cfg, as_of),
+        )
+
+
+@dataclass(frozen=True)
+class Capacity(_Json):
+    """Pods per node and at max nodes, and what the busiest private subnet has left (workshop.subnets)."""
+
+    pods_per_node: dict[str, int]
+    pods_at_max_nodes: int
+    subnet_prefix_length: int
+    nodes_per_zone_at_max: int
+    prefix_blocks_free: int
+    prefix_blocks_needed: int
+    addresses_free: int
+    addresses_needed: int
+
+    @classmethod
+    def of(cls, cfg: Any) -> Capacity | None:
+        from workshop.config import stack_capacity
+
+        c = stack_capacity(cfg)
+        if c is None:
+            return None
+        return cls(c.pods_per_node, c.pods_at_max, c.prefix_length, c.nodes, c.blocks_free, c.blocks_needed,
+                   c.addresses_free, c.addresses_needed)
+
+
+@dataclass(frozen=True)
+class ResourceChange(_Json):
+    """A resource in both plans whose inputs or protection differ: updated in place or replaced."""
+
+    urn: str
+    type: str
+    properties: dict[str, dict[str, Any]]  # input path -> {"old": ..., "new": ...}
+    action: str  # update | replace
+    replaced_by: list[str]  # the inputs that force a replacement
+    delete_before_replace: bool = False
+    may_replace: list[str] = field(default_factory=list)  # inputs whose change replaces only sometimes
+
+    def to_json(self) -> dict[str, Any]:
+        out = super().to_json()
+        for optional in ("deleteBeforeReplace", "mayReplace"):
+            if not out[optional]:
+                del out[optional]
+        return out
+
+
+@dataclass(frozen=True)
+class UpgradeStep(_Json):
+    urn: str
+    type: str
+    name: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Upgrade(_Json):
+    """A change of the cluster's Kubernetes version read as an upgrade, in apply order."""
+
+    from_: str
+    to: str
+    verdict: str
+    waves: list[list[UpgradeStep]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.from_, "to": self.to, "verdict": self.verdict,
+                "waves": [[s.to_json() for s in wave] for wave in self.waves]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Upgrade:
+        return cls(data["from"], data["to"], data["verdict"],
+                   [[UpgradeStep.from_json(s) for s in wave] for wave in data["waves"]])
+
+
+@dataclass(frozen=True)
+class Diff(_Json):
+    """What changed since another plan of the same stack (by URN, aliases followed)."""
+
+    NESTED = {"changed": ResourceChange, "upgrade": Upgrade}
+
+    added: list[str]
+    removed: list[str]
+    changed: list[ResourceChange]
+    moved: dict[str, str]  # old URN -> new URN
+    warnings: list[str]
+    upgrade: Upgrade | None = None
+    estimate: dict[str, Any] | None = None  # offline/estimate.py's estimate_delta
+
+    def to_json(self) -> dict[str, Any]:
+        out = super().to_json()
+        for optional in ("upgrade", "estimate"):
+            if out[optional] is None:
+                del out[optional]
+        return out
+
+
+@dataclass(frozen=True)
+class Plan(_Json):
+    """A stack's plan. `warnings` is None when the config summaries were not made (a base planned from
+    another tree for `--against-ref`, which may predate them); then `kubernetes`, `warnings` and
+    `capacity` are left out of the file."""
+
+    NESTED = {"resources": PlannedResource, "violations": Violation, "kubernetes": KubernetesSummary,
+              "capacity": Capacity, "diff": Diff}
+
+    schema_version: int
+    project: str
+    stack: str
+    resources: list[PlannedResource]
+    outputs: dict[str, Any]
+    violations: list[Violation]
+    kubernetes: KubernetesSummary | None = None
+    warnings: list[str] | None = None
+    capacity: Capacity | None = None
+    estimate: dict[str, Any] | None = None  # offline/estimate.py's estimate(): {"cost": ..., "time": ...}
+    diff: Diff | None = None
+
+    @classmethod
+    def of_run(cls, run: Any, violations: Iterable[Violation] = ()) -> Plan:
+        """The plan of a program run (offline.runner.ProgramRun), resources in URN order."""
+        return cls(
+            schema_version=SCHEMA_VERSION, project=run.project, stack=run.stack,
+            resources=[PlannedResource(
+                urn=r.urn, type=r.type, name=r.name, custom=r.custom, parent=r.parent,
+                dependencies=r.dependencies, property_dependencies=r.property_dependencies, protect=r.protect,
+                id=r.id, aliases=r.aliases, replace_on_changes=r.replace_on_changes,
+                delete_before_replace=r.delete_before_replace, inputs=mask(r.inputs), outputs=mask(r.outputs),
+            ) for r in sorted(run.resources, key=lambda r: r.urn)],
+            outputs=mask(run.outputs),
+            violations=list(violations),
+        )
+
+    def with_summaries(self, cfg: Any, as_of: dt.date) -> Plan:
+        """The plan with its `kubernetes`, `warnings` and `capacity` sections, from the parsed config."""
+        from workshop.config import config_warnings
+
+        return dataclasses.replace(self, kubernetes=KubernetesSummary.of(cfg, as_of),
+                                   warnings=config_warnings(cfg, as_of), capacity=Capacity.of(cfg))
+
+    def to_json(self) -> dict[str, Any]:
+        out = super().to_json()
+        if self.warnings is None:
+            for section in ("kubernetes", "warnings", "capacity"):
+                del out[section]
+        for optional in ("estimate", "diff"):
+            if out[optional] is None:
+                del out[optional]
+        return out
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def load(cls, path: Path) -> Plan:
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise PlanFormatError(f"{path}: no such plan file") from None
+        except json.JSONDecodeError as e:
+            raise PlanFormatError(f"{path}: not a plan (invalid JSON: {e})") from None
+        return cls.from_json(data, str(path))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], where: str = "plan") -> Plan:
+        version = data.get("schemaVersion") if isinstance(data, dict) else None
+        if version != SCHEMA_VERSION:
+            raise PlanFormatError(f"{where}: plan schemaVersion {version}, this tool reads {SCHEMA_VERSION}: "
+                                  "plan it again with this version")
+        return super().from_json(data)
+
+    def custom_resources(self) -> list[PlannedResource]:
+        return [r for r in self.resources if r.custom]

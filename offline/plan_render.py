@@ -1,0 +1,163 @@
+"""A plan as `make plan` prints it: the summary first, then the resource tree, counts, outputs, the
+policy verdict, the Kubernetes versions and the diff."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from offline.plan_model import Diff, KubernetesSummary, Plan, PlannedResource
+from offline.resource_types import TYPES
+
+# The few inputs a reviewer looks at first: a column of the resource-type table.
+HEADLINE = {t: list(row.headline) for t, row in TYPES.items() if row.headline}
+
+
+def _get(props: dict[str, Any], path: str) -> Any:
+    value: Any = props
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def short(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dict):
+        value = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in value.items()}
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def render_tree(plan: Plan) -> list[str]:
+    children: dict[str, list[PlannedResource]] = {}
+    for r in sorted(plan.resources, key=lambda r: (r.type, r.name)):
+        children.setdefault(r.parent, []).append(r)
+    urns = {x.urn for x in plan.resources}
+    roots = [r for r in plan.resources if r.parent not in urns]
+    lines = [f"    {plan.project}-{plan.stack} (pulumi:pulumi:Stack)"]
+
+    def walk(resource: PlannedResource, prefix: str, last: bool) -> None:
+        branch = "└─ " if last else "├─ "
+        details = [f"{p}={short(v)}" for p in HEADLINE.get(resource.type, [])
+                   if (v := _get(resource.inputs, p)) is not None]
+        if resource.protect:
+            details.append("[protected]")
+        lines.append(f"  + {prefix}{branch}{resource.type}  {resource.name}"
+                     + (f"  {' '.join(details)}" if details else ""))
+        kids = children.get(resource.urn, [])
+        for i, kid in enumerate(kids):
+            walk(kid, prefix + ("   " if last else "│  "), i == len(kids) - 1)
+
+    for i, r in enumerate(roots):
+        walk(r, "", i == len(roots) - 1)
+    return lines
+
+
+def render_summary(plan: Plan, config_file: str | None) -> list[str]:
+    """What a reviewer needs in ten seconds, before the details."""
+    lines = [f"== {plan.project}/{plan.stack}"]
+    diff = plan.diff
+    if diff:
+        actions = [c.action for c in diff.changed]
+        lines.append(f"  changes:     {len(diff.added)} to create, {actions.count('update')} to update, "
+                     f"{actions.count('replace')} to replace, {len(diff.removed)} to delete")
+    else:
+        lines.append(f"  changes:     {len(plan.custom_resources())} to create (a new stack)")
+    if config_file is not None:
+        levels = [v.enforcement for v in plan.violations]
+        lines.append(f"  policy:      {levels.count('mandatory')} mandatory, {levels.count('advisory')} advisory "
+                     f"({config_file})")
+    cost, time = plan.estimate["cost"], plan.estimate["time"]
+    if "monthlyAtDesired" in cost:
+        lines.append(f"  cost:        {cost['monthlyAtDesired']:.2f} USD/month at desired nodes, "
+                     f"{cost['monthlyAtMax']:.2f} at max")
+    lines.append(f"  create time: {time['criticalPathSeconds'] // 60} min {time['criticalPathSeconds'] % 60:02d} s "
+                 "on the critical path")
+    k = plan.kubernetes
+    if k:
+        lines.append(f"  kubernetes:  {k.version}, {k.standard_days_left} days of standard support left "
+                     f"({k.standard_support_ends})")
+    cap = plan.capacity
+    if cap:
+        per_node = ", ".join(f"{n} {p}" for n, p in cap.pods_per_node.items())
+        left = (f"{cap.prefix_blocks_free - cap.prefix_blocks_needed} /28 blocks" if cap.prefix_blocks_needed
+                else f"{cap.addresses_free - cap.addresses_needed} addresses")
+        lines.append(f"  pods:        {per_node} per node, {cap.pods_at_max_nodes} at max nodes; each private "
+                     f"/{cap.subnet_prefix_length} has {left} left at max nodes")
+    if plan.warnings:
+        lines.append(f"  warnings:    {len(plan.warnings)} (below)")
+    return lines + [""]
+
+
+def render(plan: Plan, config_file: str | None) -> list[str]:
+    lines = [f"Plan for {plan.project}/{plan.stack} (offline: mock engine, no cloud calls)", ""]
+    lines += render_tree(plan)
+    counts: dict[str, int] = {}
+    for r in plan.custom_resources():
+        counts[r.type] = counts.get(r.type, 0) + 1
+    lines += ["", f"Resources: {sum(counts.values())} to create "
+                  f"({len(plan.resources) - sum(counts.values())} components)"]
+    lines += [f"  {n:>3}  {t}" for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    lines += ["", "Outputs:"]
+    lines += [f"  {k}: {short(v)}" for k, v in sorted(plan.outputs.items())]
+    if config_file is not None:
+        lines += ["", f"Policy verdict ({config_file}):"]
+        for level in ("mandatory", "advisory"):
+            found = [v for v in plan.violations if v.enforcement == level]
+            lines.append(f"  {level}: {len(found) or 'none'}")
+            for v in found:
+                where = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
+                message = v.message.splitlines()[-1]
+                lines.append(f"    {v.policy}  {where}: {message}")
+    return lines
+
+
+def render_kubernetes(k: KubernetesSummary | None) -> list[str]:
+    if k is None:
+        return []
+    lines = ["", f"Kubernetes {k.version} ({k.support} support on {k.as_of}, upgradeSupportType "
+                 f"{k.upgrade_support_type}): standard support until {k.standard_support_ends} "
+                 f"({k.standard_days_left} days), extended until {k.extended_support_ends} "
+                 f"({k.extended_days_left} days)"]
+    lines += [f"  node group {name}: {g.version}, {g.ami_type} release {g.release_version}"
+              for name, g in k.node_groups.items()]
+    lines.append("  add-ons: " + ", ".join(f"{n} {v}" for n, v in sorted(k.addons.items())))
+    return lines
+
+
+def render_diff(diff: Diff, against: str) -> list[str]:
+    lines = ["", f"Changes against {against}: {len(diff.added)} to add, {len(diff.changed)} to change, "
+                 f"{len(diff.removed)} to delete"]
+    lines += [f"  + {urn.rsplit('::', 2)[-2]}  {urn.rsplit('::', 1)[-1]}" for urn in diff.added]
+    lines += [f"  - {urn.rsplit('::', 2)[-2]}  {urn.rsplit('::', 1)[-1]}" for urn in diff.removed]
+    for c in diff.changed:
+        mark = "+-" if c.action == "replace" else "~ "
+        forced = f"  (replaced: {', '.join(c.replaced_by)} forces it)" if c.replaced_by else ""
+        lines.append(f"  {mark}{c.type}  {c.urn.rsplit('::', 1)[-1]}{forced}")
+        for k, v in c.properties.items():
+            if isinstance(v["old"], str) and isinstance(v["new"], str) and "\n" in v["old"] + v["new"]:
+                lines.append(f"      {k}:")
+                lines += [f"        {line}" for line in difflib.unified_diff(
+                    v["old"].splitlines(), v["new"].splitlines(), "old", "new", lineterm="", n=1)]
+            else:
+                lines.append(f"      {k}: {short(v['old'])} => {short(v['new'])}")
+    for old_urn, urn in diff.moved.items():
+        lines.append(f"  > {urn.rsplit('::', 1)[-1]}  moved from {old_urn.rsplit('::', 1)[-1]} "
+                     "(alias: same resource, not re-created)")
+    upgrade = diff.upgrade
+    if upgrade:
+        lines += ["", f"Kubernetes {upgrade.from_} -> {upgrade.to}: {upgrade.verdict}"]
+        for i, wave in enumerate(upgrade.waves, 1):
+            lines.append(f"  {i}. " + ", ".join(f"{w.name} ({w.action})" for w in wave))
+    delta = diff.estimate
+    if delta:
+        lines += ["", f"Estimate change: {delta['monthlyAtDesired']:+.2f} USD/month at desired "
+                      f"({delta['monthlyAtMax']:+.2f} at max), {delta['criticalPathSeconds']:+d} s create time"]
+    if diff.warnings:
+        lines += ["", "WARNING: stateful resources would be replaced or deleted:"]
+        lines += [f"  ! {w}" for w in diff.warnings]
+    return lines
