@@ -1,4 +1,5 @@
-"""The cluster VPC: public and private subnets per zone, internet and NAT egress, flow logs."""
+"""The cluster VPC: public and private subnets per zone, internet and NAT egress, an S3 gateway endpoint,
+flow logs."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class NetworkArgs:
     private_subnet_tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = False  # eks-workshop:protect
     log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the flow-log group's key
+    s3_gateway_endpoint: bool = False  # network.s3GatewayEndpoint
+    region: str = ""  # aws:region: the S3 endpoint's service is com.amazonaws.<region>.s3
 
 
 class Network(pulumi.ComponentResource):
@@ -34,6 +37,8 @@ class Network(pulumi.ComponentResource):
     private_subnet_ids: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        if args.s3_gateway_endpoint and not args.region:
+            raise ValueError("NetworkArgs.s3_gateway_endpoint needs NetworkArgs.region (aws:region)")
         super().__init__("eks-workshop:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -55,6 +60,7 @@ class Network(pulumi.ComponentResource):
         public_subnets: list[aws.ec2.Subnet] = []
         private_subnets: list[aws.ec2.Subnet] = []
         nat_ids: list[pulumi.Output[str]] = []
+        private_route_tables: list[aws.ec2.RouteTable] = []
         for i, az in enumerate(args.availability_zones):
             public = aws.ec2.Subnet(
                 f"{name}-public-{az}",
@@ -99,6 +105,21 @@ class Network(pulumi.ComponentResource):
                           destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_ids[-1], opts=child)
             aws.ec2.RouteTableAssociation(f"{name}-private-{az}", subnet_id=private.id,
                                           route_table_id=private_rt.id, opts=child)
+            private_route_tables.append(private_rt)
+
+        if args.s3_gateway_endpoint:
+            # Free, and a route in each private table: the nodes' S3 traffic (ECR serves image layers from
+            # S3) skips the NAT gateway's per-GB charge. Public subnets reach S3 through the internet
+            # gateway at no charge already.
+            aws.ec2.VpcEndpoint(
+                f"{name}-s3",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{args.region}.s3",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=[rt.id for rt in private_route_tables],
+                tags=tags("s3"),
+                opts=child,
+            )
 
         if args.flow_logs:
             vpc_flow_logs(f"{name}-flow-logs", self.vpc.id, args.name, args.flow_log_retention_days,

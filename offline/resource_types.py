@@ -55,10 +55,14 @@ class ResourceType:
     stateful: bool = False  # replacing or deleting it loses data or endpoints
     protected: bool = False  # eks-workshop:protect covers it
     taggable: bool = False  # takes the stack's tags
+    # The Terraform resource the bridged provider wraps: scripts/generate_replacement_rules.py reads its
+    # source for what forces a replacement. Empty for types that aren't bridged (Kubernetes, Pulumi's own).
+    terraform: str = ""
 
 
 TYPES: dict[str, ResourceType] = {
     "aws:cloudfront/distribution:Distribution": ResourceType(
+        terraform="aws_cloudfront_distribution",
         mock=_distribution,
         price="cloudfront",
         seconds=300,
@@ -66,6 +70,7 @@ TYPES: dict[str, ResourceType] = {
         source="distribution deployed to the edge (the provider waits for Deployed)",
         taggable=True),
     "aws:cloudwatch/logGroup:LogGroup": ResourceType(
+        terraform="aws_cloudwatch_log_group",
         mock=_log_group,
         price="log-group",
         seconds=2,
@@ -74,12 +79,14 @@ TYPES: dict[str, ResourceType] = {
         headline=("name", "retentionInDays"),
         taggable=True),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ResourceType(
+        terraform="aws_default_security_group",
         mock=_named("sg", "ec2", "security-group"),
         seconds=3,
         basis="estimate",
         source="EC2 calls",
         taggable=True),
     "aws:ec2/eip:Eip": ResourceType(
+        terraform="aws_eip",
         mock=_eip,
         price="public-ipv4",
         seconds=2,
@@ -87,12 +94,14 @@ TYPES: dict[str, ResourceType] = {
         source="EC2 call",
         taggable=True),
     "aws:ec2/flowLog:FlowLog": ResourceType(
+        terraform="aws_flow_log",
         mock=_named("fl", "ec2", "vpc-flow-log"),
         seconds=3,
         basis="estimate",
         source="EC2 call",
         taggable=True),
     "aws:ec2/instance:Instance": ResourceType(
+        terraform="aws_instance",
         mock=_instance,
         price="ec2-instance",
         seconds=40,
@@ -100,12 +109,14 @@ TYPES: dict[str, ResourceType] = {
         source="instance reaching running (bootstrap not included)",
         taggable=True),
     "aws:ec2/internetGateway:InternetGateway": ResourceType(
+        terraform="aws_internet_gateway",
         mock=_named("igw", "ec2", "internet-gateway"),
         seconds=3,
         basis="estimate",
         source="EC2 call and attach",
         taggable=True),
     "aws:ec2/launchTemplate:LaunchTemplate": ResourceType(
+        terraform="aws_launch_template",
         mock=_launch_template,
         seconds=2,
         basis="estimate",
@@ -113,6 +124,7 @@ TYPES: dict[str, ResourceType] = {
         headline=("metadataOptions.httpTokens",),
         taggable=True),
     "aws:ec2/natGateway:NatGateway": ResourceType(
+        terraform="aws_nat_gateway",
         mock=_named("nat", "ec2", "natgateway"),
         price="nat-gateway",
         seconds=120,
@@ -120,28 +132,33 @@ TYPES: dict[str, ResourceType] = {
         source="NAT gateway reaching available",
         taggable=True),
     "aws:ec2/route:Route": ResourceType(
+        terraform="aws_route",
         mock=_named("r", "ec2"),
         seconds=2,
         basis="estimate",
         source="EC2 call"),
     "aws:ec2/routeTable:RouteTable": ResourceType(
+        terraform="aws_route_table",
         mock=_named("rtb", "ec2", "route-table"),
         seconds=2,
         basis="estimate",
         source="EC2 call",
         taggable=True),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": ResourceType(
+        terraform="aws_route_table_association",
         mock=_named("rtbassoc", "ec2"),
         seconds=2,
         basis="estimate",
         source="EC2 call"),
     "aws:ec2/securityGroup:SecurityGroup": ResourceType(
+        terraform="aws_security_group",
         mock=_named("sg", "ec2", "security-group"),
         seconds=3,
         basis="estimate",
         source="EC2 call",
         taggable=True),
     "aws:ec2/subnet:Subnet": ResourceType(
+        terraform="aws_subnet",
         mock=_subnet,
         seconds=3,
         basis="estimate",
@@ -150,11 +167,21 @@ TYPES: dict[str, ResourceType] = {
         stateful=True,
         taggable=True),
     "aws:ec2/tag:Tag": ResourceType(
+        terraform="aws_ec2_tag",
         mock=_named("", "ec2"),
         seconds=1,
         basis="estimate",
         source="EC2 call"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ResourceType(
+        terraform="aws_vpc_endpoint",
+        mock=_named("vpce", "ec2", "vpc-endpoint"),
+        seconds=10,
+        basis="estimate",
+        source="EC2 call; a gateway endpoint is routes only and turns available within seconds",
+        headline=("serviceName", "vpcEndpointType"),
+        taggable=True),
     "aws:ec2/vpc:Vpc": ResourceType(
+        terraform="aws_vpc",
         mock=_vpc,
         seconds=5,
         basis="estimate",
@@ -164,6 +191,7 @@ TYPES: dict[str, ResourceType] = {
         protected=True,
         taggable=True),
     "aws:eks/accessEntry:AccessEntry": ResourceType(
+        terraform="aws_eks_access_entry",
         mock=_access_entry,
         seconds=3,
         basis="estimate",
@@ -171,11 +199,13 @@ TYPES: dict[str, ResourceType] = {
         headline=("principalArn",),
         taggable=True),
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": ResourceType(
+        terraform="aws_eks_access_policy_association",
         mock=_named("", "eks"),
         seconds=3,
         basis="estimate",
         source="EKS call"),
     "aws:eks/addon:Addon": ResourceType(
+        terraform="aws_eks_addon",
         mock=_addon,
         seconds=60,
         basis="estimate",
@@ -183,6 +213,7 @@ TYPES: dict[str, ResourceType] = {
         headline=("addonName", "addonVersion"),
         taggable=True),
     "aws:eks/cluster:Cluster": ResourceType(
+        terraform="aws_eks_cluster",
         mock=_cluster,
         price="eks-control-plane",
         seconds=600,
@@ -193,6 +224,7 @@ TYPES: dict[str, ResourceType] = {
         protected=True,
         taggable=True),
     "aws:eks/nodeGroup:NodeGroup": ResourceType(
+        terraform="aws_eks_node_group",
         mock=_node_group,
         price="node-group",
         seconds=240,
@@ -202,39 +234,46 @@ TYPES: dict[str, ResourceType] = {
         stateful=True,
         taggable=True),
     "aws:iam/instanceProfile:InstanceProfile": ResourceType(
+        terraform="aws_iam_instance_profile",
         mock=_instance_profile,
         seconds=10,
         basis="estimate",
         source="the provider waits for IAM propagation",
         taggable=True),
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ResourceType(
+        terraform="aws_iam_openid_connect_provider",
         mock=_oidc_provider,
         seconds=3,
         basis="estimate",
         source="IAM call",
         taggable=True),
     "aws:iam/role:Role": ResourceType(
+        terraform="aws_iam_role",
         mock=_iam_role,
         seconds=3,
         basis="estimate",
         source="IAM create call",
         taggable=True),
     "aws:iam/rolePolicy:RolePolicy": ResourceType(
+        terraform="aws_iam_role_policy",
         mock=_role_policy,
         seconds=2,
         basis="estimate",
         source="IAM call"),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ResourceType(
+        terraform="aws_iam_role_policy_attachment",
         mock=_named("", "iam"),
         seconds=2,
         basis="estimate",
         source="IAM call"),
     "aws:kms/alias:Alias": ResourceType(
+        terraform="aws_kms_alias",
         mock=_named("", "kms"),
         seconds=2,
         basis="estimate",
         source="KMS call"),
     "aws:kms/key:Key": ResourceType(
+        terraform="aws_kms_key",
         mock=_kms_key,
         price="kms-key",
         seconds=10,
@@ -244,6 +283,7 @@ TYPES: dict[str, ResourceType] = {
         protected=True,
         taggable=True),
     "aws:secretsmanager/secret:Secret": ResourceType(
+        terraform="aws_secretsmanager_secret",
         mock=_secret,
         price="secret",
         seconds=2,
@@ -251,17 +291,20 @@ TYPES: dict[str, ResourceType] = {
         source="Secrets Manager call",
         taggable=True),
     "aws:secretsmanager/secretVersion:SecretVersion": ResourceType(
+        terraform="aws_secretsmanager_secret_version",
         mock=_secret_version,
         seconds=2,
         basis="estimate",
         source="Secrets Manager call"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ResourceType(
+        terraform="aws_vpc_security_group_egress_rule",
         mock=_named("sgr", "ec2", "security-group-rule"),
         seconds=2,
         basis="estimate",
         source="EC2 call",
         taggable=True),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ResourceType(
+        terraform="aws_vpc_security_group_ingress_rule",
         mock=_named("sgr", "ec2", "security-group-rule"),
         seconds=2,
         basis="estimate",
@@ -281,6 +324,7 @@ TYPES: dict[str, ResourceType] = {
         basis="estimate",
         source="endpoints populated"),
     "random:index/randomPassword:RandomPassword": ResourceType(
+        terraform="random_password",
         mock=_random_password,
         seconds=0,
         basis="estimate",

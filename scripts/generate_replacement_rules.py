@@ -42,45 +42,21 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # --------------------------------------------------------------------------------------------
-# Pulumi type token -> Terraform resource type (the brief's table)
+# Pulumi type token -> Terraform resource type: the `terraform` column of the resource-type table
+# (offline/resource_types.py), so a type added there is a type analysed here.
 
-AWS_TYPES = {
-    "aws:cloudfront/distribution:Distribution": "aws_cloudfront_distribution",
-    "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
-    "aws:ec2/eip:Eip": "aws_eip",
-    "aws:ec2/flowLog:FlowLog": "aws_flow_log",
-    "aws:ec2/instance:Instance": "aws_instance",
-    "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
-    "aws:ec2/launchTemplate:LaunchTemplate": "aws_launch_template",
-    "aws:ec2/natGateway:NatGateway": "aws_nat_gateway",
-    "aws:ec2/route:Route": "aws_route",
-    "aws:ec2/routeTable:RouteTable": "aws_route_table",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": "aws_route_table_association",
-    "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
-    "aws:ec2/subnet:Subnet": "aws_subnet",
-    "aws:ec2/tag:Tag": "aws_ec2_tag",
-    "aws:ec2/vpc:Vpc": "aws_vpc",
-    "aws:eks/accessEntry:AccessEntry": "aws_eks_access_entry",
-    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "aws_eks_access_policy_association",
-    "aws:eks/addon:Addon": "aws_eks_addon",
-    "aws:eks/cluster:Cluster": "aws_eks_cluster",
-    "aws:eks/nodeGroup:NodeGroup": "aws_eks_node_group",
-    "aws:iam/instanceProfile:InstanceProfile": "aws_iam_instance_profile",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "aws_iam_openid_connect_provider",
-    "aws:iam/role:Role": "aws_iam_role",
-    "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
-    "aws:kms/alias:Alias": "aws_kms_alias",
-    "aws:kms/key:Key": "aws_kms_key",
-    "aws:secretsmanager/secret:Secret": "aws_secretsmanager_secret",
-    "aws:secretsmanager/secretVersion:SecretVersion": "aws_secretsmanager_secret_version",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
-}
-RANDOM_TYPES = {
-    "random:index/randomPassword:RandomPassword": "random_password",
-}
+
+def table_types() -> tuple[dict[str, str], dict[str, str]]:
+    """(aws types, random types) from the resource-type table, token -> Terraform resource."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+    from offline.resource_types import TYPES
+
+    bridged = {token: row.terraform for token, row in TYPES.items() if row.terraform}
+    return ({t: tf for t, tf in bridged.items() if t.startswith('aws:')},
+            {t: tf for t, tf in bridged.items() if t.startswith('random:')})
+
+
+AWS_TYPES, RANDOM_TYPES = table_types()
 # Services whose resources are global in the AWS provider (no per-resource `region`); used only
 # when no --sdk is given.
 GLOBAL_SERVICES = {"iam", "cloudfront"}
@@ -1463,7 +1439,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--aws', required=True)
     ap.add_argument('--aws-overlay', action='append', default=[])
-    ap.add_argument('--random', required=True)
+    ap.add_argument('--random', help='a terraform-provider-random tree (needed unless --only names aws types only)')
     ap.add_argument('--sdk', help='pulumi_aws SDK directory (optional, for wire names)')
     ap.add_argument('--sdk-random', help='pulumi_random SDK directory (optional)')
     ap.add_argument('--out', default='replacement-rules.json')
@@ -1473,14 +1449,27 @@ def main(argv=None) -> int:
     ap.add_argument('--pulumi-aws-version', default='7.51.1')
     ap.add_argument('--pulumi-random-version', default='4.21.4')
     ap.add_argument('--provenance-note', default=None)
+    ap.add_argument('--only', action='append', default=[], metavar='TOKEN',
+                    help='analyse only these types and merge them into the existing --out file, keeping '
+                         'every other entry and the provenance (a type just added to the table)')
     args = ap.parse_args(argv)
+    global AWS_TYPES, RANDOM_TYPES
+    if args.only:
+        unknown = [t for t in args.only if t not in AWS_TYPES and t not in RANDOM_TYPES]
+        if unknown:
+            ap.error(f"--only {unknown[0]}: no row with a `terraform` name in offline/resource_types.py")
+        AWS_TYPES = {t: tf for t, tf in AWS_TYPES.items() if t in args.only}
+        RANDOM_TYPES = {t: tf for t, tf in RANDOM_TYPES.items() if t in args.only}
 
     warnings: list[str] = []
     problems: list[str] = []
     tree = Tree(os.path.abspath(args.aws), [os.path.abspath(o) for o in args.aws_overlay])
     sdk = SdkTypes(args.sdk) if args.sdk else None
     types = analyse_aws(tree, sdk, warnings, problems)
-    types.update(analyse_random(os.path.abspath(args.random), args.sdk_random, warnings, problems))
+    if RANDOM_TYPES:
+        if not args.random:
+            ap.error('--random is needed for ' + ', '.join(RANDOM_TYPES))
+        types.update(analyse_random(os.path.abspath(args.random), args.sdk_random, warnings, problems))
 
     # the aws_instance user_data rule must be present as data whatever the source shape
     inst = types.get('aws:ec2/instance:Instance')
@@ -1496,6 +1485,14 @@ def main(argv=None) -> int:
     }
     if args.provenance_note:
         provenance['note'] = args.provenance_note
+    if args.only:
+        with open(args.out, encoding='utf-8') as fh:
+            existing = json.load(fh)
+        provenance = existing['provenance']
+        added = ', '.join(f"{t} from terraform-provider-aws {args.aws_version}" if t.startswith('aws:')
+                          else f"{t} from terraform-provider-random {args.random_version}" for t in sorted(types))
+        provenance['merged'] = sorted(set(provenance.get('merged', [])) | {added})
+        types = {**existing['types'], **types}
     doc = {'provenance': provenance, 'types': dict(sorted(types.items()))}
     with open(args.out, 'w', encoding='utf-8') as fh:
         json.dump(doc, fh, indent=2, sort_keys=False)

@@ -184,3 +184,8 @@ def test_vpc_cni_addon_refuses_an_unresolved_catalogue_version():
     with pytest.raises(ValueError, match="settings.version is 'catalogue'"):
         VpcCniAddon("cni", VpcCniAddonArgs(cluster_name="c", settings=VpcCniConfig(), oidc_provider_arn="a",
                                            oidc_issuer_url="https://x", tags={}))
+
+
+def test_network_s3_endpoint_needs_the_region():
+    with pytest.raises(ValueError, match="s3_gateway_endpoint needs NetworkArgs.region"):
+        Network("net", network_args(s3_gateway_endpoint=True))

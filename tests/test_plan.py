@@ -91,10 +91,15 @@ def test_policy_verdict_comes_from_the_pack(dev_plan):
 
 
 def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
-    text = "\n".join(render(Plan.from_json(dev_plan), "policies/config/dev.json"))
+    plan = Plan.from_json(dev_plan)
+    text = "\n".join(render(plan, "policies/config/dev.json"))
     assert "eks-workshop:network:Network  network" in text
     assert "│  ├─ aws:ec2/vpc:Vpc  network-vpc  cidrBlock=10.42.0.0/16" in text
-    assert "Resources: 87 to create (10 components)" in text
+    # The counts are the run's own: every registration is one line of the tree, custom ones "to create".
+    run = run_stack("dev")
+    custom = sum(r.custom for r in run.resources)
+    assert custom == len(plan.custom_resources()) and custom > 50
+    assert f"Resources: {custom} to create ({len(run.resources) - custom} components)" in text
     assert "    7  aws:ec2/subnet:Subnet" in text
     assert "  kubeconfig: [secret]" in text
     assert "  mandatory: none" in text and "    eks-public-endpoint-restricted  cluster:" in text
@@ -339,7 +344,8 @@ def test_the_summary_comes_first(tmp_path):
     result = plan_cli("--stack", "dev", "--out-dir", str(tmp_path))
     head = result.stdout.splitlines()[:7]
     assert head[0] == "== eks-workshop/dev"
-    assert head[1].startswith("  changes:     87 to create") and head[2].startswith("  policy:      0 mandatory, 3 advisory")
+    custom = sum(r.custom for r in run_stack("dev").resources)
+    assert head[1].startswith(f"  changes:     {custom} to create") and head[2].startswith("  policy:      0 mandatory, 3 advisory")
     assert head[3].startswith("  cost:") and head[4].startswith("  create time:") and head[5].startswith("  kubernetes:  1.35")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 
-from offline.runner import ProgramRun, is_secret, reveal, run_stack
+from offline.runner import ProgramRun, is_secret, load_stack_config, reveal, run_stack
 from workshop.versions import catalogue
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -73,6 +73,24 @@ def test_private_route_tables_send_egress_to_nat_public_to_igw(any_stack):
     assert routes["network-public-default"]["gatewayId"].startswith("igw-")
     private = [v for k, v in routes.items() if k.startswith("network-private-")]
     assert len(private) == 3 and all(v["natGatewayId"].startswith("nat-") for v in private)
+
+
+def test_private_subnets_reach_s3_through_a_gateway_endpoint(any_stack):
+    # Not the NAT gateway: ECR serves image layers from S3, and NAT charges per GB processed.
+    endpoint = any_stack.one("aws:ec2/vpcEndpoint:VpcEndpoint")
+    tables = {t.name: t for t in any_stack.of_type("aws:ec2/routeTable:RouteTable")}
+    private = [t.outputs["id"] for name, t in tables.items() if name.startswith("network-private-")]
+    region = any_stack.config["aws:region"]
+    assert endpoint.plain_inputs["serviceName"] == f"com.amazonaws.{region}.s3"
+    assert endpoint.plain_inputs["vpcEndpointType"] == "Gateway"
+    assert sorted(endpoint.plain_inputs["routeTableIds"]) == sorted(private) and len(private) == 3
+    assert all(tables[n].urn in endpoint.dependencies for n in tables if n.startswith("network-private-"))
+
+
+def test_the_s3_endpoint_is_optional():
+    run = run_stack("dev", overrides={"eks-workshop:network": {**load_stack_config("dev")["eks-workshop:network"],
+                                                               "s3GatewayEndpoint": False}})
+    assert run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") == []
 
 
 def test_dev_node_group_matches_the_spec(dev):

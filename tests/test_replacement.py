@@ -39,6 +39,27 @@ def test_every_resource_type_the_program_uses_has_rules():
     assert all(entry.get("source") for entry in rules()["types"].values())
 
 
+def test_the_rules_were_generated_for_the_terraform_resource_the_table_names():
+    # scripts/generate_replacement_rules.py reads its type list from the table's `terraform` column.
+    from offline.resource_types import TYPES
+
+    bridged = {t: row.terraform for t, row in TYPES.items() if row.terraform}
+    assert {t: entry["terraform"] for t, entry in rules()["types"].items()} == bridged
+
+
+def test_an_s3_endpoint_change_of_route_tables_updates_and_of_service_replaces():
+    from offline.plan_diff import diff_plans
+
+    dev = plan_of("dev")
+    fewer_zones = plan_of("dev", json.dumps({"eks-workshop:network": {
+        **load_stack_config("dev")["eks-workshop:network"], "azCount": 2,
+        "availabilityZones": ["ap-northeast-2a", "ap-northeast-2b"]}}, sort_keys=True))
+    change = next(c for c in diff_plans(dev, fewer_zones).changed if c.type == "aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert (change.action, change.replaced_by) == ("update", []) and "routeTableIds" in str(change.properties)
+    assert replacement("aws:ec2/vpcEndpoint:VpcEndpoint", {"serviceName": "com.amazonaws.a.s3"},
+                       {"serviceName": "com.amazonaws.b.s3"})[0] == ["serviceName"]
+
+
 def test_a_vpc_cidr_change_replaces_the_vpc_and_its_subnets_with_a_warning():
     found, diff = actions("dev", **{"eks-workshop:network": lambda n: n.update(vpcCidr="10.43.0.0/16")})
     assert found["network-vpc"] == ("replace", ["cidrBlock"])

@@ -284,6 +284,10 @@ class NetworkConfig(_Model):
     nat_gateways: NatMode = Field(
         "single", description="`single` (eksctl's default, cheapest) or `perAz` (survives the loss of one zone).")
     flow_logs: bool = Field(True, description="VPC flow logs to CloudWatch Logs (CIS / CKV2_AWS_11).")
+    s3_gateway_endpoint: bool = Field(
+        True, description="An S3 gateway endpoint on the private route tables (free): the nodes' S3 traffic, "
+        "ECR image layers included, skips the NAT gateway's per-GB charge. Same-region S3 only; bucket policies "
+        "then see the endpoint (aws:sourceVpce), not the NAT address.")
     flow_log_retention_days: RetentionDays = Field(30, description="Retention of the flow-log group, in days.")
 
     @model_validator(mode="after")

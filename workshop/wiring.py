@@ -50,6 +50,8 @@ def network_args(cfg: StackConfig, log_kms_key_arn: pulumi.Input[str] | None = N
         nat_gateways=cfg.network.nat_gateways,
         flow_logs=cfg.network.flow_logs,
         flow_log_retention_days=cfg.network.flow_log_retention_days,
+        s3_gateway_endpoint=cfg.network.s3_gateway_endpoint,
+        region=cfg.region,
         # Karpenter launches nodes into every subnet carrying its discovery tag: only private ones do.
         tags=_without_discovery(tags),
         private_subnet_tags={KARPENTER_DISCOVERY: tags[KARPENTER_DISCOVERY]},

@@ -25,7 +25,7 @@ TAGGABLE = (
     "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:secretsmanager/secret:Secret",
-    "aws:cloudfront/distribution:Distribution",
+    "aws:cloudfront/distribution:Distribution", "aws:ec2/vpcEndpoint:VpcEndpoint",
 )
 ADMIN_POLICY_SUFFIX = ":policy/AdministratorAccess"
 
