@@ -50,16 +50,17 @@ def _camel(name: str) -> str:
 
 
 class _Json:
-    """to_json/from_json by field, snake_case in Python and camelCase on disk; nested models by type."""
+    """to_json/from_json by field, snake_case in Python and camelCase on disk. NESTED names the model
+    of a field holding models (a list of them, or a map of them for fields in MAPS); fields in
+    OMIT_EMPTY are left out of the file when empty or None, as the plan has always written them."""
 
     NESTED: dict[str, Any] = {}
+    MAPS: frozenset[str] = frozenset()
+    OMIT_EMPTY: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
-        out = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            out[_camel(f.name)] = _to_json(value)
-        return out
+        return {_camel(f.name): _to_json(getattr(self, f.name)) for f in dataclasses.fields(self)
+                if not (f.name in self.OMIT_EMPTY and getattr(self, f.name) in (None, False, [], {}))}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]):
@@ -76,8 +77,6 @@ class _Json:
                          else nested.from_json(value))
             kwargs[f.name] = value
         return cls(**kwargs)
-
-    MAPS: frozenset[str] = frozenset()
 
 
 def _to_json(value: Any) -> Any:
@@ -195,6 +194,7 @@ class Capacity(_Json):
 class ResourceChange(_Json):
     """A resource in both plans whose inputs or protection differ: updated in place or replaced."""
 
+    OMIT_EMPTY = frozenset({"delete_before_replace", "may_replace"})
     urn: str
     type: str
     properties: dict[str, dict[str, Any]]  # input path -> {"old": ..., "new": ...}
@@ -202,13 +202,6 @@ class ResourceChange(_Json):
     replaced_by: list[str]  # the inputs that force a replacement
     delete_before_replace: bool = False
     may_replace: list[str] = field(default_factory=list)  # inputs whose change replaces only sometimes
-
-    def to_json(self) -> dict[str, Any]:
-        out = super().to_json()
-        for optional in ("deleteBeforeReplace", "mayReplace"):
-            if not out[optional]:
-                del out[optional]
-        return out
 
 
 @dataclass(frozen=True)
@@ -243,6 +236,7 @@ class Diff(_Json):
     """What changed since another plan of the same stack (by URN, aliases followed)."""
 
     NESTED = {"changed": ResourceChange, "upgrade": Upgrade}
+    OMIT_EMPTY = frozenset({"upgrade", "estimate"})
 
     added: list[str]
     removed: list[str]
@@ -251,13 +245,6 @@ class Diff(_Json):
     warnings: list[str]
     upgrade: Upgrade | None = None
     estimate: dict[str, Any] | None = None  # offline/estimate.py's estimate_delta
-
-    def to_json(self) -> dict[str, Any]:
-        out = super().to_json()
-        for optional in ("upgrade", "estimate"):
-            if out[optional] is None:
-                del out[optional]
-        return out
 
 
 @dataclass(frozen=True)
@@ -268,6 +255,7 @@ class Plan(_Json):
 
     NESTED = {"resources": PlannedResource, "violations": Violation, "kubernetes": KubernetesSummary,
               "capacity": Capacity, "diff": Diff}
+    OMIT_EMPTY = frozenset({"estimate", "diff"})
 
     schema_version: int
     project: str
@@ -308,9 +296,6 @@ class Plan(_Json):
         if self.warnings is None:
             for section in ("kubernetes", "warnings", "capacity"):
                 del out[section]
-        for optional in ("estimate", "diff"):
-            if out[optional] is None:
-                del out[optional]
         return out
 
     def dumps(self) -> str:
