@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from offline.mocks import UNKNOWN_WIRE
+from offline.runner import is_secret
 
 SCHEMA_VERSION = 2
 SECRET = "[secret]"
@@ -31,8 +32,6 @@ class PlanFormatError(ValueError):
 
 def mask(value: Any) -> Any:
     """The wire value with every secret replaced by "[secret]" and every unknown by "[unknown]"."""
-    from offline.runner import is_secret
-
     if is_secret(value):
         return SECRET
     if value == UNKNOWN_WIRE:

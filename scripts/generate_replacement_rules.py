@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Derive, from provider Go sources, which Pulumi inputs force replacement (ForceNew).
 
-Usage:
-    python3 generate_replacement_rules.py --aws PATH --random PATH [--sdk PATH] [--out FILE]
+Usage (the repository's venv: the type list is the `terraform` column of offline/resource_types.py):
+    venv/bin/python scripts/generate_replacement_rules.py --aws PATH --random PATH [--sdk PATH] [--out FILE]
         [--aws-version V] [--random-version V] [--pulumi-aws-version V] [--pulumi-random-version V]
         [--aws-overlay DIR ...] [--report FILE]
+    venv/bin/python scripts/generate_replacement_rules.py --aws PATH [--sdk PATH] --only TOKEN
+        --out offline/replacement_rules.json --aws-version V     (a type just added: merged in)
 
 --aws     a terraform-provider-aws tree (git worktree or extracted tree; needs internal/service/ and names/)
 --random  a terraform-provider-random tree (needs internal/provider/)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 
@@ -103,6 +104,7 @@ REJECTED = [
     ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.34", "upgradedOn": "2026-11-24"}, "eks-workshop:cluster.rollback.fromVersion: '1.34' must be one minor above cluster.version 1.35: EKS rolls back one minor only"),
     ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.36", "upgradedOn": "2026-11-10"}, "eks-workshop:cluster.rollback.upgradedOn: 2026-11-10 is 15 days before the plan date 2026-11-25: EKS rolls back only within 7 days"),
     ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.36", "upgradedOn": "last week"}, "eks-workshop:cluster.rollback.upgradedOn: 'last week' is not a date"),
+    ("eks-workshop:cluster", ["rollback"], {"fromVersion": "1.36", "upgradedOn": dt.date(2026, 11, 24)}, "eks-workshop:cluster.rollback.upgradedOn: 2026-11-24 must be a string: quote the date"),
     ("eks-workshop:cluster", ["serviceCidr"], "10.42.0.0/16", "eks-workshop:cluster.serviceCidr: '10.42.0.0/16' overlaps the VPC 10.42.0.0/16"),
     ("eks-workshop:cluster", ["adminPrincipals"], ["arn:aws:iam::123:role/x"], "eks-workshop:cluster.adminPrincipals[0]: 'arn:aws:iam::123:role/x' is not an IAM role or user ARN"),
     ("eks-workshop:network", ["vpcCidr"], "10.42.0.0/27", "eks-workshop:network.vpcCidr: '10.42.0.0/27' is too small for 6 subnets (would need /30"),

@@ -586,7 +586,7 @@ def _join(key: str, relative: str) -> str:
     return key + (relative if relative.startswith("[") else f".{relative}")
 
 
-def _unwrap(tp: Any) -> Any:
+def unwrap(tp: Any) -> Any:
     """The type under Annotated/Optional wrappers."""
     while get_origin(tp) in (Annotated, Union):
         tp = get_args(tp)[0]
@@ -597,7 +597,7 @@ def _known_keys(loc: tuple) -> list[str]:
     """The wire names the model at `loc` accepts."""
     tp: Any = StackConfig
     for part in loc:
-        tp = _unwrap(tp)
+        tp = unwrap(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             field = next((f for n, f in tp.model_fields.items() if n == part or f.alias == part), None)
             if field is None:
@@ -605,7 +605,7 @@ def _known_keys(loc: tuple) -> list[str]:
             tp = field.annotation
         else:  # a tuple item or a map value: the key or index says nothing about the type
             tp = get_args(tp)[-1] if get_origin(tp) is not tuple else get_args(tp)[0]
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     if not isinstance(tp, type):
         return []
     # At the top, the project's own keys as the file's reader thinks of them; aws:region is the provider's.
@@ -630,6 +630,9 @@ def _messages(error: ValidationError) -> list[str]:
         elif kind == "literal_error":
             choices = ", ".join(re.findall(r"'([^']*)'", e["ctx"]["expected"]))
             lines.append(f"{key}: {value!r} must be one of {choices}")
+        elif kind == "string_type" and isinstance(value, dt.date):
+            lines.append(f"{key}: {value.isoformat()} must be a string: quote the date (YAML reads an unquoted "
+                         "2026-11-20 as a date)")
         elif kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
             # YAML read a number: an unquoted 1.30 arrives as 1.3, so the file's text can't be echoed back.
             lines.append(f"{key}: {value!r} must be a string: quote the value as written in the file (YAML reads "

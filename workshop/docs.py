@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from workshop import versions
-from workshop.config import PROJECT, NodeGroupConfig, StackConfig, Taint, _unwrap, parse
+from workshop.config import PROJECT, NodeGroupConfig, StackConfig, Taint, parse, unwrap
 from workshop.project import load_stack_config
 from workshop.project import stacks as project_stacks
 
@@ -32,12 +32,12 @@ def _fields(cls: type[BaseModel]) -> list[tuple[str, str, Any, str]]:
 
 
 def _model(tp: Any) -> type[BaseModel] | None:
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
 def _type(tp: Any) -> str:
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     origin = typing.get_origin(tp)
     if origin is tuple:
         return f"list of {_type(typing.get_args(tp)[0])}"
