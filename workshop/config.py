@@ -109,8 +109,7 @@ def Between(low: int, high: int, unit: str = "", why: str = "") -> Any:
     """A whole number from `low` to `high` inclusive."""
     tail = (f" {unit}" if unit else "") + (f" ({why})" if why else "")
     return Annotated[int, Field(json_schema_extra={"minimum": low, "maximum": high}),
-                     _check(lambda v: low <= v <= high,
-                                                         lambda v: f"{v} must be {low} to {high}{tail}")]
+                     _check(lambda v: low <= v <= high, lambda v: f"{v} must be {low} to {high}{tail}")]
 
 
 def _ipv4(value: str) -> ipaddress.IPv4Network:
