@@ -21,7 +21,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from offline.plan_model import Plan, PlannedResource
+from offline.plan_model import (
+    CostEstimate,
+    CostLine,
+    CostUnavailable,
+    Estimate,
+    EstimateDelta,
+    NotPriced,
+    PathStep,
+    Plan,
+    PlannedResource,
+    TimeEstimate,
+)
 from offline.resource_types import DEFAULT_SECONDS, TYPES
 from workshop.versions import catalogue
 
@@ -65,18 +76,18 @@ def support_status(version: str, as_of: dt.date) -> str:
 # ------------------------------------------------------------------------------------------ cost
 
 
-def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> dict[str, Any]:
+def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> CostEstimate:
     prices = price_table(region)["prices"]
     assumptions = _table("assumptions.json")
     hours = assumptions["hoursPerMonth"]
     usage = {k: v["value"] for k, v in assumptions["usage"].items()}
     by_urn = {r.urn: r for r in plan.resources}
-    lines: list[dict[str, Any]] = []
-    not_priced: list[dict[str, str]] = []
+    lines: list[CostLine] = []
+    not_priced: list[NotPriced] = []
 
     def line(r: PlannedResource, item: str, desired: float, maximum: float | None = None) -> None:
-        lines.append({"urn": r.urn, "name": r.name, "type": r.type, "item": item,
-                      "desired": round(desired, 2), "max": round(desired if maximum is None else maximum, 2)})
+        lines.append(CostLine(r.urn, r.name, r.type, item, round(desired, 2),
+                              round(desired if maximum is None else maximum, 2)))
 
     def unit(key: str) -> float | None:
         entry = prices.get(key)
@@ -105,7 +116,7 @@ def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> dict[str, Any]:
             hourly = unit(f"ec2.{instance}")
             if inputs.get("capacityType") == "SPOT" or hourly is None:
                 why = "spot prices vary" if inputs.get("capacityType") == "SPOT" else f"no price for {instance}"
-                not_priced.append({"urn": r.urn, "type": t, "why": why})
+                not_priced.append(NotPriced(r.urn, t, why))
             else:
                 line(r, f"{instance} x {desired} (max {maximum})", hourly * hours * desired, hourly * hours * maximum)
             size = _node_volume_size(r, by_urn)
@@ -121,7 +132,7 @@ def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> dict[str, Any]:
             instance = inputs.get("instanceType", "?")
             hourly = unit(f"ec2.{instance}")
             if hourly is None:
-                not_priced.append({"urn": r.urn, "type": t, "why": f"no price for {instance}"})
+                not_priced.append(NotPriced(r.urn, t, f"no price for {instance}"))
             else:
                 line(r, f"{instance} instance", hourly * hours)
             root = inputs.get("rootBlockDevice") or {}
@@ -140,17 +151,17 @@ def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> dict[str, Any]:
                 line(r, f"flow logs, {gb} GB/month ingested (assumed)", gb * unit("cloudwatch.logs.ingest"))
             # control-plane log volume is priced on the cluster, from its enabled log types
         else:
-            not_priced.append({"urn": r.urn, "type": t, "why": "no pricing rule for this type"})
-    return {
-        "region": region,
-        "currency": "USD",
-        "asOf": as_of.isoformat(),
-        "pricesTaken": price_table(region)["taken"],
-        "lines": lines,
-        "notPriced": not_priced,
-        "monthlyAtDesired": round(sum(x["desired"] for x in lines), 2),
-        "monthlyAtMax": round(sum(x["max"] for x in lines), 2),
-    }
+            not_priced.append(NotPriced(r.urn, t, "no pricing rule for this type"))
+    return CostEstimate(
+        region=region,
+        currency="USD",
+        as_of=as_of.isoformat(),
+        prices_taken=price_table(region)["taken"],
+        lines=lines,
+        not_priced=not_priced,
+        monthly_at_desired=round(sum(x.desired for x in lines), 2),
+        monthly_at_max=round(sum(x.max for x in lines), 2),
+    )
 
 
 def _node_volume_size(node_group: PlannedResource, by_urn: dict[str, PlannedResource]) -> int:
@@ -170,7 +181,7 @@ def _node_volume_size(node_group: PlannedResource, by_urn: dict[str, PlannedReso
 # ------------------------------------------------------------------------------------------ time
 
 
-def estimate_time(plan: Plan) -> dict[str, Any]:
+def estimate_time(plan: Plan) -> TimeEstimate:
     seconds = {t: row.seconds for t, row in TYPES.items()}
     resources = {r.urn: r for r in plan.resources}
     children: dict[str, list[str]] = {}
@@ -218,68 +229,73 @@ def estimate_time(plan: Plan) -> dict[str, Any]:
     steps = []
     for i, urn in enumerate(path):
         r = resources[urn]
-        step = {"urn": urn, "type": r.type, "name": r.name, "seconds": duration(urn), "finishes": finish[urn]}
+        edge = None
         if i:
             prev = resources[path[i - 1]]
             data_edge = prev.urn in {u for deps in r.property_dependencies.values() for u in deps}
             if not data_edge:
                 reason = DELIBERATE.get((r.type, prev.type))
-                step["edge"] = f"explicit dependsOn: {reason}" if reason else \
+                edge = f"explicit dependsOn: {reason}" if reason else \
                     "explicit dependsOn, not data: review whether it must wait"
-        steps.append(step)
-    return {
-        "criticalPathSeconds": max(finish.values(), default=0),
-        "serialSeconds": sum(duration(u) for u in resources),
-        "criticalPath": steps,
-        "flagged": [s for s in steps if s.get("edge", "").startswith("explicit dependsOn, not data")],
-        "typesWithoutDuration": unknown,
-    }
+        steps.append(PathStep(urn, r.type, r.name, duration(urn), finish[urn], edge))
+    return TimeEstimate(
+        critical_path_seconds=max(finish.values(), default=0),
+        serial_seconds=sum(duration(u) for u in resources),
+        critical_path=steps,
+        flagged=[s for s in steps if (s.edge or "").startswith("explicit dependsOn, not data")],
+        types_without_duration=unknown,
+    )
 
 
 # ------------------------------------------------------------------------------------------ both
 
 
-def estimate(plan: Plan, region: str, as_of: dt.date) -> dict[str, Any]:
-    return {"cost": estimate_cost(plan, region, as_of), "time": estimate_time(plan)}
+def estimate(plan: Plan, region: str, as_of: dt.date) -> Estimate:
+    """Cost and time; a region without a price table still gets its time estimate."""
+    try:
+        cost: CostEstimate | CostUnavailable = estimate_cost(plan, region, as_of)
+    except KeyError as e:
+        cost = CostUnavailable(str(e.args[0]))
+    return Estimate(cost, estimate_time(plan))
 
 
 def _minutes(s: int) -> str:
     return f"{s // 60} min {s % 60:02d} s"
 
 
-def render_estimate(est: dict[str, Any]) -> list[str]:
-    cost, time = est["cost"], est["time"]
-    if "unavailable" in cost:
-        lines = ["", f"Estimated monthly cost: unavailable, {cost['unavailable']}"]
+def render_estimate(est: Estimate) -> list[str]:
+    cost, time = est.cost, est.time
+    if isinstance(cost, CostUnavailable):
+        lines = ["", f"Estimated monthly cost: unavailable, {cost.unavailable}"]
     else:
         lines = _render_cost(cost)
-    lines += ["", f"Estimated create time: {_minutes(time['criticalPathSeconds'])} on the critical path "
-                  f"(a serial tool: {_minutes(time['serialSeconds'])})"]
-    for step in time["criticalPath"]:
-        note = f"   <- {step['edge']}" if "edge" in step else ""
-        lines.append(f"  {_minutes(step['finishes']):>12}  +{step['seconds']:>3}s  {step['type']}  {step['name']}{note}")
-    if time["typesWithoutDuration"]:
-        lines.append(f"  no duration in the table (counted as 5 s): {', '.join(time['typesWithoutDuration'])}")
+    lines += ["", f"Estimated create time: {_minutes(time.critical_path_seconds)} on the critical path "
+                  f"(a serial tool: {_minutes(time.serial_seconds)})"]
+    for step in time.critical_path:
+        note = f"   <- {step.edge}" if step.edge else ""
+        lines.append(f"  {_minutes(step.finishes):>12}  +{step.seconds:>3}s  {step.type}  {step.name}{note}")
+    if time.types_without_duration:
+        lines.append(f"  no duration in the table (counted as 5 s): {', '.join(time.types_without_duration)}")
     return lines
 
 
-def _render_cost(cost: dict[str, Any]) -> list[str]:
-    lines = ["", f"Estimated monthly cost ({cost['region']}, list prices taken {cost['pricesTaken']}, "
-                 f"730 h/month, {cost['currency']}):"]
-    for x in sorted(cost["lines"], key=lambda x: (-x["desired"], -x["max"])):
-        at_max = f"  (max {x['max']:.2f})" if x["max"] != x["desired"] else ""
-        lines.append(f"  {x['desired']:>9.2f}{at_max}  {x['name']}: {x['item']}")
-    lines.append(f"  total {cost['monthlyAtDesired']:.2f} at desired node counts, {cost['monthlyAtMax']:.2f} at max")
-    for n in cost["notPriced"]:
-        lines.append(f"  not priced: {n['urn'].rsplit('::', 1)[-1]} ({n['type']}): {n['why']}")
+def _render_cost(cost: CostEstimate) -> list[str]:
+    lines = ["", f"Estimated monthly cost ({cost.region}, list prices taken {cost.prices_taken}, "
+                 f"730 h/month, {cost.currency}):"]
+    for x in sorted(cost.lines, key=lambda x: (-x.desired, -x.max)):
+        at_max = f"  (max {x.max:.2f})" if x.max != x.desired else ""
+        lines.append(f"  {x.desired:>9.2f}{at_max}  {x.name}: {x.item}")
+    lines.append(f"  total {cost.monthly_at_desired:.2f} at desired node counts, {cost.monthly_at_max:.2f} at max")
+    for n in cost.not_priced:
+        lines.append(f"  not priced: {n.urn.rsplit('::', 1)[-1]} ({n.type}): {n.why}")
     return lines
 
 
-def estimate_delta(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, float] | None:
-    if not old or "unavailable" in old["cost"] or "unavailable" in new["cost"]:
+def estimate_delta(old: Estimate | None, new: Estimate) -> EstimateDelta | None:
+    if old is None or isinstance(old.cost, CostUnavailable) or isinstance(new.cost, CostUnavailable):
         return None
-    return {
-        "monthlyAtDesired": round(new["cost"]["monthlyAtDesired"] - old["cost"]["monthlyAtDesired"], 2),
-        "monthlyAtMax": round(new["cost"]["monthlyAtMax"] - old["cost"]["monthlyAtMax"], 2),
-        "criticalPathSeconds": new["time"]["criticalPathSeconds"] - old["time"]["criticalPathSeconds"],
-    }
+    return EstimateDelta(
+        monthly_at_desired=round(new.cost.monthly_at_desired - old.cost.monthly_at_desired, 2),
+        monthly_at_max=round(new.cost.monthly_at_max - old.cost.monthly_at_max, 2),
+        critical_path_seconds=new.time.critical_path_seconds - old.time.critical_path_seconds,
+    )

@@ -27,7 +27,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from offline.estimate import estimate, estimate_delta, estimate_time, render_estimate
+from offline.estimate import estimate, estimate_delta, render_estimate
 from offline.ordering import unordered_references
 from offline.plan_diff import diff_plans
 from offline.plan_model import Plan, PlanFormatError, Violation
@@ -73,13 +73,6 @@ def _run_program(stack: str, root: Path, preview: bool) -> ProgramRun:
         frame = traceback.extract_tb(e.__traceback__)[-1]
         raise PlanError(f"{stack}: the program failed: {type(e).__name__}: {e} "
                         f"({Path(frame.filename).name}:{frame.lineno})") from None
-
-
-def _estimate(plan: Plan, region: str, as_of: dt.date) -> dict[str, Any]:
-    try:
-        return estimate(plan, region, as_of)
-    except KeyError as e:  # a region without a price table still gets its time estimate
-        return {"cost": {"unavailable": str(e.args[0])}, "time": estimate_time(plan)}
 
 
 def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:
@@ -196,7 +189,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
 
         plan = plan.with_summaries(parse(run.config, args.as_of), args.as_of)
     region = str(run.config.get("aws:region", ""))
-    plan = dataclasses.replace(plan, estimate=_estimate(plan, region, args.as_of))
+    plan = dataclasses.replace(plan, estimate=estimate(plan, region, args.as_of))
     against = args.against
     if args.against_ref:
         against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)

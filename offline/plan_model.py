@@ -5,8 +5,7 @@ Python names are snake_case; the JSON keeps its camelCase keys, so plan files wr
 model existed read back unchanged. `Plan.load` refuses a file of another `schemaVersion` with a
 message saying what to do, instead of failing later on a missing key.
 
-Sections a tool owns and only renders (the estimate and the diff's estimate delta) stay JSON objects
-here; their shapes are documented where they are made (offline/estimate.py).
+The estimate's figures are made by offline/estimate.py; their types live here with the rest.
 """
 
 from __future__ import annotations
@@ -190,6 +189,90 @@ class Capacity(_Json):
 
 
 @dataclass(frozen=True)
+class CostLine(_Json):
+    """One priced item of one resource, USD a month at the node groups' desired and maximum sizes."""
+
+    urn: str
+    name: str
+    type: str
+    item: str
+    desired: float
+    max: float
+
+
+@dataclass(frozen=True)
+class NotPriced(_Json):
+    urn: str
+    type: str
+    why: str
+
+
+@dataclass(frozen=True)
+class CostEstimate(_Json):
+    NESTED = {"lines": CostLine, "not_priced": NotPriced}
+
+    region: str
+    currency: str
+    as_of: str
+    prices_taken: str
+    lines: list[CostLine]
+    not_priced: list[NotPriced]  # never counted as zero
+    monthly_at_desired: float
+    monthly_at_max: float
+
+
+@dataclass(frozen=True)
+class CostUnavailable(_Json):
+    """The cost of a plan in a region without a price table."""
+
+    unavailable: str
+
+
+@dataclass(frozen=True)
+class PathStep(_Json):
+    """A resource on the critical path: its duration and when it finishes, from the start of `up`."""
+
+    OMIT_EMPTY = frozenset({"edge"})
+
+    urn: str
+    type: str
+    name: str
+    seconds: int
+    finishes: int
+    edge: str | None = None  # how it waits for the step before, when not by data
+
+
+@dataclass(frozen=True)
+class TimeEstimate(_Json):
+    NESTED = {"critical_path": PathStep, "flagged": PathStep}
+
+    critical_path_seconds: int
+    serial_seconds: int
+    critical_path: list[PathStep]
+    flagged: list[PathStep]  # steps waiting by an explicit dependsOn nobody explained
+    types_without_duration: list[str]
+
+
+@dataclass(frozen=True)
+class Estimate(_Json):
+    cost: CostEstimate | CostUnavailable
+    time: TimeEstimate
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Estimate:
+        cost = data["cost"]
+        return cls(CostUnavailable.from_json(cost) if "unavailable" in cost else CostEstimate.from_json(cost),
+                   TimeEstimate.from_json(data["time"]))
+
+
+@dataclass(frozen=True)
+class EstimateDelta(_Json):
+    monthly_at_desired: float
+    monthly_at_max: float
+    critical_path_seconds: int
+
+
+@dataclass(frozen=True)
 class ResourceChange(_Json):
     """A resource in both plans whose inputs or protection differ: updated in place or replaced."""
 
@@ -234,7 +317,7 @@ class Upgrade(_Json):
 class Diff(_Json):
     """What changed since another plan of the same stack (by URN, aliases followed)."""
 
-    NESTED = {"changed": ResourceChange, "upgrade": Upgrade}
+    NESTED = {"changed": ResourceChange, "upgrade": Upgrade, "estimate": EstimateDelta}
     OMIT_EMPTY = frozenset({"upgrade", "estimate"})
 
     added: list[str]
@@ -243,7 +326,7 @@ class Diff(_Json):
     moved: dict[str, str]  # old URN -> new URN
     warnings: list[str]
     upgrade: Upgrade | None = None
-    estimate: dict[str, Any] | None = None  # offline/estimate.py's estimate_delta
+    estimate: EstimateDelta | None = None  # None: one side has no cost (a region without prices)
 
 
 @dataclass(frozen=True)
@@ -253,7 +336,7 @@ class Plan(_Json):
     `capacity` are left out of the file."""
 
     NESTED = {"resources": PlannedResource, "violations": Violation, "kubernetes": KubernetesSummary,
-              "capacity": Capacity, "diff": Diff}
+              "capacity": Capacity, "diff": Diff, "estimate": Estimate}
     OMIT_EMPTY = frozenset({"estimate", "diff"})
 
     schema_version: int
@@ -265,7 +348,7 @@ class Plan(_Json):
     kubernetes: KubernetesSummary | None = None
     warnings: list[str] | None = None
     capacity: Capacity | None = None
-    estimate: dict[str, Any] | None = None  # offline/estimate.py's estimate(): {"cost": ..., "time": ...}
+    estimate: Estimate | None = None  # offline/estimate.py
     diff: Diff | None = None
 
     @classmethod

@@ -7,7 +7,7 @@ import difflib
 import json
 from typing import Any
 
-from offline.plan_model import Diff, KubernetesSummary, Plan, PlannedResource
+from offline.plan_model import CostEstimate, Diff, KubernetesSummary, Plan, PlannedResource
 from offline.resource_types import TYPES
 
 # The few inputs a reviewer looks at first: a column of the resource-type table.
@@ -71,11 +71,11 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
         levels = [v.enforcement for v in plan.violations]
         lines.append(f"  policy:      {levels.count('mandatory')} mandatory, {levels.count('advisory')} advisory "
                      f"({config_file})")
-    cost, time = plan.estimate["cost"], plan.estimate["time"]
-    if "monthlyAtDesired" in cost:
-        lines.append(f"  cost:        {cost['monthlyAtDesired']:.2f} USD/month at desired nodes, "
-                     f"{cost['monthlyAtMax']:.2f} at max")
-    lines.append(f"  create time: {time['criticalPathSeconds'] // 60} min {time['criticalPathSeconds'] % 60:02d} s "
+    cost, time = plan.estimate.cost, plan.estimate.time
+    if isinstance(cost, CostEstimate):
+        lines.append(f"  cost:        {cost.monthly_at_desired:.2f} USD/month at desired nodes, "
+                     f"{cost.monthly_at_max:.2f} at max")
+    lines.append(f"  create time: {time.critical_path_seconds // 60} min {time.critical_path_seconds % 60:02d} s "
                  "on the critical path")
     k = plan.kubernetes
     if k:
@@ -155,8 +155,8 @@ def render_diff(diff: Diff, against: str) -> list[str]:
             lines.append(f"  {i}. " + ", ".join(f"{w.name} ({w.action})" for w in wave))
     delta = diff.estimate
     if delta:
-        lines += ["", f"Estimate change: {delta['monthlyAtDesired']:+.2f} USD/month at desired "
-                      f"({delta['monthlyAtMax']:+.2f} at max), {delta['criticalPathSeconds']:+d} s create time"]
+        lines += ["", f"Estimate change: {delta.monthly_at_desired:+.2f} USD/month at desired "
+                      f"({delta.monthly_at_max:+.2f} at max), {delta.critical_path_seconds:+d} s create time"]
     if diff.warnings:
         lines += ["", "WARNING: stateful resources would be replaced or deleted:"]
         lines += [f"  ! {w}" for w in diff.warnings]

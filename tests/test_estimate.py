@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from offline.estimate import estimate_cost, estimate_time, support_status
-from offline.plan_model import SCHEMA_VERSION, Plan
+from offline.plan_model import SCHEMA_VERSION, CostEstimate, NotPriced, Plan
 from offline.runner import run_stack
 
 DAY = dt.date(2025, 1, 1)
@@ -49,7 +49,7 @@ def small_plan() -> Plan:
 
 def test_cost_of_a_small_plan_in_us_west_2():
     cost = estimate_cost(small_plan(), "us-west-2", DAY)
-    items = {(x["name"], x["item"].split(",")[0].split(" x ")[0]): (x["desired"], x["max"]) for x in cost["lines"]}
+    items = {(x.name, x.item.split(",")[0].split(" x ")[0]): (x.desired, x.max) for x in cost.lines}
     assert items[("c", "control plane")] == (73.00, 73.00)           # 0.10 * 730
     assert items[("c", "control-plane logs")] == (6.00, 6.00)        # (2 + 10) GB * 0.50
     assert items[("ng", "m5.large")] == (140.16, 280.32)             # 0.096 * 730 * 2, * 4
@@ -58,10 +58,10 @@ def test_cost_of_a_small_plan_in_us_west_2():
     assert items[("nat", "NAT data processing")] == (2.25, 2.25)     # 50 GB * 0.045
     assert items[("eip", "public IPv4 address")] == (3.65, 3.65)     # 0.005 * 730
     assert items[("key", "KMS key")] == (1.00, 1.00)
-    assert len(cost["lines"]) == 8  # the VPC and the component cost nothing and add no line
-    assert cost["monthlyAtDesired"] == 266.91 and cost["monthlyAtMax"] == 415.07
-    assert cost["notPriced"] == [{"urn": "urn:pulumi:s::p::aws:s3/bucket:Bucket::bucket",
-                                  "type": "aws:s3/bucket:Bucket", "why": "no pricing rule for this type"}]
+    assert len(cost.lines) == 8  # the VPC and the component cost nothing and add no line
+    assert cost.monthly_at_desired == 266.91 and cost.monthly_at_max == 415.07
+    assert cost.not_priced == [NotPriced("urn:pulumi:s::p::aws:s3/bucket:Bucket::bucket", "aws:s3/bucket:Bucket",
+                                         "no pricing rule for this type")]
 
 
 def test_extended_support_costs_six_times_standard():
@@ -70,8 +70,8 @@ def test_extended_support_costs_six_times_standard():
     assert support_status("1.31", dt.date(2026, 11, 27)) == "ended"
     assert support_status("9.99", DAY) == "unknown"
     plan = planned([res("c", "aws:eks/cluster:Cluster", {"version": "1.31"})])
-    assert estimate_cost(plan, "ap-northeast-2", dt.date(2025, 6, 1))["monthlyAtDesired"] == 73.00
-    assert estimate_cost(plan, "ap-northeast-2", dt.date(2026, 6, 1))["monthlyAtDesired"] == 438.00
+    assert estimate_cost(plan, "ap-northeast-2", dt.date(2025, 6, 1)).monthly_at_desired == 73.00
+    assert estimate_cost(plan, "ap-northeast-2", dt.date(2026, 6, 1)).monthly_at_desired == 438.00
 
 
 def test_spot_and_unknown_instance_types_are_not_priced_never_zero():
@@ -81,8 +81,8 @@ def test_spot_and_unknown_instance_types_are_not_priced_never_zero():
         res("odd", "aws:ec2/instance:Instance", {"instanceType": "x9.huge"}),
     ])
     cost = estimate_cost(plan, "us-west-2", DAY)
-    assert {n["why"] for n in cost["notPriced"]} == {"spot prices vary", "no price for x9.huge"}
-    assert all("x9.huge instance" not in x["item"] for x in cost["lines"])
+    assert {n.why for n in cost.not_priced} == {"spot prices vary", "no price for x9.huge"}
+    assert all("x9.huge instance" not in x.item for x in cost.lines)
 
 
 def test_region_without_a_price_table_is_an_error():
@@ -103,15 +103,15 @@ def test_time_is_the_critical_path_not_the_sum():
         res("mystery", "aws:s3/bucket:Bucket"),                                                  # default 5
     ])
     time = estimate_time(plan)
-    assert time["criticalPathSeconds"] == 5 + 600 + 60 + 240 + 10
-    assert time["serialSeconds"] == 5 + 600 + 60 + 240 + 10 + 10 + 5
-    assert [s["name"] for s in time["criticalPath"]] == ["vpc", "cluster", "cni", "nodes", "svc"]
-    edges = {s["name"]: s.get("edge") for s in time["criticalPath"]}
+    assert time.critical_path_seconds == 5 + 600 + 60 + 240 + 10
+    assert time.serial_seconds == 5 + 600 + 60 + 240 + 10 + 10 + 5
+    assert [s.name for s in time.critical_path] == ["vpc", "cluster", "cni", "nodes", "svc"]
+    edges = {s.name: s.edge for s in time.critical_path}
     assert edges["cluster"] is None and edges["cni"] is None                  # data edges
     assert edges["nodes"] == "explicit dependsOn: nodes join with vpc-cni configured"
     assert edges["svc"].startswith("explicit dependsOn, not data")          # flagged for review
-    assert [s["name"] for s in time["flagged"]] == ["svc"]
-    assert time["typesWithoutDuration"] == ["aws:s3/bucket:Bucket"]
+    assert [s.name for s in time.flagged] == ["svc"]
+    assert time.types_without_duration == ["aws:s3/bucket:Bucket"]
 
 
 def test_depending_on_a_component_waits_for_its_children():
@@ -121,35 +121,47 @@ def test_depending_on_a_component_waits_for_its_children():
         res("ng", "aws:eks/nodeGroup:NodeGroup", parent=comp),
         res("coredns", "aws:eks/addon:Addon", deps=["eks-workshop:nodes:ManagedNodeGroup::group"]),
     ])
-    assert estimate_time(plan)["criticalPathSeconds"] == 240 + 60
+    assert estimate_time(plan).critical_path_seconds == 240 + 60
 
 
 # ------------------------------------------------------------------ the real stacks
 
 
-def plan_cost(stack: str, **overrides) -> dict:
+def plan_cost(stack: str, **overrides) -> CostEstimate:
     return estimate_cost(Plan.of_run(run_stack(stack, overrides=overrides or None)), "ap-northeast-2",
                          dt.date(2026, 11, 25))
 
 
 def test_prod_with_nat_per_az_costs_more_than_dev():
     dev, prod = plan_cost("dev"), plan_cost("prod")
-    nat = lambda c: sum(x["desired"] for x in c["lines"] if x["item"].startswith("NAT gateway"))  # noqa: E731
+    nat = lambda c: sum(x.desired for x in c.lines if x.item.startswith("NAT gateway"))  # noqa: E731
     assert nat(prod) == pytest.approx(3 * nat(dev))
-    assert prod["monthlyAtDesired"] > dev["monthlyAtDesired"]
-    assert prod["monthlyAtMax"] - prod["monthlyAtDesired"] > dev["monthlyAtMax"] - dev["monthlyAtDesired"]
+    assert prod.monthly_at_desired > dev.monthly_at_desired
+    assert prod.monthly_at_max - prod.monthly_at_desired > dev.monthly_at_max - dev.monthly_at_desired
 
 
 def test_disabling_the_ide_removes_its_cost():
     with_ide = plan_cost("dev")
     without = plan_cost("dev", **{"eks-workshop:ide": {"enabled": False}})
-    ide_lines = [x for x in with_ide["lines"] if x["name"].startswith("ide-")]
-    assert ide_lines and not [x for x in without["lines"] if x["name"].startswith("ide-")]
-    assert with_ide["monthlyAtDesired"] - without["monthlyAtDesired"] == pytest.approx(
-        sum(x["desired"] for x in ide_lines), abs=0.01)
+    ide_lines = [x for x in with_ide.lines if x.name.startswith("ide-")]
+    assert ide_lines and not [x for x in without.lines if x.name.startswith("ide-")]
+    assert with_ide.monthly_at_desired - without.monthly_at_desired == pytest.approx(
+        sum(x.desired for x in ide_lines), abs=0.01)
 
 
 def test_every_resource_of_every_stack_is_priced_or_free(any_stack):
     cost = estimate_cost(Plan.of_run(any_stack), "ap-northeast-2", dt.date(2026, 11, 25))
-    assert cost["notPriced"] == []
-    assert estimate_time(Plan.of_run(any_stack))["typesWithoutDuration"] == []
+    assert cost.not_priced == []
+    assert estimate_time(Plan.of_run(any_stack)).types_without_duration == []
+
+
+def test_a_region_without_prices_still_gets_its_time_and_no_cost_delta():
+    from offline.estimate import estimate, estimate_delta
+    from offline.plan_model import CostUnavailable, Estimate
+
+    est = estimate(small_plan(), "mars-east-1", DAY)
+    assert isinstance(est.cost, CostUnavailable) and "no price table for region 'mars-east-1'" in est.cost.unavailable
+    assert est.time.critical_path_seconds > 0
+    # Read back from its JSON, the unavailable cost stays unavailable; a delta against it is None.
+    assert Estimate.from_json(est.to_json()) == est
+    assert estimate_delta(est, estimate(small_plan(), "us-west-2", DAY)) is None

@@ -105,7 +105,7 @@ def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
     assert "  mandatory: none" in text and "    eks-public-endpoint-restricted  cluster:" in text
     from offline.estimate import render_estimate
 
-    text = "\n".join(render_estimate(dev_plan["estimate"]))
+    text = "\n".join(render_estimate(Plan.from_json(dev_plan).estimate))
     assert "Estimated monthly cost (ap-northeast-2" in text and "  total " in text
     assert "Estimated create time:" in text and "aws:eks/cluster:Cluster  cluster" in text
 
