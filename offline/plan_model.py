@@ -19,6 +19,8 @@ from typing import Any, Iterable
 
 from offline.mocks import UNKNOWN_WIRE
 from offline.runner import is_secret
+from workshop.config import camel, config_warnings, stack_capacity, version_warnings
+from workshop.versions import catalogue
 
 SCHEMA_VERSION = 2
 SECRET = "[secret]"
@@ -42,9 +44,9 @@ def mask(value: Any) -> Any:
     return value
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+def _key(name: str) -> str:
+    """A field's JSON key: camelCase, as the config's wire names; `from_` (a keyword) is `from`."""
+    return camel(name.rstrip("_"))
 
 
 class _Json:
@@ -57,14 +59,14 @@ class _Json:
     OMIT_EMPTY: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
-        return {_camel(f.name): _to_json(getattr(self, f.name)) for f in dataclasses.fields(self)
+        return {_key(f.name): _to_json(getattr(self, f.name)) for f in dataclasses.fields(self)
                 if not (f.name in self.OMIT_EMPTY and getattr(self, f.name) in (None, False, [], {}))}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]):
         kwargs = {}
         for f in dataclasses.fields(cls):
-            key = _camel(f.name)
+            key = _key(f.name)
             if key not in data:
                 continue
             nested = cls.NESTED.get(f.name)
@@ -146,9 +148,6 @@ class KubernetesSummary(_Json):
 
     @classmethod
     def of(cls, cfg: Any, as_of: dt.date) -> KubernetesSummary:
-        from workshop.config import version_warnings
-        from workshop.versions import catalogue
-
         entry = catalogue().get(cfg.cluster.version)
         standard_left, extended_left = entry.days_left(as_of)
         return cls(
@@ -179,8 +178,6 @@ class Capacity(_Json):
 
     @classmethod
     def of(cls, cfg: Any) -> Capacity | None:
-        from workshop.config import stack_capacity
-
         c = stack_capacity(cfg)
         if c is None:
             return None
@@ -303,10 +300,6 @@ class Upgrade(_Json):
     verdict: str
     waves: list[list[UpgradeStep]]
 
-    def to_json(self) -> dict[str, Any]:
-        return {"from": self.from_, "to": self.to, "verdict": self.verdict,
-                "waves": [[s.to_json() for s in wave] for wave in self.waves]}
-
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Upgrade:
         return cls(data["from"], data["to"], data["verdict"],
@@ -368,8 +361,6 @@ class Plan(_Json):
 
     def with_summaries(self, cfg: Any, as_of: dt.date) -> Plan:
         """The plan with its `kubernetes`, `warnings` and `capacity` sections, from the parsed config."""
-        from workshop.config import config_warnings
-
         return dataclasses.replace(self, kubernetes=KubernetesSummary.of(cfg, as_of),
                                    warnings=config_warnings(cfg, as_of), capacity=Capacity.of(cfg))
 

@@ -123,14 +123,6 @@ def _ipv4(value: str) -> ipaddress.IPv4Network:
     return net
 
 
-def _network(value: str) -> ipaddress.IPv4Network | None:
-    """The network of a value that already passed `Cidr`, None if it did not."""
-    try:
-        return ipaddress.ip_network(value, strict=True)
-    except ValueError:
-        return None
-
-
 def _cidr(low: int = 0, high: int = 32, why: str = "") -> AfterValidator:
     def check(value: str) -> str:
         net = _ipv4(value)
@@ -540,13 +532,13 @@ def _api_reach_problems(cfg: StackConfig) -> list[tuple[str, str]]:
     if not cfg.readiness_gate:
         return []
     if c.endpoint_public_access:
-        allowed = [_network(x) for x in c.public_access_cidrs]
+        allowed = [ipaddress.ip_network(x) for x in c.public_access_cidrs]
         where = f"publicAccessCidrs {list(c.public_access_cidrs)}"
     else:  # the private endpoint answers inside the VPC and on the networks hybrid nodes use
-        allowed = [_network(cfg.network.vpc_cidr), *(_network(x) for x in c.remote_networks.nodes)]
+        allowed = [ipaddress.ip_network(x) for x in (cfg.network.vpc_cidr, *c.remote_networks.nodes)]
         where = (f"the private endpoint only: the VPC {cfg.network.vpc_cidr} and remote node networks "
                  f"{list(c.remote_networks.nodes)}")
-    outside = [cidr for cidr in c.deployer_cidrs if not any(_network(cidr).subnet_of(a) for a in allowed)]
+    outside = [cidr for cidr in c.deployer_cidrs if not any(ipaddress.ip_network(cidr).subnet_of(a) for a in allowed)]
     if not outside:
         return []
     return [(f"{PROJECT}:readinessGate",
