@@ -1,29 +1,26 @@
-# One entry point for people and CI. Every target installs what it needs on first run: ./venv (the
-# virtualenv Pulumi.yaml names, so `pulumi up` uses the same packages) and policies/venv (the one
-# PulumiPolicy.yaml names: the Pulumi CLI runs the policy pack with it and creates none itself).
+# One entry point for people and CI. Every target installs what it needs first: ./venv (the virtualenv
+# Pulumi.yaml names, so `pulumi up` uses the same packages) and policies/venv (the one PulumiPolicy.yaml
+# names), each exactly as its uv.lock records (scripts/install.py: pinned uv, atomic, one at a time).
 PYTHON ?= python3
-VENV := venv
-PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
-PACK_VENV := policies/venv
-PACK_STAMP := $(PACK_VENV)/.installed
-PIP_FLAGS := --quiet --disable-pip-version-check
+PY := venv/bin/python
+# uv installs no bytecode (pip compiled all of it): each module is compiled on its first import and
+# kept. With PYTHONDONTWRITEBYTECODE set, every run would compile pulumi_aws's modules again (a plan
+# takes twice as long), so make's own runs write the cache.
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: test install docs plan plan-diff clean
+.PHONY: test install lock lock-check docs plan plan-diff bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
-	@echo "installing the program's packages into $(VENV) (first run: about a minute)"
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_FLAGS) -r requirements-dev.txt -c constraints.txt
-	touch $(STAMP)
+install:
+	@$(PYTHON) scripts/install.py
 
-$(PACK_STAMP): policies/requirements.txt constraints.txt
-	@echo "installing the policy pack's packages into $(PACK_VENV)"
-	$(PYTHON) -m venv $(PACK_VENV)
-	$(PACK_VENV)/bin/python -m pip install $(PIP_FLAGS) -r policies/requirements.txt -c constraints.txt
-	touch $(PACK_STAMP)
+# After changing a pin in pyproject.toml or policies/pyproject.toml: rewrite both locks, then commit them.
+lock:
+	UV_PYTHON_DOWNLOADS=never $$($(PYTHON) scripts/install.py --print-uv) lock --project .
+	UV_PYTHON_DOWNLOADS=never $$($(PYTHON) scripts/install.py --print-uv) lock --project policies
 
-install: $(STAMP) $(PACK_STAMP)
+# CI: fails while a lock no longer matches its pyproject.toml, naming the command that fixes it.
+lock-check:
+	@$(PYTHON) scripts/install.py --check
 
 test: install
 	$(PY) -m pytest -q
@@ -37,8 +34,12 @@ BASE ?= main
 plan-diff: install
 	$(PY) -m offline.plan --stack $(or $(STACK),dev) --against-ref $(BASE)
 
-docs: $(STAMP)
+docs: install
 	$(PY) -m workshop.docs
 
+# Figures for README: make test and a fresh clone's first make plan against a warm make plan.
+bench: install
+	$(PY) bench/suite_benchmark.py
+
 clean:
-	rm -rf $(VENV) $(PACK_VENV) build .pytest_cache
+	rm -rf venv policies/venv build .pytest_cache .tools

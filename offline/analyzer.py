@@ -65,11 +65,16 @@ def pack_python(pack: Path = POLICY_PACK) -> Path:
     virtualenv = ((manifest.get("runtime") or {}).get("options") or {}).get("virtualenv")
     if not virtualenv:
         raise RuntimeError(f"{pack / 'PulumiPolicy.yaml'} names no runtime.options.virtualenv")
-    python = pack / virtualenv / "bin" / "python"
-    if not python.exists():
-        raise RuntimeError(f"the policy pack's virtualenv {python.parent.parent} is missing: run `make install` "
-                           "(the Pulumi CLI creates none for a local pack)")
-    return python
+    venv = pack / virtualenv
+    # scripts/install.py renames a finished environment into place with its stamp: no stamp, no pack.
+    if not (venv / "bin" / "python").exists() or not (venv / ".installed").exists():
+        raise PackEnvironmentMissing(f"the policy pack's virtualenv {venv} is missing or not installed from "
+                                     f"{pack / 'uv.lock'}: run `make install`")
+    return venv / "bin" / "python"
+
+
+class PackEnvironmentMissing(RuntimeError):
+    """No installed virtualenv to start the pack with."""
 
 
 class PolicyPackProcess:

@@ -17,6 +17,7 @@ The library underneath: offline/plan_model.py (the typed, versioned plan), offli
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -25,7 +26,7 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from offline.estimate import estimate, estimate_delta, render_estimate
 from offline.ordering import unordered_references
@@ -85,15 +86,16 @@ def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:
         subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), base.stdout.strip()],
                        cwd=ROOT, check=True)
         try:
-            # A fresh interpreter, so the base's components aren't shadowed by the ones already imported.
-            result = subprocess.run(
-                [sys.executable, "-m", "offline.plan", "--root", str(tree), "--stack", stack, "--no-policy",
-                 "--quiet", "--diff-base", "--out-dir", str(out), "--as-of", as_of.isoformat()],
-                cwd=ROOT, capture_output=True, text=True)
+            # The base's own program packages, not the ones already imported (program_tree); recorded as
+            # it is, not judged (diff_base).
+            base_args = argparse.Namespace(preview=False, diff_base=True, out_dir=out, no_policy=True, as_of=as_of,
+                                           against=None, against_ref=None, quiet=True)
+            with program_tree(tree.resolve()):
+                _plan(stack, tree.resolve(), base_args)
+        except PlanError as e:
+            raise PlanError(f"planning {ref} failed: {e}") from None
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-    if result.returncode == 2:
-        raise PlanError(f"planning {ref} failed: {result.stderr.strip()}")
     return out / f"plan-{stack}.json"
 
 
@@ -130,13 +132,35 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--against compares one stack: add --stack")
     # The program judges support windows on this date too (workshop.versions.plan_date).
     os.environ[AS_OF_ENV] = args.as_of.isoformat()
-    if root != ROOT:
-        sys.path.insert(0, str(root))  # the program's own modules come from that tree
-        # ... including the config model: the tools imported this tree's version catalogue already.
-        for name in [m for m in sys.modules if m == "workshop" or m.startswith("workshop.")]:
+    with program_tree(root):
+        # Every stack is planned; each failure is reported; the exit code is the worst.
+        return max(_plan_stack(stack, root, args) for stack in stacks)
+
+
+PROGRAM_PACKAGES = ("components", "workshop")
+
+
+@contextlib.contextmanager
+def program_tree(root: Path) -> Iterator[None]:
+    """While planning another tree (a changed copy, a worktree), import the program's own packages from
+    it, the config model and version catalogue included; afterwards put back the modules imported
+    before, so that one process can plan several trees (the tests do) without mixing them."""
+    if root == ROOT:
+        yield
+        return
+
+    def program_modules() -> list[str]:
+        return [name for name in sys.modules if name.partition(".")[0] in PROGRAM_PACKAGES]
+
+    saved = {name: sys.modules.pop(name) for name in program_modules()}
+    sys.path.insert(0, str(root))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(root))
+        for name in program_modules():
             del sys.modules[name]
-    # Every stack is planned; each failure is reported; the exit code is the worst.
-    return max(_plan_stack(stack, root, args) for stack in stacks)
+        sys.modules.update(saved)
 
 
 def _plan_stack(stack: str, root: Path, args: argparse.Namespace) -> int:

@@ -47,3 +47,14 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policies"))
+
+
+def pytest_sessionstart(session):
+    """Without the pack's environment every policy and plan test would fail on its own: stop once, saying
+    which command installs it."""
+    from offline.analyzer import PackEnvironmentMissing, pack_python
+
+    try:
+        pack_python()
+    except PackEnvironmentMissing as e:
+        pytest.exit(str(e), returncode=2)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 import yaml
@@ -24,9 +28,34 @@ PROGRAM_FILES = ["__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.stagin
                  "components", "workshop"]
 
 
-def plan_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "offline.plan", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+    plan: dict | None = None
+
+
+@contextlib.contextmanager
+def capture():
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        yield stdout, stderr
+
+
+@pytest.fixture
+def plan_cli(capsys) -> Callable[..., Result]:
+    """The command in this process (`offline.plan.main`, what `python -m offline.plan` runs), its output
+    captured; a changed program copy is imported from its own tree (offline.plan.program_tree)."""
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as e:  # argparse's usage errors
+            code = e.code
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+    return run
 
 
 @pytest.fixture
@@ -46,10 +75,19 @@ def edit_stack(root: Path, stack: str, key: str, change) -> None:
 
 
 @pytest.fixture(scope="module")
-def dev_plan(tmp_path_factory) -> dict:
+def dev_cli(tmp_path_factory) -> Result:
+    """`make plan STACK=dev` once for the module: its exit code and printout (tests read, never change it)."""
     out = tmp_path_factory.mktemp("plan")
-    assert main(["--stack", "dev", "--out-dir", str(out), "--quiet"]) == 0
-    return json.loads((out / "plan-dev.json").read_text())
+    with capture() as (stdout, stderr):
+        code = main(["--stack", "dev", "--out-dir", str(out)])
+    result = Result(code, stdout.getvalue(), stderr.getvalue())
+    result.plan = json.loads((out / "plan-dev.json").read_text())
+    return result
+
+
+@pytest.fixture(scope="module")
+def dev_plan(dev_cli) -> dict:
+    return dev_cli.plan
 
 
 def test_plan_json_schema(dev_plan):
@@ -110,7 +148,7 @@ def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
     assert "Estimated create time:" in text and "aws:eks/cluster:Cluster  cluster" in text
 
 
-def test_diff_of_a_real_program_change(program_copy, dev_plan, tmp_path):
+def test_diff_of_a_real_program_change(plan_cli, program_copy, dev_plan, tmp_path):
     base = tmp_path / "base.json"
     base.write_text(json.dumps(dev_plan))
     source = program_copy / "components" / "node_group.py"
@@ -138,7 +176,7 @@ def test_diff_of_a_real_program_change(program_copy, dev_plan, tmp_path):
     assert "Estimate change: +0.00 USD/month at desired" in result.stdout
 
 
-def test_diff_shows_the_cost_of_a_change(program_copy, dev_plan, tmp_path):
+def test_diff_shows_the_cost_of_a_change(plan_cli, program_copy, dev_plan, tmp_path):
     base = tmp_path / "base.json"
     base.write_text(json.dumps(dev_plan))
     edit_stack(program_copy, "dev", "eks-workshop:network", lambda n: n.update(natGateways="perAz"))
@@ -170,7 +208,7 @@ def test_diff_warns_on_downgrades_cidr_changes_and_removals(dev_plan):
                                                 "warnings": []}
 
 
-def test_against_ref_plans_the_merge_base_in_a_worktree(tmp_path):
+def test_against_ref_plans_the_merge_base_in_a_worktree(plan_cli, tmp_path):
     if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode != 0:
         pytest.skip("not a git checkout with commits")
     result = plan_cli("--stack", "dev", "--against-ref", "HEAD", "--no-policy", "--out-dir", str(tmp_path))
@@ -179,12 +217,11 @@ def test_against_ref_plans_the_merge_base_in_a_worktree(tmp_path):
     assert (tmp_path / "base" / "plan-dev.json").exists()
 
 
-def test_exit_code_0_for_advisory_only(tmp_path):
-    result = plan_cli("--stack", "dev", "--out-dir", str(tmp_path))
-    assert result.returncode == 0 and "advisory: 3" in result.stdout
+def test_exit_code_0_for_advisory_only(dev_cli):
+    assert dev_cli.returncode == 0 and "advisory: 3" in dev_cli.stdout
 
 
-def test_exit_code_1_for_a_mandatory_violation(program_copy, tmp_path):
+def test_exit_code_1_for_a_mandatory_violation(plan_cli, program_copy, tmp_path):
     edit_stack(program_copy, "prod", "eks-workshop:network", lambda n: n.update(flowLogs=False))
     result = plan_cli("--root", str(program_copy), "--stack", "prod", "--out-dir", str(tmp_path))
     assert result.returncode == 1, result.stderr
@@ -192,14 +229,16 @@ def test_exit_code_1_for_a_mandatory_violation(program_copy, tmp_path):
 
 
 def test_exit_code_2_for_bad_config_one_message_no_traceback(program_copy, tmp_path):
+    """The one test of the command as a process: its exit status and stderr, as make and CI see them."""
     edit_stack(program_copy, "dev", "eks-workshop:nodeGroups", lambda g: g["default"].update(minSize=4))
-    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--out-dir", str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "offline.plan", "--root", str(program_copy), "--stack", "dev",
+                             "--out-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "eks-workshop:nodeGroups.default: minSize 4 > desiredSize 3" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_exit_code_2_for_a_program_error(program_copy, tmp_path):
+def test_exit_code_2_for_a_program_error(plan_cli, program_copy, tmp_path):
     main_py = program_copy / "__main__.py"
     main_py.write_text(main_py.read_text() + "\nraise ValueError('boom')\n")
     result = plan_cli("--root", str(program_copy), "--stack", "dev", "--out-dir", str(tmp_path))
@@ -212,7 +251,7 @@ def test_build_plan_is_deterministic():
     assert Plan.of_run(run_stack("staging")).dumps() == Plan.of_run(run_stack("staging")).dumps()
 
 
-def test_preview_mode_plans_with_unknowns(tmp_path):
+def test_preview_mode_plans_with_unknowns(plan_cli, tmp_path):
     result = plan_cli("--stack", "prod", "--preview", "--out-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     plan = json.loads((tmp_path / "plan-prod.json").read_text())
@@ -230,7 +269,7 @@ def test_preview_mode_plans_with_unknowns(tmp_path):
     assert "80 GiB" in volumes["item"]
 
 
-def test_a_version_change_reads_as_an_upgrade_in_order(program_copy, tmp_path):
+def test_a_version_change_reads_as_an_upgrade_in_order(plan_cli, program_copy, tmp_path):
     """dev planned one catalogued minor below the default, then diffed to the default: the cluster, the
     add-ons and the node group update in place (none replaced), control plane first."""
     from workshop.versions import catalogue
@@ -289,7 +328,7 @@ def test_moved_resources_diff_as_the_same_resource(dev_plan):
     assert diff.moved == {old_urn: urn for urn, old_urn in renames.items()}
 
 
-def test_exit_code_2_for_a_resource_that_races_what_it_names(program_copy, tmp_path):
+def test_exit_code_2_for_a_resource_that_races_what_it_names(plan_cli, program_copy, tmp_path):
     wiring = program_copy / "workshop" / "wiring.py"
     text = wiring.read_text()
     assert "cluster_name=cluster_name," in text
@@ -305,7 +344,7 @@ def test_exit_code_2_for_a_resource_that_races_what_it_names(program_copy, tmp_p
 # ------------------------------------------------------------------ any stack, honest errors
 
 
-def test_a_new_stack_file_plans_with_the_default_enforcement(program_copy, tmp_path):
+def test_a_new_stack_file_plans_with_the_default_enforcement(plan_cli, program_copy, tmp_path):
     (program_copy / "Pulumi.alice.yaml").write_text(
         (program_copy / "Pulumi.dev.yaml").read_text().replace("name: eks-workshop\n", "name: eks-workshop-alice\n"))
     result = plan_cli("--root", str(program_copy), "--stack", "alice", "--out-dir", str(tmp_path))
@@ -317,7 +356,7 @@ def test_a_new_stack_file_plans_with_the_default_enforcement(program_copy, tmp_p
     assert missing.returncode == 2 and "no Pulumi.bob.yaml (stacks here: dev, staging, prod, alice)" in missing.stderr
 
 
-def test_every_stack_is_planned_and_the_worst_exit_code_wins(program_copy, tmp_path):
+def test_every_stack_is_planned_and_the_worst_exit_code_wins(plan_cli, program_copy, tmp_path):
     (program_copy / "Pulumi.staging.yaml").write_text("config:\n  aws:region: [unclosed\n")
     edit_stack(program_copy, "prod", "eks-workshop:network", lambda n: n.update(flowLogs=False))
     result = plan_cli("--root", str(program_copy), "--out-dir", str(tmp_path), "--quiet")
@@ -329,7 +368,7 @@ def test_every_stack_is_planned_and_the_worst_exit_code_wins(program_copy, tmp_p
     assert "prod: mandatory vpc-flow-logs-enabled" in result.stderr
 
 
-def test_against_refuses_another_stacks_plan(dev_plan, tmp_path):
+def test_against_refuses_another_stacks_plan(plan_cli, dev_plan, tmp_path):
     other = tmp_path / "prod.json"
     other.write_text(json.dumps({**dev_plan, "stack": "prod"}))
     result = plan_cli("--stack", "dev", "--no-policy", "--against", str(other), "--out-dir", str(tmp_path / "o"))
@@ -340,9 +379,8 @@ def test_against_refuses_another_stacks_plan(dev_plan, tmp_path):
     assert result.returncode == 2 and "plan schemaVersion 1, this tool reads 2: plan it again with this version" in result.stderr
 
 
-def test_the_summary_comes_first(dev_plan, tmp_path):
-    result = plan_cli("--stack", "dev", "--out-dir", str(tmp_path))
-    head = result.stdout.splitlines()[:7]
+def test_the_summary_comes_first(dev_cli, dev_plan):
+    head = dev_cli.stdout.splitlines()[:7]
     assert head[0] == "== eks-workshop/dev"
     custom = sum(r["custom"] for r in dev_plan["resources"])  # the same run's count (checked in the render test)
     assert head[1].startswith(f"  changes:     {custom} to create") and head[2].startswith("  policy:      0 mandatory, 3 advisory")

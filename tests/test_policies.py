@@ -8,6 +8,9 @@ real program passes the pack at that stack's enforcement levels.
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -421,8 +424,30 @@ def test_a_missing_pack_virtualenv_says_what_to_do(tmp_path):
     from offline.analyzer import pack_python
 
     (tmp_path / "PulumiPolicy.yaml").write_text((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
-    with pytest.raises(RuntimeError, match="virtualenv .* is missing: run `make install`"):
+    with pytest.raises(RuntimeError, match="virtualenv .* is missing or not installed from .*uv.lock: run `make install`"):
         pack_python(tmp_path)
+    # Half a virtualenv (an interpreter, no stamp) is not one either.
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "venv" / "bin" / "python").symlink_to(sys.executable)
+    with pytest.raises(RuntimeError, match="is missing or not installed"):
+        pack_python(tmp_path)
+
+
+def test_a_test_session_without_the_pack_environment_stops_with_one_message(tmp_path):
+    for name in ("tests", "offline", "workshop", "components", "estimates", "pytest.ini"):
+        src = ROOT / name
+        (shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+         if src.is_dir() else shutil.copy(src, tmp_path / name))
+    shutil.copytree(ROOT / "policies", tmp_path / "policies", ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    for stack_file in ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(stack_file, tmp_path / stack_file.name)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-o", "addopts=", "tests/test_docs.py"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    message = (f"the policy pack's virtualenv {tmp_path / 'policies' / 'venv'} is missing or not installed from "
+               f"{tmp_path / 'policies' / 'uv.lock'}: run `make install`")
+    # One message, no test collected or run, no failures or errors reported per test.
+    assert [line for line in result.stdout.splitlines() if line.strip()] == [f"! _pytest.outcomes.Exit: {message} !"]
 
 
 def test_required_tags_covers_every_tagged_type_the_program_creates():

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import yaml
 
+from scripts.install import locked_versions
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 
 def actionlint() -> str:
     found = shutil.which("actionlint") or str(Path(sys.executable).with_name("actionlint"))
-    assert Path(found).exists(), "actionlint missing: it comes with requirements-dev.txt"
+    assert Path(found).exists(), "actionlint missing: it comes with the dev group (pyproject.toml)"
     return found
 
 
@@ -46,9 +48,10 @@ def test_preview_runs_only_with_credentials_and_deploys_never_overlap():
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
 
 
-# Majors that run on Node 24; the ones before them run on Node 20, which GitHub retires.
-CURRENT_MAJORS = {"actions/checkout": 7, "actions/setup-python": 7, "actions/upload-artifact": 7,
-                  "aws-actions/configure-aws-credentials": 6, "pulumi/actions": 7}
+# Majors that run on Node 24; the ones before them run on Node 20, which GitHub retires. setup-uv
+# publishes no major tags from v8 on, only immutable full versions.
+CURRENT_REFS = {"actions/checkout": "v7", "actions/setup-python": "v7", "actions/upload-artifact": "v7",
+                "aws-actions/configure-aws-credentials": "v6", "pulumi/actions": "v7", "astral-sh/setup-uv": "v8.3.2"}
 
 
 def _steps():
@@ -64,16 +67,34 @@ def test_actions_are_on_current_majors():
         if "uses" in step:
             action, _, ref = step["uses"].partition("@")
             used[(name, action)] = ref
-    assert used and {a for _, a in used} <= set(CURRENT_MAJORS), used
-    assert [f"{n}: {a}@{r}" for (n, a), r in used.items() if r != f"v{CURRENT_MAJORS[a]}"] == []
+    assert used and {a for _, a in used} <= set(CURRENT_REFS), used
+    assert [f"{n}: {a}@{r}" for (n, a), r in used.items() if r != CURRENT_REFS[a]] == []
 
 
 def test_the_pulumi_cli_is_pinned_to_the_sdk():
-    sdk = next(line.split("==")[1] for line in (ROOT / "requirements.txt").read_text().splitlines()
-               if line.startswith("pulumi=="))
+    sdk = locked_versions(ROOT / "uv.lock")["pulumi"]
     pulumi_steps = [step for _, _, step in _steps() if step.get("uses", "").startswith("pulumi/actions@")]
     assert len(pulumi_steps) == 2
     assert all(str(step["with"]["pulumi-version"]) == sdk for step in pulumi_steps)
+
+
+def test_every_job_that_installs_has_the_pinned_uv_first():
+    """`make install` and the Pulumi CLI (toolchain: uv) both need uv: the same version everywhere."""
+    from scripts.install import uv_version
+
+    for path in WORKFLOWS:
+        for job in (yaml.safe_load(path.read_text())["jobs"] or {}).values():
+            steps = job.get("steps", [])
+            runs = [i for i, s in enumerate(steps) if "make " in s.get("run", "") or "pulumi/actions" in s.get("uses", "")]
+            uv = [i for i, s in enumerate(steps) if s.get("uses", "").startswith("astral-sh/setup-uv@")]
+            if runs:
+                assert len(uv) == 1 and uv[0] < runs[0], path.name
+                assert steps[uv[0]]["with"]["version"] == uv_version()
+
+
+def test_pull_requests_fail_on_a_stale_lock():
+    offline = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())["jobs"]["offline"]
+    assert any(step.get("run") == "make lock-check" for step in offline["steps"])
 
 
 def test_credentialed_jobs_decrypt_with_the_states_secrets_provider():
