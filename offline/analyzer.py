@@ -126,6 +126,12 @@ class PolicyPackProcess:
         if default_all is not None and default_all not in LEVELS:
             raise PolicyConfigError(f'parsing enforcement level for "all": "{default_all}" is not a valid '
                                     "enforcement level")
+        # Properties for a policy the pack doesn't have would configure nothing: a typo, refused.
+        known = {policy.name for policy in info.policies}
+        for name, entry in config.items():
+            if name != "all" and name not in known and isinstance(entry, dict) and set(entry) - {"enforcementLevel"}:
+                raise PolicyConfigError(f'"{name}" is not a policy of {info.name} {info.version}; its properties '
+                                        f"{sorted(set(entry) - {'enforcementLevel'})} would configure nothing")
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         levels = {}
         problems = []
@@ -143,11 +149,15 @@ class PolicyPackProcess:
             for key, spec in schema.items():
                 if "default" in spec and key not in properties:
                     properties[key] = spec["default"]
+            # Formats asserted, as the CLI's gojsonschema does (`format: date` must parse as YYYY-MM-DD).
             validator = jsonschema.Draft7Validator({"type": "object", "properties": schema,
-                                                    "required": list(policy.configSchema.required)})
+                                                    "required": list(policy.configSchema.required)},
+                                                   format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
             for error in sorted(validator.iter_errors(properties), key=lambda e: list(e.path)):
                 where = ".".join(str(p) for p in error.path) or "(root)"
-                problems.append(f"{info.name} {info.version}  {policy.name}: {where}: {error.message}")
+                message = (f"Does not match format '{error.validator_value}'" if error.validator == "format"
+                           else error.message)
+                problems.append(f"{info.name} {info.version}  {policy.name}: {where}: {message}")
             request.policyConfig[policy.name].CopyFrom(
                 analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(properties)))
             levels[policy.name] = level

@@ -21,6 +21,8 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -76,27 +78,86 @@ def _run_program(stack: str, root: Path, preview: bool) -> ProgramRun:
                         f"({Path(frame.filename).name}:{frame.lineno})") from None
 
 
+class Interrupted(BaseException):
+    """SIGTERM (a cancelled CI job), raised like SIGINT's KeyboardInterrupt so that cleanups run."""
+
+
+def _raise_interrupted(signum: int, _frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done (a cleanup runs to its end), then arrive."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
+def remove_worktree(tree: Path) -> None:
+    """Remove a worktree however far `git worktree add` got: checked out, still locked as
+    "initializing" (remove --force twice), or only its administrative entry (deleted by path)."""
+    subprocess.run(["git", "worktree", "remove", "--force", "--force", str(tree)], cwd=ROOT, capture_output=True)
+    common = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=ROOT, capture_output=True, text=True)
+    admin = (ROOT / common.stdout.strip() / "worktrees") if common.returncode == 0 else None
+    if admin is not None and admin.is_dir():
+        for entry in admin.iterdir():
+            gitdir = entry / "gitdir"
+            if gitdir.exists() and Path(gitdir.read_text().strip()).parent.resolve() == tree.resolve():
+                shutil.rmtree(entry, ignore_errors=True)
+    shutil.rmtree(tree, ignore_errors=True)
+
+
 def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:
     """Plan `stack` as it is at the merge base of HEAD and `ref`, in a temporary git worktree."""
     base = subprocess.run(["git", "merge-base", "HEAD", ref], cwd=ROOT, capture_output=True, text=True)
     if base.returncode != 0:
         raise PlanError(f"--against-ref {ref}: no merge base with HEAD ({base.stderr.strip()})")
-    with tempfile.TemporaryDirectory(prefix="plan-base-") as tmp:
-        tree = Path(tmp) / "tree"
+    tmp: Path | None = None
+    try:
+        with signals_held():  # a signal now would leave the folder behind: it arrives inside the try
+            tmp = Path(tempfile.mkdtemp(prefix="plan-base-"))
+        tree = tmp / "tree"
         subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), base.stdout.strip()],
-                       cwd=ROOT, check=True)
-        try:
-            # The base's own program packages, not the ones already imported (program_tree); recorded as
-            # it is, not judged (diff_base).
-            base_args = argparse.Namespace(preview=False, diff_base=True, out_dir=out, no_policy=True, as_of=as_of,
-                                           against=None, against_ref=None, quiet=True)
-            with program_tree(tree.resolve()):
-                _plan(stack, tree.resolve(), base_args)
-        except PlanError as e:
-            raise PlanError(f"planning {ref} failed: {e}") from None
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+                       cwd=ROOT, check=True, capture_output=True)
+        # The base's own program packages, not the ones already imported (program_tree); recorded as it
+        # is, not judged (diff_base).
+        base_args = argparse.Namespace(preview=False, diff_base=True, out_dir=out, no_policy=True, as_of=as_of,
+                                       against=None, against_ref=None, quiet=True)
+        with program_tree(tree.resolve()):
+            _plan(stack, tree.resolve(), base_args)
+    except subprocess.CalledProcessError as e:
+        raise PlanError(f"--against-ref {ref}: git worktree add failed: {e.stderr.decode().strip()}") from None
+    except PlanError as e:
+        raise PlanError(f"planning {ref} failed: {e}") from None
+    finally:
+        with signals_held():  # SIGINT/SIGTERM during the cleanup wait for its end
+            if tmp is not None:
+                remove_worktree(tmp / "tree")
+                shutil.rmtree(tmp, ignore_errors=True)
     return out / f"plan-{stack}.json"
+
+
+def write_atomically(path: Path, text: str, stack: str) -> None:
+    """Write the whole file or none of it: a temporary file beside it, renamed over it. A folder that
+    can't be written is this stack's error (the other stacks are still planned)."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False,
+                                         encoding="utf-8") as f:
+            tmp = Path(f.name)
+            f.write(text)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        raise PlanError(f"{stack}: can't write {path}: {e.strerror or e}") from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------- command
@@ -132,9 +193,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--against compares one stack: add --stack")
     # The program judges support windows on this date too (workshop.versions.plan_date).
     os.environ[AS_OF_ENV] = args.as_of.isoformat()
-    with program_tree(root):
-        # Every stack is planned; each failure is reported; the exit code is the worst.
-        return max(_plan_stack(stack, root, args) for stack in stacks)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        with program_tree(root):
+            # Every stack is planned; each failure is reported; the exit code is the worst.
+            return max(_plan_stack(stack, root, args) for stack in stacks)
+    except (KeyboardInterrupt, Interrupted) as e:
+        name = "SIGTERM" if isinstance(e, Interrupted) else "SIGINT"
+        print(f"error: interrupted ({name}); nothing left behind", file=sys.stderr, flush=True)
+        return 128 + (signal.SIGTERM if isinstance(e, Interrupted) else signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 PROGRAM_PACKAGES = ("components", "workshop")
@@ -202,7 +271,6 @@ def policy_config_file(stack: str) -> str:
 
 def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     run = run_program_for(stack, root, args.preview, judge=not args.diff_base)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
     violations, config_file = [], None
     if not args.no_policy:
         config_file = policy_config_file(stack)
@@ -229,7 +297,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         plan = dataclasses.replace(plan, diff=dataclasses.replace(
             diff, estimate=estimate_delta(old_plan.estimate, plan.estimate)))
     path = args.out_dir / f"plan-{stack}.json"
-    path.write_text(plan.dumps())
+    write_atomically(path, plan.dumps(), stack)
     mandatory = [v for v in plan.violations if v.enforcement == "mandatory"]
     if args.quiet:
         for v in mandatory:

@@ -64,13 +64,19 @@ class _Json:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]):
+        if not isinstance(data, dict):
+            raise PlanFormatError(f"a {cls.__name__} is {type(data).__name__}, not an object")
         kwargs = {}
         for f in dataclasses.fields(cls):
             key = _key(f.name)
             if key not in data:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    raise PlanFormatError(f"a {cls.__name__} without {key!r}")
                 continue
             nested = cls.NESTED.get(f.name)
             value = data[key]
+            if value is None and "None" not in str(f.type):
+                raise PlanFormatError(f"{cls.__name__} {key!r} is null")
             if nested is not None and value is not None:
                 value = ([nested.from_json(v) for v in value] if isinstance(value, list)
                          else {k: nested.from_json(v) for k, v in value.items()} if f.name in cls.MAPS
@@ -377,9 +383,15 @@ class Plan(_Json):
     @classmethod
     def load(cls, path: Path) -> Plan:
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise PlanFormatError(f"{path}: no such plan file") from None
+        except IsADirectoryError:
+            raise PlanFormatError(f"{path}: a directory, not a plan file") from None
+        except UnicodeDecodeError as e:
+            raise PlanFormatError(f"{path}: not a plan (not UTF-8 text: byte {e.start})") from None
+        except OSError as e:
+            raise PlanFormatError(f"{path}: can't read it: {e.strerror}") from None
         except json.JSONDecodeError as e:
             raise PlanFormatError(f"{path}: not a plan (invalid JSON: {e})") from None
         return cls.from_json(data, str(path))
@@ -390,7 +402,12 @@ class Plan(_Json):
         if version != SCHEMA_VERSION:
             raise PlanFormatError(f"{where}: plan schemaVersion {version}, this tool reads {SCHEMA_VERSION}: "
                                   "plan it again with this version")
-        return super().from_json(data)
+        try:
+            return super().from_json(data)
+        except PlanFormatError as e:
+            raise PlanFormatError(f"{where}: not a plan this tool wrote: {e}") from None
+        except (KeyError, TypeError, AttributeError, ValueError) as e:  # a shape the model doesn't name
+            raise PlanFormatError(f"{where}: not a plan this tool wrote: {type(e).__name__}: {e}") from None
 
     def custom_resources(self) -> list[PlannedResource]:
         return [r for r in self.resources if r.custom]

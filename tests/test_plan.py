@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -217,6 +220,46 @@ def test_against_ref_plans_the_merge_base_in_a_worktree(plan_cli, tmp_path):
     assert (tmp_path / "base" / "plan-dev.json").exists()
 
 
+SLOW_GIT = """#!/bin/sh
+# git, except that `worktree add` leaves the new worktree locked (as an interrupted add does) and then
+# hangs, so that the test can signal the plan while it waits for git.
+if [ "$1" = worktree ] && [ "$2" = add ]; then
+  shift 2
+  "$REAL_GIT" worktree add --lock "$@" && touch "$MARKER" && sleep 30
+  exit
+fi
+exec "$REAL_GIT" "$@"
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_during_against_ref_leaves_no_worktree_behind(signum, tmp_path):
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout with commits")
+    bin_dir, temp = tmp_path / "bin", tmp_path / "tmp"
+    bin_dir.mkdir()
+    temp.mkdir()
+    (bin_dir / "git").write_text(SLOW_GIT)
+    (bin_dir / "git").chmod(0o755)
+    marker = tmp_path / "in-worktree-add"
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "REAL_GIT": shutil.which("git"),
+           "MARKER": str(marker), "TMPDIR": str(temp)}
+    plan = subprocess.Popen([sys.executable, "-m", "offline.plan", "--stack", "dev", "--against-ref", "HEAD",
+                             "--no-policy", "--quiet", "--out-dir", str(tmp_path / "out")],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and plan.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert marker.exists(), plan.communicate()
+    plan.send_signal(signum)
+    _, stderr = plan.communicate(timeout=60)
+    assert plan.returncode == 128 + signum, stderr
+    assert "Traceback" not in stderr and stderr.strip().endswith("nothing left behind")
+    worktrees = subprocess.run(["git", "worktree", "list", "--porcelain"], cwd=ROOT, capture_output=True,
+                               text=True).stdout
+    assert str(temp) not in worktrees and list(temp.iterdir()) == []
+
+
 def test_exit_code_0_for_advisory_only(dev_cli):
     assert dev_cli.returncode == 0 and "advisory: 3" in dev_cli.stdout
 
@@ -406,3 +449,64 @@ def test_a_file_that_is_not_a_plan_of_this_version_is_a_clear_error(tmp_path):
             Plan.load(tmp_path / name)
     with pytest.raises(PlanFormatError, match="no such plan file"):
         Plan.load(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("latin1.json", b'{"schemaVersion": 2, "stack": "d\xe9v"}', "not a plan (not UTF-8 text: byte 32)"),
+    ("null.json", None, "not a plan this tool wrote: Plan 'resources' is null"),
+    ("no-urn.json", None, "not a plan this tool wrote: a PlannedResource without 'urn'"),
+    ("estimate.json", None, "not a plan this tool wrote: "),
+    ("folder", None, "a directory, not a plan file"),
+])
+def test_against_a_file_that_is_not_a_plan_is_one_line_exit_2(plan_cli, dev_plan, tmp_path, name, content, message):
+    path = tmp_path / name
+    if name == "folder":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    else:
+        broken = json.loads(json.dumps(dev_plan))
+        if name == "null.json":
+            broken["resources"] = None
+        elif name == "no-urn.json":
+            del broken["resources"][0]["urn"]
+        else:
+            broken["estimate"] = {"cost": 5, "time": []}
+        path.write_text(json.dumps(broken))
+    result = plan_cli("--stack", "dev", "--no-policy", "--against", str(path), "--out-dir", str(tmp_path / "o"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --against {path}: {message}"), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_output_folder_that_cant_be_written_fails_that_stack_only(plan_cli, tmp_path):
+    blocked = tmp_path / "out"
+    blocked.write_text("a file where the folder should be")
+    result = plan_cli("--stack", "dev", "--stack", "staging", "--no-policy", "--quiet", "--out-dir", str(blocked))
+    assert result.returncode == 2
+    errors = result.stderr.strip().splitlines()
+    # Both stacks were planned; each says it could not write its file, in one line, no traceback.
+    assert [e.split(":", 2)[:2] for e in errors] == [["error", " dev"], ["error", " staging"]]
+    assert all(f"can't write {blocked}/plan-" in e for e in errors) and "Traceback" not in result.stderr
+
+
+def test_the_plan_file_is_replaced_whole(plan_cli, tmp_path):
+    out = tmp_path / "out"
+    assert plan_cli("--stack", "dev", "--no-policy", "--quiet", "--out-dir", str(out)).returncode == 0
+    first = (out / "plan-dev.json").read_text()
+    assert plan_cli("--stack", "dev", "--no-policy", "--quiet", "--out-dir", str(out)).returncode == 0
+    assert (out / "plan-dev.json").read_text() == first
+    assert sorted(p.name for p in out.iterdir()) == ["plan-dev.json"]  # no temporary file left
+
+
+@pytest.mark.parametrize("text, message", [
+    ("- config\n- dev\n", "Pulumi.dev.yaml: the file is a YAML list, not a mapping with a 'config' key"),
+    ("config: [1, 2]\n", "Pulumi.dev.yaml: 'config' is a YAML list, not a mapping of keys to values"),
+    ("config: just text\n", "Pulumi.dev.yaml: 'config' is a YAML string, not a mapping of keys to values"),
+])
+def test_a_stack_file_of_the_wrong_shape_is_one_line_naming_it(plan_cli, program_copy, tmp_path, text, message):
+    (program_copy / "Pulumi.dev.yaml").write_text(text)
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: dev: {message}"

@@ -405,6 +405,28 @@ def test_a_property_against_the_policys_schema_is_refused_as_the_cli_does(pack):
     pack.configure({"eks-node-group-scaling-limits": {"maxNodes": 8}})  # the same key, valid
 
 
+def test_a_date_property_must_be_a_date_as_the_cli_checks_formats(pack):
+    from offline.analyzer import PolicyConfigError
+
+    with pytest.raises(PolicyConfigError) as err:
+        pack.configure({"eks-supported-version": {"asOf": "2026-13-01"}})
+    assert str(err.value) == (f"validating policy config: eks-workshop-guardrails {pack.info().version}  "
+                              "eks-supported-version: asOf: Does not match format 'date'")
+    pack.configure({"eks-supported-version": {"asOf": "2026-12-01"}})  # a real date
+
+
+def test_properties_for_a_policy_the_pack_does_not_have_are_refused(pack):
+    from offline.analyzer import PolicyConfigError
+
+    with pytest.raises(PolicyConfigError) as err:
+        pack.configure({"eks-public-endpoint-restriced": {"allowedCidrs": ["203.0.113.0/24"]}})
+    assert str(err.value) == (f'"eks-public-endpoint-restriced" is not a policy of eks-workshop-guardrails '
+                              f"{pack.info().version}; its properties ['allowedCidrs'] would configure nothing")
+    # A level alone for an unknown name configures nothing either, and the CLI takes it: so does this.
+    pack.configure({"eks-public-endpoint-restriced": "mandatory"})
+    pack.configure({"eks-public-endpoint-restricted": {"allowedCidrs": ["203.0.113.0/24"]}})
+
+
 def test_make_plan_reports_a_bad_policy_config_as_one_error(tmp_path, monkeypatch, capsys):
     import offline.analyzer
     from offline.plan import main

@@ -36,4 +36,13 @@ def load_stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
         mark = getattr(e, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
         raise StackFileError(f"{where}: {getattr(e, 'problem', None) or e}") from None
-    return dict(data.get("config") or {})
+    if not isinstance(data, dict):
+        raise StackFileError(f"{path.name}: the file is a YAML {_kind(data)}, not a mapping with a 'config' key")
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise StackFileError(f"{path.name}: 'config' is a YAML {_kind(config)}, not a mapping of keys to values")
+    return dict(config)
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
