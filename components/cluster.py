@@ -11,6 +11,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.iam import attach_managed_policies, cluster_admin_access, service_trust_policy
+from components.logs import retained_log_group
 from components.kms import USE_ACTIONS, account_key_policy
 
 # Required for security groups for pods (vpc-cni ENABLE_POD_ENI): EKS manages trunk/branch ENIs with it.
@@ -75,23 +76,12 @@ class EksCluster(pulumi.ComponentResource):
         aws.kms.Alias(f"{name}-secrets", name=f"alias/{args.name}-eks-secrets",
                       target_key_id=self.secrets_key.key_id, opts=child)
 
-        # Created before the cluster so EKS writes into a group with a retention, not one it makes forever.
-        # EKS keeps writing into it while the cluster is deleted and re-creates it if it is gone, so a
-        # destroy that deleted it would make the next `up` fail with ResourceAlreadyExistsException
-        # (terraform-aws-eks #920, #2486). Instead a destroy leaves it (it expires by its retention), and
-        # an `up` that finds it (a rebuild) adopts it: the engine imports it, then applies retention and
-        # tags. Where the group is already in the state, the engine ignores the import.
-        log_group_name = control_plane_log_group_name(args.name)
-        found = aws.cloudwatch.get_log_groups(log_group_name_prefix=log_group_name).log_group_names or []
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=log_group_name,
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.log_kms_key_arn,
-            tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True,
-                                        import_=log_group_name if log_group_name in found else None),
-        )
+        # Created before the cluster so EKS writes into a group with a retention, not one it makes forever;
+        # kept on destroy and adopted on rebuild (components/logs.py): EKS keeps writing into it while the
+        # cluster is deleted and re-creates it if it is gone.
+        log_group = retained_log_group(f"{name}-logs", control_plane_log_group_name(args.name),
+                                       args.log_retention_days, args.log_kms_key_arn, args.tags, self,
+                                       protect=args.protect)
 
         remote = None
         if args.remote_node_cidrs:

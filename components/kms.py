@@ -47,14 +47,18 @@ class LogEncryptionKeyArgs:
     region: str  # aws:region (the logs service principal and the group ARNs)
     log_group_names: Sequence[str]  # exactly the groups CloudWatch Logs may use the key for
     tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags (no discovery tag) plus eks-workshop:tags
-    protect: bool = False  # eks-workshop:protect: the key's loss makes its logs unreadable
+    protect: bool = False  # eks-workshop:protect: refuses the key's deletion while it is in the stack
 
 
 class LogEncryptionKey(pulumi.ComponentResource):
     """A customer KMS key for this stack's CloudWatch log groups (control plane, flow logs).
 
     CloudWatch Logs may use it only for the listed groups: the key policy's condition on the
-    `aws:logs:arn` encryption context names each group's ARN.
+    `aws:logs:arn` encryption context names each group's ARN. The groups outlive a destroy
+    (components/logs.py) and their events can be read only with this key, so the key is kept too
+    (`retainOnDelete`): a destroy leaves it enabled, at 1 USD a month, until its owner schedules its
+    deletion once the last retained events have expired. Its alias goes with the stack; a rebuild makes
+    a new key and alias, and the adopted groups encrypt new events with the new key.
     """
 
     def __init__(self, name: str, args: LogEncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None):
@@ -76,7 +80,7 @@ class LogEncryptionKey(pulumi.ComponentResource):
             deletion_window_in_days=30,
             policy=account_key_policy(users),
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=True),
         )
         aws.kms.Alias(name, name=f"alias/{args.name}-logs", target_key_id=self.key.key_id,
                       opts=pulumi.ResourceOptions(parent=self))

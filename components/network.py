@@ -123,7 +123,7 @@ class Network(pulumi.ComponentResource):
 
         if args.flow_logs:
             vpc_flow_logs(f"{name}-flow-logs", self.vpc.id, args.name, args.flow_log_retention_days,
-                          tags("flow-logs"), self, args.log_kms_key_arn)
+                          tags("flow-logs"), self, args.log_kms_key_arn, protect=args.protect)
 
         self.vpc_id = self.vpc.id
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])

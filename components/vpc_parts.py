@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import service_trust_policy
+from components.logs import retained_log_group
 
 
 def empty_default_security_group(name: str, vpc_id: pulumi.Input[str], tags: Mapping[str, str],
@@ -26,12 +27,13 @@ def flow_log_group_name(vpc_name: str) -> str:
 
 def vpc_flow_logs(name: str, vpc_id: pulumi.Input[str], vpc_name: str, retention_days: int,
                   tags: Mapping[str, str], parent: pulumi.Resource,
-                  kms_key_arn: pulumi.Input[str] | None = None) -> aws.ec2.FlowLog:
-    """All traffic of a VPC to its own CloudWatch group (encrypted with `kms_key_arn` if given),
-    through a role that can write only there."""
+                  kms_key_arn: pulumi.Input[str] | None = None, protect: bool = False) -> aws.ec2.FlowLog:
+    """All traffic of a VPC to its own CloudWatch group (encrypted with `kms_key_arn` if given; kept on
+    destroy and adopted on rebuild, protected with `protect`, as audit data), through a role that can
+    write only there."""
     child = pulumi.ResourceOptions(parent=parent)
-    group = aws.cloudwatch.LogGroup(name, name=flow_log_group_name(vpc_name), retention_in_days=retention_days,
-                                    kms_key_id=kms_key_arn, tags=dict(tags), opts=child)
+    group = retained_log_group(name, flow_log_group_name(vpc_name), retention_days, kms_key_arn, tags, parent,
+                               protect=protect)
     role = aws.iam.Role(name, assume_role_policy=service_trust_policy(["vpc-flow-logs.amazonaws.com"]),
                         tags=dict(tags), opts=child)
     aws.iam.RolePolicy(

@@ -63,6 +63,8 @@ def diff_plans(old: Plan, new: Plan) -> Diff:
         props = {k: {"old": a.get(k), "new": b.get(k)} for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
         if was.protect != now.protect:
             props["(protect)"] = {"old": was.protect, "new": now.protect}
+        if was.retain_on_delete != now.retain_on_delete:
+            props["(retainOnDelete)"] = {"old": was.retain_on_delete, "new": now.retain_on_delete}
         if not props:
             continue
         # Generated from the providers' schemas (offline/replacement.py), not listed by hand.

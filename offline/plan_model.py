@@ -107,6 +107,7 @@ class PlannedResource(_Json):
     dependencies: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     protect: bool = False
+    retain_on_delete: bool = False  # a destroy or a delete leaves the cloud resource (retainOnDelete)
     id: str = ""
     aliases: list[str] = field(default_factory=list)
     replace_on_changes: list[str] = field(default_factory=list)
@@ -358,6 +359,7 @@ class Plan(_Json):
             resources=[PlannedResource(
                 urn=r.urn, type=r.type, name=r.name, custom=r.custom, parent=r.parent,
                 dependencies=r.dependencies, property_dependencies=r.property_dependencies, protect=r.protect,
+                retain_on_delete=r.retain_on_delete,
                 id=r.id, aliases=r.aliases, replace_on_changes=r.replace_on_changes,
                 delete_before_replace=r.delete_before_replace, inputs=mask(r.inputs), outputs=mask(r.outputs),
             ) for r in sorted(run.resources, key=lambda r: r.urn)],

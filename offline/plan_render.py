@@ -46,6 +46,8 @@ def render_tree(plan: Plan) -> list[str]:
                    if (v := _get(resource.inputs, p)) is not None]
         if resource.protect:
             details.append("[protected]")
+        if resource.retain_on_delete:
+            details.append("[kept on destroy]")
         lines.append(f"  + {prefix}{branch}{resource.type}  {resource.name}"
                      + (f"  {' '.join(details)}" if details else ""))
         kids = children.get(resource.urn, [])

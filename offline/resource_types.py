@@ -77,6 +77,8 @@ TYPES: dict[str, ResourceType] = {
         basis="estimate",
         source="CloudWatch Logs call",
         headline=("name", "retentionInDays"),
+        stateful=True,  # audit data: control-plane and flow logs
+        protected=True,
         taggable=True),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ResourceType(
         terraform="aws_default_security_group",

@@ -102,7 +102,8 @@ def test_plan_json_schema(dev_plan):
     # dev keeps the workshop's public-and-private endpoints with hybrid nodes: planned, with a warning.
     assert [w.split(":", 2)[1] for w in dev_plan["warnings"]] == ["cluster.endpointPublicAccess"]
     assert (dev_plan["project"], dev_plan["stack"]) == ("eks-workshop", "dev")
-    keys = {"urn", "type", "name", "custom", "parent", "dependencies", "propertyDependencies", "protect", "id",
+    keys = {"urn", "type", "name", "custom", "parent", "dependencies", "propertyDependencies", "protect",
+            "retainOnDelete", "id",
             "aliases", "replaceOnChanges", "deleteBeforeReplace", "inputs", "outputs"}
     assert all(set(r) == keys for r in dev_plan["resources"])
     cluster = next(r for r in dev_plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")

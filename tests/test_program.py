@@ -219,8 +219,11 @@ def test_staging_and_prod_are_safer_than_dev(dev, staging, prod):
 
 
 def test_protect_follows_the_stack_config(dev, prod):
-    stateful = ("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key")
+    stateful = ("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup")
     assert all(r.protect for t in stateful for r in prod.of_type(t)) and len(prod.of_type("aws:kms/key:Key")) == 2
+    # prod's audit data: the control-plane logs and the flow logs (365 days), both protected.
+    groups = {r.plain_inputs["name"]: r.plain_inputs["retentionInDays"] for r in prod.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert groups == {"/aws/eks/eks-workshop-prod/cluster": 365, "/aws/vpc/eks-workshop-prod/flow-logs": 365}
     assert not any(r.protect for r in dev.resources)
     assert {r.type for r in prod.resources if r.protect} == set(stateful)
 
@@ -371,6 +374,25 @@ def test_ordering_check_catches_a_plain_string_reference():
         "aws:iam/role:Role role without depending on it; pass role's output (or depends_on) so it is "
         "created after it"]
     assert unordered_references(run_function("t", {"aws:region": "us-west-2"}, lambda: program(plain=False))) == []
+
+
+def test_what_a_destroy_keeps_stays_readable(any_stack):
+    """Every log group outlives a destroy, and so does the key its events are encrypted with."""
+    keys = {r.outputs["arn"]: r for r in any_stack.of_type("aws:kms/key:Key")}
+    groups = any_stack.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert groups and all(g.retain_on_delete for g in groups)
+    for group in groups:
+        key = keys[group.plain_inputs["kmsKeyId"]]
+        assert key.retain_on_delete, (group.name, key.name)
+    # The cluster's secrets key encrypts nothing that outlives the cluster: it goes with the stack.
+    assert not any_stack.one("aws:kms/key:Key", "cluster-secrets").retain_on_delete
+
+
+def test_a_rebuild_adopts_every_retained_log_group(prod):
+    names = frozenset(r.plain_inputs["name"] for r in prod.of_type("aws:cloudwatch/logGroup:LogGroup"))
+    rebuilt = run_stack("prod", log_groups=names)
+    assert {g.plain_inputs["name"]: g.import_id for g in rebuilt.of_type("aws:cloudwatch/logGroup:LogGroup")} == \
+           {name: name for name in names}
 
 
 def test_control_plane_log_group_survives_destroy_and_is_adopted_on_rebuild():

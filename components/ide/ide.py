@@ -127,7 +127,7 @@ class WorkshopIde(pulumi.ComponentResource):
                           opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         empty_default_security_group(f"{name}-default-sg", vpc.id, tags("ide-default-sg-unused"), self)
         vpc_flow_logs(f"{name}-flow-logs", vpc.id, ide_vpc_name(args.name), args.flow_log_retention_days,
-                      tags("ide-flow-logs"), self, args.log_kms_key_arn)
+                      tags("ide-flow-logs"), self, args.log_kms_key_arn, protect=args.protect)
         _, route_table = internet_route_table(name, vpc.id, tags("ide-igw"), tags("ide-public"), self)
         subnet = aws.ec2.Subnet(f"{name}-public", vpc_id=vpc.id, cidr_block=args.vpc_cidr,
                                 availability_zone=args.availability_zone,

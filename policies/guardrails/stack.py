@@ -6,7 +6,9 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from .common import stack_policy
 
-STATEFUL = ("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key")
+# The audit data (log groups) with the rest: the pack keeps its own list; a test holds it equal to
+# offline/resource_types.py.
+STATEFUL = ("aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup")
 
 
 def _protected(args, report):
@@ -19,7 +21,8 @@ def _protected(args, report):
 POLICIES = [
     stack_policy(
         "stateful-resources-protected",
-        "The cluster, the VPC and the KMS key are protected where the stack asks for protection.",
+        "The cluster, the VPC, the KMS keys and the log groups (audit data) are protected where the stack "
+        "asks for protection.",
         _protected, severity=Severity.HIGH, enforcement=EnforcementLevel.ADVISORY,
         remediation="Set eks-workshop:protect true for this stack. Stacks that don't ask for protection "
                     "(dev, staging) disable this policy in their policy config."),
