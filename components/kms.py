@@ -10,10 +10,13 @@ from typing import Any, Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-# What administering a key takes, without the right to use it (no Encrypt/Decrypt/GenerateDataKey).
-ADMIN_ACTIONS = ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
-                 "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
-                 "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+# What administering a key takes, without the right to use it: no Encrypt/Decrypt/GenerateDataKey and no
+# CreateGrant (a grant is use by proxy: AWS's default admin statement's kms:Create* includes it). The
+# account keeps PutKeyPolicy: KMS refuses a policy that would lock the caller out, and it is how the key
+# stays manageable, so the account can always give itself use by changing the policy, on the record.
+ADMIN_ACTIONS = ["kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:PutKeyPolicy",
+                 "kms:Update*", "kms:RevokeGrant", "kms:RetireGrant", "kms:Disable*", "kms:Get*", "kms:Delete*",
+                 "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
                  "kms:RotateKeyOnDemand"]
 USE_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
 

@@ -129,7 +129,7 @@ def test_origin_answers_only_our_distribution(dev, bootstrap):
     (header,) = origin["customHeaders"]
     assert header["name"] == "X-Origin-Verify" and is_secret(header["value"]) and reveal(header["value"]) == value
     text = bootstrap.read_text()
-    assert "readonly ORIGIN_SECRET_NAME=eks-workshop-ide-origin-secret" in text
+    assert "readonly ORIGIN_SECRET_NAME=eks-workshop-ide-origin-token" in text
     assert 'map \\$http_x_origin_verify \\$from_our_distribution { "${origin_secret}" 1; default 0; }' in text
     assert "if (\\$from_our_distribution = 0) { return 403; }" in text
     # The readiness check goes through the proxy with the header, read from a root-only file.

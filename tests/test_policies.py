@@ -95,7 +95,9 @@ SCOPED = json.dumps({"Version": "2012-10-17",
 
 HTTP_ORIGIN = {"originId": "ide", "domainName": "ec2.example", "customOriginConfig": {"originProtocolPolicy": "http-only"}}
 ROOT_ADMIN = {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"},
-              "Action": ["kms:Create*", "kms:Describe*"], "Resource": "*"}
+              "Action": ["kms:CreateAlias", "kms:Describe*", "kms:PutKeyPolicy"], "Resource": "*"}
+GRANTING_ADMIN_KEY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {**ROOT_ADMIN, "Action": ["kms:Create*", "kms:Describe*", "kms:Put*"]}]})
 KEY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [ROOT_ADMIN, {
     "Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logs.r.amazonaws.com"}, "Action": ["kms:Encrypt*"],
     "Resource": "*", "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": ["arn:aws:logs:r:1:log-group:x"]}}}]})
@@ -143,6 +145,11 @@ RESOURCE_CASES = [
      "allows any principal (\"*\") without a condition", {"policy": KEY_POLICY}, None),
     ("kms-key-policy-explicit", "aws:kms/key:Key", {"policy": ALL_KMS_KEY_POLICY}, "gives kms:* to",
      {"policy": KEY_POLICY}, None),
+    ("kms-key-admin-grants-no-use", "aws:kms/key:Key", {"policy": GRANTING_ADMIN_KEY_POLICY},
+     "statement 'Admin' administers the key and allows kms:Create*, which includes kms:CreateGrant",
+     {"policy": KEY_POLICY}, {"policy": UNKNOWN}),
+    ("secretsmanager-name-unambiguous", "aws:secretsmanager/secret:Secret", {"name": "eks-workshop-ide-origin-secret"},
+     "ends in a hyphen and six characters", {"name": "eks-workshop-ide-origin-token"}, {"name": UNKNOWN}),
     ("cloudwatch-log-group-encrypted", "aws:cloudwatch/logGroup:LogGroup", {"name": "/aws/eks/c/cluster"},
      "not encrypted with a customer KMS key", {"name": "/aws/eks/c/cluster", "kmsKeyId": "arn:aws:kms:r:1:key/k"},
      {"name": "/aws/eks/c/cluster", "kmsKeyId": UNKNOWN}),

@@ -66,7 +66,9 @@ class WorkshopIdeArgs:
 
     @property
     def origin_secret_name(self) -> str:
-        return f"{self.name}-ide-origin-secret"
+        # Not "-secret": a name ending in a hyphen and six characters reads like the random suffix
+        # Secrets Manager appends to ARNs, and partial-ARN lookups may match the wrong secret.
+        return f"{self.name}-ide-origin-token"
 
 
 def ide_vpc_name(name: str) -> str:

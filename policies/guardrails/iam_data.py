@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 
 from pulumi_policy import EnforcementLevel, Severity
 
@@ -87,6 +89,42 @@ def _explicit_key_policy(props, config, report):
                    "administration of the key, not everything")
 
 
+def _matches(pattern: str, action: str) -> bool:
+    return fnmatch.fnmatchcase(action.lower(), str(pattern).lower())
+
+
+USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
+               "kms:GenerateDataKeyWithoutPlaintext", "kms:Sign", "kms:Verify", "kms:GenerateMac")
+
+
+def _admin_grants_no_use(props, config, report):
+    raw = props.get("policy")
+    try:
+        document = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return  # kms-key-policy-explicit reports it
+    for s in _as_list((document or {}).get("Statement") if isinstance(document, dict) else None):
+        if not isinstance(s, dict) or s.get("Effect") != "Allow":
+            continue
+        actions = [str(a) for a in _as_list(s.get("Action"))]
+        uses = any(_matches(a, use) for a in actions for use in USE_ACTIONS)
+        grants = [a for a in actions if _matches(a, "kms:CreateGrant")]
+        if not uses and grants:
+            report(f"statement {s.get('Sid', '')!r} administers the key and allows {grants[0]}, which includes "
+                   "kms:CreateGrant: a grant gives use of the key without a policy change; list the "
+                   "administration actions (kms:CreateAlias, not kms:Create*)")
+
+
+SUFFIX_LIKE = re.compile(r"-[A-Za-z0-9]{6}$")
+
+
+def _secret_name_unambiguous(props, config, report):
+    name = props.get("name")
+    if isinstance(name, str) and SUFFIX_LIKE.search(name):
+        report(f"secret name {name!r} ends in a hyphen and six characters, like the suffix Secrets Manager "
+               "appends to every secret's ARN: a partial ARN may then match another secret")
+
+
 def _log_group_encrypted(props, config, report):
     if not has_key(props, "kmsKeyId"):
         report("the log group is not encrypted with a customer KMS key (kmsKeyId)")
@@ -157,6 +195,18 @@ POLICIES = [
         [KMS_KEY], _explicit_key_policy, severity=Severity.HIGH,
         remediation="Set policy on the key (components/kms.py key_policy): an administration statement for the "
                     "account and a use statement for the service or role that needs the key."),
+    resource_policy(
+        "kms-key-admin-grants-no-use",
+        "A key policy's administration statement does not let its principal use the key, grants included.",
+        [KMS_KEY], _admin_grants_no_use, severity=Severity.HIGH,
+        remediation="List the administration actions (components/kms.py ADMIN_ACTIONS): kms:CreateAlias "
+                    "instead of kms:Create*, kms:PutKeyPolicy instead of kms:Put*."),
+    resource_policy(
+        "secretsmanager-name-unambiguous",
+        "Secret names don't end in a hyphen and six characters (Secrets Manager's ARN suffix).",
+        ["aws:secretsmanager/secret:Secret"], _secret_name_unambiguous, severity=Severity.LOW,
+        remediation="End the name in something else (components/ide/ide.py: -ide-origin-token, not "
+                    "-ide-origin-secret)."),
     resource_policy(
         "cloudwatch-log-group-encrypted",
         "CloudWatch log groups are encrypted with a customer KMS key.",
