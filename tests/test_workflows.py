@@ -74,7 +74,7 @@ def test_actions_are_on_current_majors():
 def test_the_pulumi_cli_is_pinned_to_the_sdk():
     sdk = locked_versions(ROOT / "uv.lock")["pulumi"]
     pulumi_steps = [step for _, _, step in _steps() if step.get("uses", "").startswith("pulumi/actions@")]
-    assert len(pulumi_steps) == 2
+    assert len(pulumi_steps) == 3
     assert all(str(step["with"]["pulumi-version"]) == sdk for step in pulumi_steps)
 
 
@@ -120,3 +120,32 @@ def test_stacks_run_where_their_api_is_reachable():
         runner = deploy[stack]["with"].get("runner", '"ubuntu-latest"')
         expected = '"ubuntu-latest"' if cidrs == ["0.0.0.0/0"] else '["self-hosted", "eks-workshop-deployer"]'
         assert (runner, preview_runner[stack]) == (expected, expected), stack
+
+
+def _pulumi_steps(job: dict) -> list[dict]:
+    return [s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
+
+
+def test_a_new_stack_is_created_with_its_kms_secrets_provider():
+    """A stack's first CI run creates it (upsert) with an explicit secrets provider: the fallback variable
+    only helps a stack whose state records one (spec section 5)."""
+    pr = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())["jobs"]["preview"]
+    up = yaml.safe_load((ROOT / ".github/workflows/pulumi-up.yml").read_text())["jobs"]["up"]
+    for first in (_pulumi_steps(pr)[0], _pulumi_steps(up)[0]):
+        assert first["with"]["upsert"] is True
+        assert first["with"]["secrets-provider"] == "${{ vars.PULUMI_SECRETS_PROVIDER }}"
+
+
+def test_the_deploy_previews_with_the_pack_before_it_changes_anything():
+    up = yaml.safe_load((ROOT / ".github/workflows/pulumi-up.yml").read_text())["jobs"]["up"]
+    preview, apply = _pulumi_steps(up)
+    assert (preview["with"]["command"], apply["with"]["command"]) == ("preview", "up")
+    for key in ("stack-name", "policyPacks", "policyPackConfigs", "cloud-url"):
+        assert preview["with"][key] == apply["with"][key], key
+
+
+def test_pull_requests_plan_every_stack_file():
+    offline = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())["jobs"]["offline"]
+    plan = next(s["run"] for s in offline["steps"] if "offline.plan" in s.get("run", ""))
+    # No --stack and no list of names: the tool plans every Pulumi.<stack>.yaml and exits with the worst code.
+    assert "--stack" not in plan and "for stack in" not in plan and "PIPESTATUS[0]" in plan
