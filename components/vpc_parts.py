@@ -25,6 +25,21 @@ def flow_log_group_name(vpc_name: str) -> str:
     return f"/aws/vpc/{vpc_name}/flow-logs"
 
 
+def flow_log_role_policy(group_arn: str) -> str:
+    """The actions the VPC Flow Logs guide lists for publishing to CloudWatch Logs, on this group only;
+    DescribeLogGroups lists, so it takes the account's group pattern."""
+    groups = group_arn.rsplit(":log-group:", 1)[0] + ":log-group:*"
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "WriteThisGroup", "Effect": "Allow",
+             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+             "Resource": [group_arn, f"{group_arn}:*"]},
+            {"Sid": "FindThisGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": groups},
+        ],
+    })
+
+
 def vpc_flow_logs(name: str, vpc_id: pulumi.Input[str], vpc_name: str, retention_days: int,
                   tags: Mapping[str, str], parent: pulumi.Resource,
                   kms_key_arn: pulumi.Input[str] | None = None, protect: bool = False) -> aws.ec2.FlowLog:
@@ -39,14 +54,7 @@ def vpc_flow_logs(name: str, vpc_id: pulumi.Input[str], vpc_name: str, retention
     aws.iam.RolePolicy(
         name,
         role=role.id,
-        policy=group.arn.apply(lambda arn: json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [arn, f"{arn}:*"],
-            }],
-        })),
+        policy=group.arn.apply(flow_log_role_policy),
         opts=child,
     )
     return aws.ec2.FlowLog(name, vpc_id=vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",

@@ -299,6 +299,9 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     path = args.out_dir / f"plan-{stack}.json"
     write_atomically(path, plan.dumps(), stack)
     mandatory = [v for v in plan.violations if v.enforcement == "mandatory"]
+    refusals = plan.diff.refusals if plan.diff else []
+    for refusal in refusals:
+        print(f"error: {stack}: refused: {refusal}", file=sys.stderr, flush=True)
     if args.quiet:
         for v in mandatory:
             where = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
@@ -311,7 +314,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         if plan.diff:
             lines += render_diff(plan.diff, str(against))
         print("\n".join(lines + ["", f"Plan written to {os.path.relpath(path)}", ""]), flush=True)
-    return 1 if mandatory else 0
+    return 2 if refusals else 1 if mandatory else 0
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from offline.mocks import UNKNOWN_WIRE
-from offline.plan_model import Diff, Plan, ResourceChange, Upgrade, UpgradeStep
+from offline.plan_model import Diff, Plan, PlannedResource, ResourceChange, Upgrade, UpgradeStep
 from offline.replacement import replacement
 from offline.resource_types import TYPES
 
@@ -91,7 +91,24 @@ def diff_plans(old: Plan, new: Plan) -> Diff:
     diff = Diff(added=sorted(after.keys() - before.keys()), removed=removed, changed=changed,
                 moved={old_urn: urn for old_urn, urn in sorted(moved.items()) if old_urn in old_urns},
                 warnings=warnings)
-    return dataclasses.replace(diff, upgrade=upgrade_of(old, new, diff))
+    upgrade = upgrade_of(old, new, diff)
+    refusals = protection_refusals(before, diff)
+    if upgrade and upgrade.verdict.startswith("refused"):
+        refusals.append(f"Kubernetes {upgrade.from_} -> {upgrade.to}: {upgrade.verdict}")
+    return dataclasses.replace(diff, upgrade=upgrade, refusals=refusals)
+
+
+def protection_refusals(before: dict[str, PlannedResource], diff: Diff) -> list[str]:
+    """The engine refuses to replace or delete a resource that is protected in the state (the base plan's
+    `protect`, whatever the new plan says): `preview` errors, `up` stops."""
+    way_through = ("the engine refuses; first unprotect it in a change of its own (eks-workshop:protect false, "
+                   "`pulumi up`), then make this one")
+    refusals = [f"{c.type} {c.urn.rsplit('::', 1)[-1]} is protected and changing {', '.join(c.replaced_by)} "
+                f"replaces it: {way_through}"
+                for c in diff.changed if c.action == "replace" and before[c.urn].protect]
+    refusals += [f"{before[urn].type} {before[urn].name} is protected and this change deletes it: {way_through}"
+                 for urn in diff.removed if before[urn].protect]
+    return refusals
 
 
 def _cluster_version(plan: Plan) -> str | None:

@@ -318,7 +318,7 @@ class Diff(_Json):
     """What changed since another plan of the same stack (by URN, aliases followed)."""
 
     NESTED = {"changed": ResourceChange, "upgrade": Upgrade, "estimate": EstimateDelta}
-    OMIT_EMPTY = frozenset({"upgrade", "estimate"})
+    OMIT_EMPTY = frozenset({"upgrade", "estimate", "refusals"})
 
     added: list[str]
     removed: list[str]
@@ -326,6 +326,9 @@ class Diff(_Json):
     moved: dict[str, str]  # old URN -> new URN
     warnings: list[str]
     upgrade: Upgrade | None = None
+    # What the real engine or EKS would refuse (a protected resource replaced or deleted, an upgrade
+    # EKS doesn't do): each fails the gate, exit 2.
+    refusals: list[str] = field(default_factory=list)
     estimate: EstimateDelta | None = None  # None: one side has no cost (a region without prices)
 
 

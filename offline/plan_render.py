@@ -69,6 +69,8 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
                      f"{actions.count('replace')} to replace, {len(diff.removed)} to delete")
     else:
         lines.append(f"  changes:     {len(plan.custom_resources())} to create (a new stack)")
+    for refusal in diff.refusals if diff else []:
+        lines.append(f"  REFUSED:     {refusal}")
     if config_file is not None:
         levels = [v.enforcement for v in plan.violations]
         lines.append(f"  policy:      {levels.count('mandatory')} mandatory, {levels.count('advisory')} advisory "
@@ -162,4 +164,7 @@ def render_diff(diff: Diff, against: str) -> list[str]:
     if diff.warnings:
         lines += ["", "WARNING: stateful resources would be replaced or deleted:"]
         lines += [f"  ! {w}" for w in diff.warnings]
+    if diff.refusals:
+        lines += ["", "ERROR: the real preview would refuse this change (exit 2):"]
+        lines += [f"  x {r}" for r in diff.refusals]
     return lines

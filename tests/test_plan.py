@@ -358,6 +358,49 @@ def test_a_downgrade_or_a_jump_reads_as_refused(dev_plan):
         assert upgrade_of(before, after, diff_plans(before, after)).verdict == verdict
 
 
+def test_a_refused_upgrade_fails_the_gate_and_leads_the_summary(plan_cli, dev_plan, tmp_path):
+    base = json.loads(json.dumps(dev_plan))
+    for r in base["resources"]:
+        if r["type"] == "aws:eks/cluster:Cluster":
+            r["inputs"]["version"] = "1.33"
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    result = plan_cli("--stack", "dev", "--no-policy", "--against", str(tmp_path / "base.json"),
+                      "--out-dir", str(tmp_path / "out"))
+    assert result.returncode == 2
+    refusal = "Kubernetes 1.33 -> 1.35: refused: 2 minors at once; EKS upgrades one minor at a time"
+    assert result.stdout.splitlines()[2] == f"  REFUSED:     {refusal}"
+    assert f"error: dev: refused: {refusal}" in result.stderr
+    assert json.loads((tmp_path / "out" / "plan-dev.json").read_text())["diff"]["refusals"] == [refusal]
+    # One minor up is what EKS does: no refusal, exit 0.
+    for r in base["resources"]:
+        if r["type"] == "aws:eks/cluster:Cluster":
+            r["inputs"]["version"] = "1.34"
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    ok = plan_cli("--stack", "dev", "--no-policy", "--against", str(tmp_path / "base.json"), "--out-dir", str(tmp_path / "out"))
+    assert ok.returncode == 0 and "REFUSED" not in ok.stdout
+
+
+def test_replacing_or_deleting_what_the_base_protects_fails_the_gate(plan_cli, program_copy, tmp_path):
+    assert plan_cli("--root", str(program_copy), "--stack", "prod", "--no-policy", "--quiet",
+                    "--out-dir", str(tmp_path / "base")).returncode == 0
+    # The new VPC CIDR replaces the protected VPC; unprotecting in the same change doesn't help (the
+    # engine judges by the state); turning the flow logs off deletes the protected flow-log group.
+    edit_stack(program_copy, "prod", "eks-workshop:network", lambda n: n.update(vpcCidr="10.43.0.0/16", flowLogs=False))
+    path = program_copy / "Pulumi.prod.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["config"]["eks-workshop:protect"] = False
+    path.write_text(yaml.safe_dump(data))
+    result = plan_cli("--root", str(program_copy), "--stack", "prod", "--no-policy",
+                      "--against", str(tmp_path / "base" / "plan-prod.json"), "--out-dir", str(tmp_path / "out"))
+    assert result.returncode == 2
+    refusals = json.loads((tmp_path / "out" / "plan-prod.json").read_text())["diff"]["refusals"]
+    way = ("the engine refuses; first unprotect it in a change of its own (eks-workshop:protect false, "
+           "`pulumi up`), then make this one")
+    assert f"aws:ec2/vpc:Vpc network-vpc is protected and changing cidrBlock replaces it: {way}" in refusals
+    assert f"aws:cloudwatch/logGroup:LogGroup network-flow-logs is protected and this change deletes it: {way}" in refusals
+    assert "ERROR: the real preview would refuse this change (exit 2):" in result.stdout
+
+
 def test_moved_resources_diff_as_the_same_resource(dev_plan):
     """The add-ons that moved to cluster-addons carry aliases: a plan from before the move diffs clean."""
     old = json.loads(json.dumps(dev_plan))

@@ -162,10 +162,13 @@ class WorkshopIde(pulumi.ComponentResource):
             f"{name}-origin-secret", args.origin_secret_name,
             "Header value CloudFront sends to the workshop IDE's origin", "value", tags("ide-origin-secret"), self)
 
-        # -- identity: SSM, its own secrets, its own cluster; cluster-admin through an access entry
+        # -- identity: SSM, its own secrets, its own cluster; cluster-admin through an access entry. Trusted
+        # by EC2 alone: the SSM agent on the instance uses the instance profile's credentials, and trust by
+        # ssm.amazonaws.com (the original stack's) serves only hybrid activations, which would let anyone
+        # who may create one in the account register a machine with this cluster-admin role.
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=service_trust_policy(["ec2.amazonaws.com", "ssm.amazonaws.com"]),
+            assume_role_policy=service_trust_policy(["ec2.amazonaws.com"]),
             tags=tags("ide-role"),
             opts=child,
         )
