@@ -20,16 +20,21 @@ def eks_access_policy_arn(name: str) -> pulumi.Output[str]:
     return aws.get_partition_output().partition.apply(lambda p: f"arn:{p}:eks::aws:cluster-access-policy/{name}")
 
 
-def service_trust_policy(services: Iterable[str], actions: Iterable[str] = ("sts:AssumeRole",)) -> str:
-    """A trust policy letting AWS services (`eks.amazonaws.com`, ...) assume a role."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": sorted(services)},
-            "Action": list(actions),
-        }],
-    })
+def service_trust_policy(services: Iterable[str], actions: Iterable[str] = ("sts:AssumeRole",),
+                         source_account: str | None = None, source_arn: str | None = None) -> str:
+    """A trust policy letting AWS services (`eks.amazonaws.com`, ...) assume a role. With `source_account`
+    (and `source_arn`, a pattern) the service may assume it only on behalf of that account (and those
+    resources): the confused-deputy guard, for services AWS documents as sending aws:SourceAccount and
+    aws:SourceArn. A service that doesn't send them would be denied, so it is given only where documented."""
+    statement: dict = {"Effect": "Allow", "Principal": {"Service": sorted(services)}, "Action": list(actions)}
+    conditions: dict = {}
+    if source_account:
+        conditions["StringEquals"] = {"aws:SourceAccount": source_account}
+    if source_arn:
+        conditions["ArnLike"] = {"aws:SourceArn": source_arn}
+    if conditions:
+        statement["Condition"] = conditions
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def irsa_trust_policy(oidc_provider_arn: pulumi.Input[str], oidc_issuer_url: pulumi.Input[str],

@@ -40,6 +40,14 @@ def flow_log_role_policy(group_arn: str) -> str:
     })
 
 
+def flow_log_trust_policy(group_arn: str) -> str:
+    """VPC Flow Logs may assume the role only for this account's flow logs in this region (the guide's
+    confused-deputy conditions); the partition, region and account are the group's."""
+    partition, region, account = group_arn.split(":")[1], group_arn.split(":")[3], group_arn.split(":")[4]
+    return service_trust_policy(["vpc-flow-logs.amazonaws.com"], source_account=account,
+                                source_arn=f"arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*")
+
+
 def vpc_flow_logs(name: str, vpc_id: pulumi.Input[str], vpc_name: str, retention_days: int,
                   tags: Mapping[str, str], parent: pulumi.Resource,
                   kms_key_arn: pulumi.Input[str] | None = None, protect: bool = False) -> aws.ec2.FlowLog:
@@ -49,8 +57,7 @@ def vpc_flow_logs(name: str, vpc_id: pulumi.Input[str], vpc_name: str, retention
     child = pulumi.ResourceOptions(parent=parent)
     group = retained_log_group(name, flow_log_group_name(vpc_name), retention_days, kms_key_arn, tags, parent,
                                protect=protect)
-    role = aws.iam.Role(name, assume_role_policy=service_trust_policy(["vpc-flow-logs.amazonaws.com"]),
-                        tags=dict(tags), opts=child)
+    role = aws.iam.Role(name, assume_role_policy=group.arn.apply(flow_log_trust_policy), tags=dict(tags), opts=child)
     aws.iam.RolePolicy(
         name,
         role=role.id,

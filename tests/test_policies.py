@@ -96,6 +96,12 @@ SCOPED = json.dumps({"Version": "2012-10-17",
 HTTP_ORIGIN = {"originId": "ide", "domainName": "ec2.example", "customOriginConfig": {"originProtocolPolicy": "http-only"}}
 ROOT_ADMIN = {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"},
               "Action": ["kms:CreateAlias", "kms:Describe*", "kms:PutKeyPolicy"], "Resource": "*"}
+FLOW_LOG_TRUST_OPEN = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": ["vpc-flow-logs.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]})
+FLOW_LOG_TRUST_SCOPED = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": ["vpc-flow-logs.amazonaws.com"]}, "Action": ["sts:AssumeRole"],
+     "Condition": {"StringEquals": {"aws:SourceAccount": "1"},
+                   "ArnLike": {"aws:SourceArn": "arn:aws:ec2:r:1:vpc-flow-log/*"}}}]})
 GRANTING_ADMIN_KEY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {**ROOT_ADMIN, "Action": ["kms:Create*", "kms:Describe*", "kms:Put*"]}]})
 KEY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [ROOT_ADMIN, {
@@ -145,6 +151,14 @@ RESOURCE_CASES = [
      "allows any principal (\"*\") without a condition", {"policy": KEY_POLICY}, None),
     ("kms-key-policy-explicit", "aws:kms/key:Key", {"policy": ALL_KMS_KEY_POLICY}, "gives kms:* to",
      {"policy": KEY_POLICY}, None),
+    ("iam-service-trust-scoped", "aws:iam/role:Role", {"assumeRolePolicy": FLOW_LOG_TRUST_OPEN},
+     "the role trusts vpc-flow-logs.amazonaws.com without aws:SourceAccount and aws:SourceArn",
+     {"assumeRolePolicy": FLOW_LOG_TRUST_SCOPED}, {"assumeRolePolicy": UNKNOWN}),
+    ("iam-service-trust-scoped", "aws:iam/role:Role", {"assumeRolePolicy": json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:SourceAccount": "1"}}}]})}, "without aws:SourceArn",
+     {"assumeRolePolicy": json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]})}, None),
     ("kms-key-admin-grants-no-use", "aws:kms/key:Key", {"policy": GRANTING_ADMIN_KEY_POLICY},
      "statement 'Admin' administers the key and allows kms:Create*, which includes kms:CreateGrant",
      {"policy": KEY_POLICY}, {"policy": UNKNOWN}),

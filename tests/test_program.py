@@ -407,3 +407,22 @@ def test_control_plane_log_group_survives_destroy_and_is_adopted_on_rebuild():
     assert adopted.plain_inputs["retentionInDays"] == 7  # applied by the update that follows the import
     cluster = rebuilt.one(CLUSTER)
     assert adopted.urn in cluster.dependencies
+
+
+def test_the_flow_log_role_is_scoped_to_this_account_and_its_group(any_stack):
+    """Trusted by VPC Flow Logs for this account's flow logs only; allowed what the Flow Logs guide lists,
+    on its own group."""
+    for role in (r for r in any_stack.of_type("aws:iam/role:Role") if r.name.endswith("flow-logs")):
+        group = any_stack.one("aws:cloudwatch/logGroup:LogGroup", role.name)
+        arn = group.outputs["arn"]
+        _, partition, _, region, account = arn.split(":")[:5]
+        (trust,) = json.loads(role.plain_inputs["assumeRolePolicy"])["Statement"]
+        assert trust["Principal"] == {"Service": ["vpc-flow-logs.amazonaws.com"]}
+        assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": account},
+                                      "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*"}}
+        policy = json.loads(any_stack.one("aws:iam/rolePolicy:RolePolicy", role.name).plain_inputs["policy"])
+        allowed = {a: s["Resource"] for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+        assert set(allowed) == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                "logs:DescribeLogGroups", "logs:DescribeLogStreams"}
+        assert allowed["logs:PutLogEvents"] == [arn, f"{arn}:*"]
+        assert allowed["logs:DescribeLogGroups"] == f"arn:{partition}:logs:{region}:{account}:log-group:*"

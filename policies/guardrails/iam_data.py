@@ -89,6 +89,35 @@ def _explicit_key_policy(props, config, report):
                    "administration of the key, not everything")
 
 
+# Services AWS documents as sending the confused-deputy keys when they assume a role, and the keys a
+# trust in them must be conditioned on: VPC Flow Logs (VPC user guide, "IAM role for publishing flow logs
+# to CloudWatch Logs"), Systems Manager hybrid activations (SSM user guide, "Create the IAM service role
+# for a hybrid environment"). Services not listed (eks, ec2) are not documented as sending them, and a
+# condition they don't satisfy would deny the role to them.
+SCOPED_SERVICES = {
+    "vpc-flow-logs.amazonaws.com": ("aws:SourceAccount", "aws:SourceArn"),
+    "ssm.amazonaws.com": ("aws:SourceAccount", "aws:SourceArn"),
+}
+
+
+def _trust_scoped(props, config, report):
+    raw = props.get("assumeRolePolicy")
+    try:
+        document = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return
+    for s in _as_list((document or {}).get("Statement") if isinstance(document, dict) else None):
+        if not isinstance(s, dict) or s.get("Effect") != "Allow" or not isinstance(s.get("Principal"), dict):
+            continue
+        keys = {k.lower() for conditions in (s.get("Condition") or {}).values() if isinstance(conditions, dict)
+                for k in conditions}
+        for service in _as_list(s["Principal"].get("Service")):
+            missing = [k for k in SCOPED_SERVICES.get(service, ()) if k.lower() not in keys]
+            if missing:
+                report(f"the role trusts {service} without {' and '.join(missing)}: any account's "
+                       f"{service.split('.')[0]} could be made to assume it (confused deputy)")
+
+
 def _matches(pattern: str, action: str) -> bool:
     return fnmatch.fnmatchcase(action.lower(), str(pattern).lower())
 
@@ -184,6 +213,12 @@ POLICIES = [
         "No role gets AdministratorAccess or a policy allowing * on *.",
         [ROLE, ATTACHMENT, *INLINE_POLICIES], _no_admin, severity=Severity.CRITICAL,
         remediation="Attach scoped managed policies or write least-privilege statements."),
+    resource_policy(
+        "iam-service-trust-scoped",
+        "A role trusted by a service that sends aws:SourceAccount and aws:SourceArn is conditioned on both.",
+        [ROLE], _trust_scoped, severity=Severity.HIGH,
+        remediation="Add StringEquals aws:SourceAccount and ArnLike aws:SourceArn to the trust statement "
+                    "(components/iam.py service_trust_policy source_account, source_arn)."),
     resource_policy(
         "kms-key-rotation",
         "Symmetric KMS keys rotate automatically.",
