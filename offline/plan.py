@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -36,6 +37,7 @@ from offline.plan_diff import diff_plans
 from offline.plan_model import Plan, PlanFormatError, Violation
 from offline.plan_render import render, render_diff, render_kubernetes, render_summary
 from offline.runner import ROOT, ProgramRun, StackFileError, run_stack
+from workshop.project import load_stack_file
 from workshop.project import stacks as project_stacks
 from workshop.versions import AS_OF_ENV, plan_date
 
@@ -67,7 +69,8 @@ def _run_program(stack: str, root: Path, preview: bool) -> ProgramRun:
     try:
         return run_stack(stack, root=root, preview=preview)
     except ConfigError as e:
-        raise PlanError(f"{stack}: {e}") from None
+        raise PlanError(f"{stack}: invalid stack configuration:\n  " + "\n  ".join(
+            located(problem, stack, root) for problem in e.problems)) from None
     except FileNotFoundError as e:
         raise PlanError(f"{stack}: {e.strerror}: {e.filename}") from None
     except StackFileError as e:
@@ -109,6 +112,24 @@ def remove_worktree(tree: Path) -> None:
             if gitdir.exists() and Path(gitdir.read_text().strip()).parent.resolve() == tree.resolve():
                 shutil.rmtree(entry, ignore_errors=True)
     shutil.rmtree(tree, ignore_errors=True)
+
+
+KEY_PATH = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def located(problem: str, stack: str, root: Path) -> str:
+    """`eks-workshop:nodeGroups.default: minSize 4 > desiredSize 3` prefixed with where the stack file writes
+    that key (`Pulumi.dev.yaml:34:7: …`), the deepest key of its path the file has."""
+    key = problem.partition(": ")[0]
+    namespace, _, rest = key.partition(":")
+    top = re.match(r"[^.\[]*", rest).group(0)
+    path = (f"{namespace}:{top}", *(m.group(1) if m.group(1) is not None else int(m.group(2))
+                                    for m in KEY_PATH.finditer(rest[len(top):])))
+    try:
+        where = load_stack_file(stack, root).where(path)
+    except StackFileError:
+        return problem
+    return f"{where}: {problem}"
 
 
 def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:

@@ -4,6 +4,7 @@ installer (scripts/install.py) is atomic and serialised, and a stale lock fails.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,11 @@ def test_the_cli_installs_from_the_lock_into_the_venv_make_uses(project_file):
     assert not (folder / "requirements.txt").exists() and not (folder / "constraints.txt").exists()
 
 
+def canonical(name: str) -> str:
+    """A distribution name as PEP 503 compares them (ruamel.yaml and ruamel-yaml are one)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS, ids=lambda e: e.name)
 def test_each_project_is_not_a_package_and_every_locked_file_has_a_hash(env):
     pyproject = tomllib.loads((env.project / "pyproject.toml").read_text())
@@ -46,9 +52,9 @@ def test_each_project_is_not_a_package_and_every_locked_file_has_a_hash(env):
     # Every direct pin is exact, and the lock holds that version.
     pins = dict(dep.split("==") for dep in pyproject["project"]["dependencies"]
                 + pyproject.get("dependency-groups", {}).get("dev", []))
-    locked = {name.lower(): v for name, v in locked_versions(env.project / "uv.lock").items()}
-    assert {name.lower(): locked.get(name.lower().replace("_", "-")) for name in pins} == \
-           {name.lower(): v for name, v in pins.items()}
+    locked = {canonical(name): v for name, v in locked_versions(env.project / "uv.lock").items()}
+    assert {canonical(name): locked.get(canonical(name)) for name in pins} == \
+           {canonical(name): v for name, v in pins.items()}
 
 
 def test_the_program_and_the_pack_lock_the_same_versions_of_what_they_share():

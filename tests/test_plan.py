@@ -554,3 +554,47 @@ def test_a_stack_file_of_the_wrong_shape_is_one_line_naming_it(plan_cli, program
     result = plan_cli("--root", str(program_copy), "--stack", "dev", "--out-dir", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: dev: {message}"
+
+
+# ------------------------------------------------------------------ stack files as the CLI reads them: YAML 1.2
+
+
+def test_a_duplicated_key_is_an_error_with_its_line(plan_cli, program_copy, tmp_path):
+    path = program_copy / "Pulumi.dev.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("  aws:region: ap-northeast-2\n", "  aws:region: ap-northeast-2\n  aws:region: us-west-2\n", 1))
+    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l == "  aws:region: us-west-2")
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(f"error: dev: Pulumi.dev.yaml:{line}:3: found duplicate key \"aws:region\"")
+
+
+def test_an_unquoted_yes_is_a_string_so_a_boolean_field_refuses_it(plan_cli, program_copy, tmp_path):
+    path = program_copy / "Pulumi.dev.yaml"
+    lines = path.read_text().splitlines()
+    lines.append("  eks-workshop:logEncryption: yes")
+    path.write_text("\n".join(lines) + "\n")
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    # YAML 1.1 (PyYAML) would read True and plan it; the CLI's YAML 1.2 hands the program the string "yes".
+    assert f"  Pulumi.dev.yaml:{len(lines)}:3: eks-workshop:logEncryption: 'yes'" in result.stderr
+
+
+def test_a_config_error_points_at_the_key_in_the_file(plan_cli, program_copy, tmp_path):
+    edit_stack(program_copy, "dev", "eks-workshop:nodeGroups",
+               lambda g: g["default"].update(minSize=4, desiredSize=3, maxSize=2))
+    text = (program_copy / "Pulumi.dev.yaml").read_text().splitlines()
+    line = next(i for i, l in enumerate(text, 1) if l.strip() == "default:")
+    column = text[line - 1].index("default") + 1
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    # Every cross-field problem at once, each at the key it is about.
+    assert f"  Pulumi.dev.yaml:{line}:{column}: eks-workshop:nodeGroups.default: minSize 4 > desiredSize 3" in result.stderr
+    assert f"  Pulumi.dev.yaml:{line}:{column}: eks-workshop:nodeGroups.default: desiredSize 3 > maxSize 2" in result.stderr
+
+
+def test_dates_stay_strings_as_the_cli_reads_them(tmp_path):
+    from workshop.project import load_stack_config
+
+    (tmp_path / "Pulumi.x.yaml").write_text("config:\n  eks-workshop:cluster:\n    rollback: 2026-11-25\n  a:b: on\n")
+    assert load_stack_config("x", tmp_path) == {"eks-workshop:cluster": {"rollback": "2026-11-25"}, "a:b": "on"}

@@ -6,10 +6,15 @@ personal or per-region stack someone adds); nothing lists them by hand.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
@@ -27,22 +32,90 @@ class StackFileError(ValueError):
     """A stack file that isn't YAML: the message names the file, the line and the column."""
 
 
-def load_stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
-    """`Pulumi.<stack>.yaml`'s config block, decoded (objects stay objects)."""
+def _cli_yaml() -> YAML:
+    """YAML as the Pulumi CLI reads stack files (Go yaml.v3): YAML 1.2, so yes/no/on/off are strings; a
+    duplicated key is an error; a date stays the string it is written as."""
+    yaml12 = YAML(typ="rt")
+    yaml12.version = (1, 2)
+    yaml12.Constructor = _DatesAsText
+    return yaml12
+
+
+class _DatesAsText(RoundTripConstructor):
+    pass
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+def _plain(node: Any, path: tuple, positions: dict[tuple, tuple[int, int]]) -> Any:
+    """ruamel's nodes as plain dicts, lists and scalars; the 1-based line and column of each key by path."""
+    if isinstance(node, CommentedMap):
+        out = {}
+        for key, value in node.items():
+            line, col = node.lc.key(key)
+            positions[(*path, str(key))] = (line + 1, col + 1)
+            out[str(key)] = _plain(value, (*path, str(key)), positions)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for i, value in enumerate(node):
+            line, col = node.lc.item(i)
+            positions[(*path, i)] = (line + 1, col + 1)
+            items.append(_plain(value, (*path, i), positions))
+        return items
+    if isinstance(node, bool) or node is None:
+        return node
+    for kind in (int, float, str):
+        if isinstance(node, kind):
+            return kind(node)
+    return node
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """A stack file's config block, decoded (objects stay objects), and where each key is written."""
+
+    path: Path
+    config: dict[str, Any]
+    positions: dict[tuple, tuple[int, int]]  # ("eks-workshop:nodeGroups", "default", "minSize") -> (line, col)
+
+    def where(self, path: tuple) -> str:
+        """`Pulumi.dev.yaml:40:7` for the deepest written key along `path` (the file alone if none is)."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.positions:
+                line, col = self.positions[path[:end]]
+                return f"{self.path.name}:{line}:{col}"
+        return self.path.name
+
+
+def load_stack_file(stack: str, root: Path = ROOT) -> StackFile:
     path = root / f"Pulumi.{stack}.yaml"
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
+        data = _cli_yaml().load(path.read_text())
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
-        raise StackFileError(f"{where}: {getattr(e, 'problem', None) or e}") from None
-    if not isinstance(data, dict):
+        problem = " ".join(str(e.problem or e).split())
+        raise StackFileError(f"{where}: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, CommentedMap):
         raise StackFileError(f"{path.name}: the file is a YAML {_kind(data)}, not a mapping with a 'config' key")
     config = data.get("config") or {}
-    if not isinstance(config, dict):
+    if not isinstance(config, CommentedMap):
         raise StackFileError(f"{path.name}: 'config' is a YAML {_kind(config)}, not a mapping of keys to values")
-    return dict(config)
+    positions: dict[tuple, tuple[int, int]] = {}
+    return StackFile(path, _plain(config, (), positions), positions)
+
+
+def load_stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """`Pulumi.<stack>.yaml`'s config block, decoded (objects stay objects), read as the CLI reads it."""
+    return load_stack_file(stack, root).config
 
 
 def _kind(value: Any) -> str:
-    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
+    if isinstance(value, bool):
+        return "boolean"
+    kinds = ((list, "list"), (str, "string"), (int, "number"), (float, "number"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "value")
