@@ -104,6 +104,11 @@ class WorkshopMocks(pulumi.runtime.Mocks):
             raise _InvokeFailed(f"invocation of {args.token} returned an error: {e}") from None
 
 
+def ssm_parameter_not_found(name: str) -> str:
+    """What pulumi-aws's getParameter says of a parameter the region doesn't have."""
+    return f"reading SSM Parameter ({name}): couldn't find resource"
+
+
 class ProviderError(Exception):
     """What AWS answers with an error (not found, access denied): the program sees a failed invoke."""
 
@@ -318,8 +323,9 @@ def _prefix_list(m: WorkshopMocks, name: str) -> dict:
 
 def _ssm_ami_parameter(m: WorkshopMocks, name: str) -> dict:
     if name in m.missing_parameters:
-        raise ProviderError(f"reading SSM Parameter ({name}): operation error SSM: GetParameter, "
-                            "ParameterNotFound")
+        # The provider's words (terraform-provider-aws internal/service/ssm: dataParameterRead wraps
+        # findParameterByName's retry.NotFoundError, whose text is "couldn't find resource").
+        raise ProviderError(f"1 error occurred:\n\t* {ssm_parameter_not_found(name)}\n\n")
     ami = f"ami-{_hex(m.region, name)}"
     # The provider marks `value` secret whatever the parameter's type: a real run gets a secret AMI ID.
     return {"id": name, "name": name, "type": "String", "version": 1,

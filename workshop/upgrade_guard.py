@@ -90,7 +90,9 @@ def missing_ami_releases(cfg: StackConfig) -> list[str]:
         try:
             aws.ssm.get_parameter(name=parameter)
         except Exception as e:  # noqa: BLE001 - a failed invoke reaches the program as a plain Exception
-            if "ParameterNotFound" in str(e):
+            # The provider's text for a parameter that doesn't exist (its retry.NotFoundError), wrapped
+            # by the engine as the invoke's error; any other failure is reported as it is.
+            if f"reading SSM Parameter ({parameter}): couldn't find resource" in str(e):
                 problems.append(f"{key}: {group.release_version!r} ({group.ami_type}) has no public SSM "
                                 f"parameter {parameter} in {cfg.region}: pick a release published there")
             else:
