@@ -147,7 +147,7 @@ def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:
         # The base's own program packages, not the ones already imported (program_tree); recorded as it
         # is, not judged (diff_base).
         base_args = argparse.Namespace(preview=False, diff_base=True, out_dir=out, no_policy=True, as_of=as_of,
-                                       against=None, against_ref=None, quiet=True)
+                                       against=None, against_ref=None, quiet=True, tree=False)
         with program_tree(tree.resolve()):
             _plan(stack, tree.resolve(), base_args)
     except subprocess.CalledProcessError as e:
@@ -194,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-policy", action="store_true", help="skip the policy verdict")
     parser.add_argument("--preview", action="store_true",
                         help="as `pulumi preview` of a new stack sees it: computed values unknown")
+    parser.add_argument("--tree", action="store_true",
+                        help="with --against/--against-ref, also print the full resource tree")
     parser.add_argument("--quiet", action="store_true",
                         help="write the JSON; print only errors and mandatory violations")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=plan_date(),
@@ -328,12 +330,17 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
             where = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
             print(f"{stack}: mandatory {v.policy}  {where}: {v.message.splitlines()[-1]}", file=sys.stderr)
     else:
-        lines = render_summary(plan, config_file) + render(plan, config_file)
+        lines = render_summary(plan, config_file)
+        if plan.diff:
+            # A review reads the changes first; the whole tree of what the stack is, only when asked.
+            lines += render_diff(plan.diff, str(against))[1:] + [""]
+        if not plan.diff or args.tree:
+            lines += render(plan, config_file)
         lines += render_kubernetes(plan.kubernetes)
         lines += [""] * bool(plan.warnings) + [f"WARNING: {w}" for w in plan.warnings or []]
         lines += render_estimate(plan.estimate)
-        if plan.diff:
-            lines += render_diff(plan.diff, str(against))
+        if plan.diff and not args.tree:
+            lines += ["", "(the full resource tree: add --tree)"]
         print("\n".join(lines + ["", f"Plan written to {os.path.relpath(path)}", ""]), flush=True)
     return 2 if refusals else 1 if mandatory else 0
 

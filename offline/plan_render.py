@@ -77,8 +77,14 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
                      f"({config_file})")
     cost, time = plan.estimate.cost, plan.estimate.time
     if isinstance(cost, CostEstimate):
+        partial = ""
+        if cost.not_priced:
+            missing = sorted({n.urn.rsplit("::", 1)[-1] for n in cost.not_priced})
+            partial = f" (partial: {len(missing)} not priced: {', '.join(missing)})"
         lines.append(f"  cost:        {cost.monthly_at_desired:.2f} USD/month at desired nodes, "
-                     f"{cost.monthly_at_max:.2f} at max")
+                     f"{cost.monthly_at_max:.2f} at max{partial}")
+    else:
+        lines.append(f"  cost:        unavailable, {cost.unavailable}")
     lines.append(f"  create time: {time.critical_path_seconds // 60} min {time.critical_path_seconds % 60:02d} s "
                  "on the critical path")
     k = plan.kubernetes

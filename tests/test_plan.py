@@ -23,7 +23,7 @@ from offline.mocks import SECRET_SIG, UNKNOWN_WIRE
 from offline.plan import main
 from offline.plan_diff import diff_plans, upgrade_of
 from offline.plan_model import Plan, PlanFormatError
-from offline.plan_render import render
+from offline.plan_render import render, render_summary
 from offline.runner import reveal, run_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -598,3 +598,28 @@ def test_dates_stay_strings_as_the_cli_reads_them(tmp_path):
 
     (tmp_path / "Pulumi.x.yaml").write_text("config:\n  eks-workshop:cluster:\n    rollback: 2026-11-25\n  a:b: on\n")
     assert load_stack_config("x", tmp_path) == {"eks-workshop:cluster": {"rollback": "2026-11-25"}, "a:b": "on"}
+
+
+def test_a_partly_priced_estimate_says_partial_and_names_what_is_missing(dev_plan):
+    data = json.loads(json.dumps(dev_plan))
+    node_group = next(r for r in data["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup")
+    data["estimate"]["cost"]["notPriced"] = [{"urn": node_group["urn"], "type": node_group["type"],
+                                              "why": "no price for m7i.large"}]
+    cost = next(line for line in render_summary(Plan.from_json(data), None) if line.startswith("  cost:"))
+    assert cost.endswith("at max (partial: 1 not priced: nodes-default)")
+    whole = next(line for line in render_summary(Plan.from_json(dev_plan), None) if line.startswith("  cost:"))
+    assert "partial" not in whole
+
+
+def test_with_against_the_changes_lead_and_the_tree_waits_for_a_flag(plan_cli, program_copy, dev_plan, tmp_path):
+    (tmp_path / "base.json").write_text(json.dumps(dev_plan))
+    edit_stack(program_copy, "dev", "eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=2))
+    args = ("--root", str(program_copy), "--stack", "dev", "--no-policy", "--against", str(tmp_path / "base.json"),
+            "--out-dir", str(tmp_path / "out"))
+    short = plan_cli(*args).stdout.splitlines()
+    summary_end = short.index("")
+    assert short[summary_end + 1].startswith("Changes against ") and "1 to change" in short[summary_end + 1]
+    assert not any(line.startswith("Plan for eks-workshop/dev") for line in short)
+    assert "(the full resource tree: add --tree)" in short
+    full = plan_cli(*args, "--tree").stdout
+    assert "Plan for eks-workshop/dev" in full and "(the full resource tree" not in full
