@@ -216,14 +216,26 @@ def test_capacity_without_prefix_delegation_counts_every_eni_address():
     assert parse(values).network.vpc_cidr == "10.42.0.0/22"
 
 
-def test_an_instance_type_without_eni_data_plans_with_a_warning():
-    import datetime as dt
+def test_an_instance_type_the_eks_ami_does_not_know_is_refused_with_the_nearest():
+    # m5.larg planned clean once, with an advisory; EKS could never boot it.
+    assert problems_of(with_key("eks-workshop:nodeGroups", ["default", "instanceTypes"], ["m5.larg"])) == [
+        "eks-workshop:nodeGroups.default.instanceTypes[0]: 'm5.larg' is not an instance type the EKS AMI knows "
+        "(workshop/instance_network_limits.json, amazon-eks-ami's instance table); did you mean 'm5.large'?"]
 
-    from workshop.config import config_warnings
 
-    cfg = parse(with_key("eks-workshop:nodeGroups", ["default", "instanceTypes"], ["x9.huge"]))
-    assert "eks-workshop:nodeGroups: no ENI data for ['x9.huge'] in workshop/instance_network_limits.json: the " \
-           "subnets' pod capacity was not checked" in config_warnings(cfg, dt.date(2026, 11, 25))
+def test_an_instance_family_of_the_other_architecture_is_refused():
+    values = with_key("eks-workshop:nodeGroups", ["default", "instanceTypes"], ["m5.large", "m6g.large"])
+    assert problems_of(values) == ["eks-workshop:nodeGroups.default.amiType: 'AL2023_x86_64_STANDARD' boots x86_64 "
+                                   "but ['m6g.large'] is arm64 (instanceTypes)"]
+    arm = with_key("eks-workshop:nodeGroups", ["default", "instanceTypes"], ["m6g.large", "c7gn.xlarge", "t4g.large"])
+    arm["eks-workshop:nodeGroups"]["default"]["amiType"] = "AL2023_ARM_64_STANDARD"
+    assert parse(arm).node_groups["default"].instance_types == ("m6g.large", "c7gn.xlarge", "t4g.large")
+
+
+def test_a_region_pulumi_aws_does_not_know_is_refused():
+    values = {**with_key("eks-workshop:nodeGroups", ["default", "minSize"], 3), "aws:region": "ap-northeast-9"}
+    assert problems_of(values) == ["aws:region: 'ap-northeast-9' is not an AWS region pulumi-aws knows; did you mean "
+                                   "'ap-northeast-3'?"]
 
 
 def test_wire_names_are_camel_case_only():

@@ -185,12 +185,22 @@ def test_unconfirmed_pins_plan_with_a_warning_naming_them():
     assert not [w for w in version_warnings(parse(values, TAKEN), TAKEN) if name in w]
 
 
-def test_an_ami_family_without_a_catalogue_release_must_be_pinned():
+def test_an_ami_type_without_a_release_for_the_version_is_refused():
     values = dev_at(CAT.default)
-    values["eks-workshop:nodeGroups"]["default"]["amiType"] = "BOTTLEROCKET_x86_64"
+    values["eks-workshop:nodeGroups"]["default"]["amiType"] = "AL2_x86_64"
     assert problems_of(values) == [
-        f"eks-workshop:nodeGroups.default.releaseVersion: 'catalogue': the catalogue has no BOTTLEROCKET_x86_64 "
-        f"release for Kubernetes {CAT.default}; pin releaseVersion explicitly"]
+        f"eks-workshop:nodeGroups.default.amiType: 'AL2_x86_64': EKS publishes no AL2 AMI for Kubernetes "
+        f"{CAT.default} (1.32 was the last); use AL2023_x86_64_STANDARD or AL2023_ARM_64_STANDARD"]
+    # 1.32 still has AL2 AMIs, but the catalogue pins none: the release must be given.
+    values = dev_at("1.32")
+    values["eks-workshop:nodeGroups"]["default"]["amiType"] = "AL2_x86_64"
+    assert problems_of(values, dt.date(2026, 3, 1)) == [
+        "eks-workshop:nodeGroups.default.releaseVersion: 'catalogue': the catalogue has no AL2_x86_64 release for "
+        "Kubernetes 1.32; pin releaseVersion explicitly"]
+    # Bottlerocket is no option: its release strings could never validate.
+    values["eks-workshop:nodeGroups"]["default"]["amiType"] = "BOTTLEROCKET_x86_64"
+    assert problems_of(values, dt.date(2026, 3, 1))[0].startswith(
+        "eks-workshop:nodeGroups.default.amiType: 'BOTTLEROCKET_x86_64' must be one of")
 
 
 # ------------------------------------------------------------------ support windows

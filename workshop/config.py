@@ -16,6 +16,7 @@ before anything is created.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import ipaddress
 import re
 from typing import (
@@ -44,6 +45,8 @@ from pydantic_core import PydanticCustomError
 from workshop import versions
 from workshop.project import PROJECT
 from workshop.subnets import (  # noqa: F401
+    architecture,
+    known_instance_types,
     node_capacity,
     subnet_capacity,
     subnet_layout,
@@ -62,8 +65,9 @@ UpgradeSupportType = Literal["STANDARD", "EXTENDED"]
 NatMode = Literal["single", "perAz"]
 CapacityType = Literal["ON_DEMAND", "SPOT"]
 TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
-AmiType = Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2_x86_64", "AL2_ARM_64",
-                  "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"]
+# Bottlerocket is not offered: its releases (`1.20.3-5d9ac849`) are not `<k8s>.<patch>-<date>` strings
+# and the catalogue pins none, so such a node group could never validate.
+AmiType = Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2_x86_64", "AL2_ARM_64"]
 PodSecurityGroupEnforcingMode = Literal["standard", "strict"]
 CONTROL_PLANE_LOG_TYPES: tuple[str, ...] = get_args(LogType)
 # The managed add-ons this program knows how to order; vpc-cni has its own key (vpcCni).
@@ -141,6 +145,17 @@ Rfc1918Cidr = Annotated[str, _cidr(), _check(
 
 def InstanceType(example: str) -> Any:
     return Matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", f"is not an EC2 instance type like {example}")
+
+
+def _booted_by_eks(instance_type: str) -> str:
+    if instance_type in known_instance_types():
+        return instance_type
+    near = difflib.get_close_matches(instance_type, sorted(known_instance_types()), n=1)
+    raise _rule(("", f"{instance_type!r} is not an instance type the EKS AMI knows (workshop/instance_network_limits"
+                     f".json, amazon-eks-ami's instance table){f'; did you mean {near[0]!r}?' if near else ''}"))
+
+
+NodeInstanceType = Annotated[InstanceType("m5.large"), AfterValidator(_booted_by_eks)]
 
 
 
@@ -311,7 +326,7 @@ def _labels_valid(labels: Mapping[str, str]) -> Mapping[str, str]:
 
 
 class NodeGroupConfig(_Model):
-    instance_types: Annotated[tuple[InstanceType("m5.large"), ...], _check(
+    instance_types: Annotated[tuple[NodeInstanceType, ...], _check(
         bool, lambda v: "[] must list at least one instance type")] = _list(
         ("m5.large",), "EC2 instance types, first preferred.")
     min_size: int = Field(3, description="Minimum nodes.")
@@ -337,6 +352,15 @@ class NodeGroupConfig(_Model):
         1, description="IMDSv2 response hop limit. 1: pods on the pod network can't reach instance metadata (the "
         "node role's credentials); every add-on here that uses it runs on the host network (README \"Instance "
         "metadata\"). 2 lets pods reach it.")
+
+    @model_validator(mode="after")
+    def _architecture_matches(self) -> NodeGroupConfig:
+        wanted = "arm64" if "ARM_64" in self.ami_type else "x86_64"
+        wrong = [t for t in self.instance_types if architecture(t) != wanted]
+        if wrong:
+            raise _rule(("amiType", f"{self.ami_type!r} boots {wanted} but {wrong} "
+                                    f"{'is' if len(wrong) == 1 else 'are'} {architecture(wrong[0])} (instanceTypes)"))
+        return self
 
     @model_validator(mode="after")
     def _sizes_in_order(self) -> NodeGroupConfig:
@@ -395,10 +419,22 @@ def _stack_key(name: str) -> str:
     return "aws:region" if name == "region" else f"{PROJECT}:{camel(name)}"
 
 
+def _known_region(region: str) -> str:
+    """A region pulumi-aws knows (its Region enum, from the provider's endpoint data)."""
+    from pulumi_aws import Region
+
+    known = sorted(r.value for r in Region)
+    if region not in known:
+        near = difflib.get_close_matches(region, known, n=1)
+        raise _rule(("", f"{region!r} is not an AWS region pulumi-aws knows{f'; did you mean {near[0]!r}?' if near else ''}"))
+    return region
+
+
 class StackConfig(_Model):
     model_config = ConfigDict(alias_generator=_stack_key)
 
-    region: Matching(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", "is not an AWS region name") = Field(
+    region: Annotated[Matching(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", "is not an AWS region name"),
+                      AfterValidator(_known_region)] = Field(
         "ap-northeast-2", description="`aws:region` of the stack; the workshop guide uses ap-northeast-2.")
     cluster: ClusterConfig = Field(ClusterConfig(), description="The EKS control plane.")
     network: NetworkConfig = Field(NetworkConfig(), description="The cluster VPC.")
@@ -705,6 +741,13 @@ def _resolve_versions(cfg: StackConfig, as_of: dt.date, problems: _Problems) -> 
             problems.add(f"{key}.version",
                          f"{version!r} is {control_plane.minor - nodes.minor} minors behind the control "
                          f"plane's {c.version}: kubelet may lag by at most {versions.MAX_KUBELET_SKEW}")
+        family = g.ami_type.split("_", 1)[0]
+        last = versions.AMI_FAMILY_LAST_MINOR.get(family)
+        if last is not None and nodes.minor > last:
+            problems.add(f"{key}.amiType", f"{g.ami_type!r}: EKS publishes no {family} AMI for Kubernetes {version} "
+                                           f"(1.{last} was the last); use AL2023_x86_64_STANDARD or AL2023_ARM_64_STANDARD")
+            groups[name] = g
+            continue
         release = g.release_version
         if release == CATALOGUE:
             found = nodes.ami_releases.get(g.ami_type)
@@ -754,10 +797,6 @@ def _validate_rollback(cfg: StackConfig, control_plane: versions.KubernetesVersi
 def config_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
     """Everything that plans but deserves a WARNING: the version's, and deliberate deviations."""
     warnings = version_warnings(cfg, as_of)
-    if stack_capacity(cfg) is None:
-        types = sorted({t for g in cfg.node_groups.values() for t in g.instance_types if node_capacity(t, True) is None})
-        warnings.append(f"{PROJECT}:nodeGroups: no ENI data for {types} in workshop/instance_network_limits.json: "
-                        "the subnets' pod capacity was not checked")
     c = cfg.cluster
     if c.remote_networks.nodes and c.endpoint_public_access and c.endpoint_private_access:
         warnings.append(f"{PROJECT}:cluster.endpointPublicAccess: true with endpointPrivateAccess and "

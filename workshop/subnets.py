@@ -53,6 +53,21 @@ class NodeCapacity:
     addresses: int  # individual addresses a node takes (ENI primaries, or every secondary without prefixes)
 
 
+def known_instance_types() -> frozenset[str]:
+    """Every instance type the EKS AMI's table knows: the ones a managed node group can boot."""
+    return frozenset(_limits())
+
+
+# AWS's naming convention: a `g` after the generation marks an AWS Graviton (arm64) family (m6g, c7gn,
+# t4g, x2gd, im4gn, is4gen); a1 is the first Graviton. Every other family here is x86_64.
+_GRAVITON = re.compile(r"^(a1|[a-z]+\d+g[a-z]*)\.")
+
+
+def architecture(instance_type: str) -> str:
+    """`arm64` or `x86_64`, from the instance family's name."""
+    return "arm64" if _GRAVITON.match(instance_type) else "x86_64"
+
+
 def node_capacity(instance_type: str, prefix_delegation: bool) -> NodeCapacity | None:
     """What one node of this type takes from its subnet at max pods; None where the table lacks the type."""
     limits = _limits().get(instance_type)

@@ -29,6 +29,9 @@ POLICY_PACK_COPY = Path(__file__).resolve().parent.parent / "policies" / "guardr
 MAX_KUBELET_SKEW = 3
 # EKS rolls a control plane back one minor within this many days of an in-place upgrade.
 ROLLBACK_WINDOW_DAYS = 7
+# AMI families that end: "Kubernetes version 1.32 is the last version for which Amazon EKS will release
+# AL2 AMIs" (EKS user guide, Amazon Linux 2 end of support). AL2023 goes on.
+AMI_FAMILY_LAST_MINOR = {"AL2": 32}
 # A stack planned this close to the end of standard support is warned (and fails prod's policy).
 STANDARD_SUPPORT_WARNING_DAYS = 60
 
