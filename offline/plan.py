@@ -292,7 +292,20 @@ def policy_config_file(stack: str) -> str:
     return os.path.relpath(policy_config_path(stack), ROOT)
 
 
+def _load_against(against: Path, stack: str) -> Plan:
+    try:
+        old_plan = Plan.load(against)
+    except PlanFormatError as e:
+        raise PlanError(f"--against {e}") from None
+    if old_plan.stack != stack:
+        raise PlanError(f"--against {against}: a plan of {old_plan.project}/{old_plan.stack}, "
+                        f"not {old_plan.project}/{stack}")
+    return old_plan
+
+
 def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
+    # A file given to compare with is read first: a bad one fails before anything runs.
+    given = _load_against(args.against, stack) if args.against is not None else None
     run = run_program_for(stack, root, args.preview, judge=not args.diff_base)
     violations, config_file = [], None
     if not args.no_policy:
@@ -305,15 +318,12 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         plan = plan.with_summaries(parse(run.config, args.as_of), args.as_of)
     region = str(run.config.get("aws:region", ""))
     plan = dataclasses.replace(plan, estimate=estimate(plan, region, args.as_of))
-    against = args.against
+    against, old_plan = args.against, given
     if args.against_ref:
         against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)
-    if against is not None:
-        try:
-            old_plan = Plan.load(against)
-        except PlanFormatError as e:
-            raise PlanError(f"--against {e}") from None
-        if (old_plan.project, old_plan.stack) != (plan.project, plan.stack):
+        old_plan = _load_against(against, stack)
+    if old_plan is not None:
+        if old_plan.project != plan.project:
             raise PlanError(f"--against {against}: a plan of {old_plan.project}/{old_plan.stack}, "
                             f"not {plan.project}/{plan.stack}")
         diff = diff_plans(old_plan, plan)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 
 import pytest
@@ -14,10 +13,43 @@ from workshop.versions import AS_OF_ENV
 PLAN_DATE = "2026-11-25"
 os.environ[AS_OF_ENV] = PLAN_DATE
 
-from offline.runner import STACKS, ProgramRun, run_stack
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import offline.runner  # noqa: E402
+from offline.runner import STACKS, ProgramRun  # noqa: E402
+
+# One run per distinct input, shared by every test that asks for it (the plan command's included):
+# the program is deterministic in its inputs (a test below proves it on fresh runs), and tests only
+# read a run. The key is everything a run depends on: stack, tree, overrides, mode, what the account
+# holds, and the plan date the program judges support windows on. Failed runs are not kept.
+run_stack_uncached = offline.runner.run_stack
+_RUNS: dict[str, ProgramRun] = {}
 
 
-@functools.lru_cache(maxsize=None)
+def _tree_fingerprint(root: Path, stack: str) -> list:
+    """What a test may change in a tree between two runs: the stack file's text, the program's sources."""
+    stack_file = root / f"Pulumi.{stack}.yaml"
+    sources = [root / "__main__.py", *root.glob("components/**/*.py"), *root.glob("workshop/**/*")]
+    return [stack_file.read_text() if stack_file.exists() else None,
+            max((s.stat().st_mtime_ns for s in sources if s.is_file()), default=0)]
+
+
+def _shared_run_stack(stack, root=offline.runner.ROOT, overrides=None, preview=False, live=None,
+                      missing_parameters=frozenset(), log_groups=frozenset()):
+    key = json.dumps([stack, str(root), _tree_fingerprint(Path(root), stack), overrides, preview, repr(live),
+                      sorted(missing_parameters), sorted(log_groups), os.environ.get(AS_OF_ENV)],
+                     sort_keys=True, default=repr)
+    if key not in _RUNS:
+        _RUNS[key] = run_stack_uncached(stack, root, overrides, preview, live, missing_parameters, log_groups)
+    return _RUNS[key]
+
+
+# Before any test module or the plan command imports it by name.
+offline.runner.run_stack = _shared_run_stack
+run_stack = _shared_run_stack
+
+
 def _run(stack: str) -> ProgramRun:
     return run_stack(stack)
 
@@ -44,7 +76,6 @@ def prod() -> ProgramRun:
 
 # The policy pack's modules import as the CLI runs them: from inside policies/.
 import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policies"))
 
