@@ -31,6 +31,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Iterator
 
+from offline.across_stacks import clashes
 from offline.estimate import estimate, estimate_delta, render_estimate
 from offline.ordering import unordered_references
 from offline.plan_diff import diff_plans
@@ -216,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--against compares one stack: add --stack")
     # The program judges support windows on this date too (workshop.versions.plan_date).
     os.environ[AS_OF_ENV] = args.as_of.isoformat()
+    args.clashes = clashes(root)
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         with program_tree(root):
@@ -306,16 +308,20 @@ def _load_against(against: Path, stack: str) -> Plan:
 def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     # A file given to compare with is read first: a bad one fails before anything runs.
     given = _load_against(args.against, stack) if args.against is not None else None
+    clash_errors, clash_warnings = getattr(args, "clashes", ({}, {}))
+    if stack in clash_errors:
+        raise PlanError(f"{stack}: " + "; ".join(clash_errors[stack]))
     run = run_program_for(stack, root, args.preview, judge=not args.diff_base)
     violations, config_file = [], None
     if not args.no_policy:
         config_file = policy_config_file(stack)
         violations = policy_verdict(run, args.as_of, args.preview)
     plan = Plan.of_run(run, violations)
-    if root == ROOT:  # a base tree planned for a diff may predate the catalogue
+    if not args.diff_base:  # a base tree planned for a diff may predate the catalogue
         from workshop.config import parse
 
         plan = plan.with_summaries(parse(run.config, args.as_of), args.as_of)
+        plan = dataclasses.replace(plan, warnings=[*plan.warnings, *clash_warnings.get(stack, [])])
     region = str(run.config.get("aws:region", ""))
     plan = dataclasses.replace(plan, estimate=estimate(plan, region, args.as_of))
     against, old_plan = args.against, given

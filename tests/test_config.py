@@ -262,3 +262,13 @@ def test_every_problem_of_one_rule_set_is_reported():
         "eks-workshop:tags.aws:owner: keys starting with 'aws:' are reserved by AWS",
         f"eks-workshop:tags.{'x' * 129}: 'v': keys are 1-128 and values at most 256 characters",
     ])
+
+
+def test_typos_in_other_namespaces_are_named_against_the_known_keys():
+    values = {**DEV, "aws:regoin": "ap-northeast-2", "eks-workshp:protect": True, "aws:allowedAccountIds": ["1"],
+              "kubernetes:context": "x", "company:owner": "platform"}
+    assert problems_of(values) == [
+        "aws:regoin: not a setting of the aws provider; did you mean aws:region?",
+        "eks-workshp:protect: unknown namespace 'eks-workshp'; did you mean eks-workshop:protect?"]
+    # A provider setting, another provider's namespace and a namespace nothing resembles are not ours to judge.
+    assert parse({**DEV, "aws:allowedAccountIds": ["1"], "company:owner": "platform"}).region == "ap-northeast-2"

@@ -633,3 +633,32 @@ def test_with_against_the_changes_lead_and_the_tree_waits_for_a_flag(plan_cli, p
     assert "(the full resource tree: add --tree)" in short
     full = plan_cli(*args, "--tree").stdout
     assert "Plan for eks-workshop/dev" in full and "(the full resource tree" not in full
+
+
+def test_two_stacks_creating_one_cluster_in_one_account_are_refused(plan_cli, program_copy, tmp_path):
+    dev = (program_copy / "Pulumi.dev.yaml").read_text()
+    (program_copy / "Pulumi.alice.yaml").write_text(dev)  # copied, cluster name not changed
+    result = plan_cli("--root", str(program_copy), "--stack", "alice", "--no-policy", "--quiet", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: alice: Pulumi.dev.yaml and Pulumi.alice.yaml would both create EKS cluster 'eks-workshop' in "
+        "ap-northeast-2 in account 111122223333: give one its own eks-workshop:cluster.name")
+    # Account not pinned: it may or may not clash, a warning in the plan.
+    (program_copy / "Pulumi.alice.yaml").write_text(dev.replace('  aws:allowedAccountIds: ["111122223333"]', ""))
+    assert plan_cli("--root", str(program_copy), "--stack", "alice", "--no-policy", "--quiet",
+                    "--out-dir", str(tmp_path)).returncode == 0
+    warnings = json.loads((tmp_path / "plan-alice.json").read_text())["warnings"]
+    assert any(w.endswith("they clash if they deploy to one account; pin each stack's account with "
+                          "aws:allowedAccountIds to know, or give one its own eks-workshop:cluster.name") for w in warnings)
+    # Another account: no clash at all.
+    (program_copy / "Pulumi.alice.yaml").write_text(dev.replace('["111122223333"]', '["999988887777"]'))
+    assert plan_cli("--root", str(program_copy), "--stack", "alice", "--no-policy", "--quiet",
+                    "--out-dir", str(tmp_path)).returncode == 0
+    assert not any("clash" in w for w in json.loads((tmp_path / "plan-alice.json").read_text())["warnings"])
+
+
+def test_every_committed_stack_pins_its_account():
+    from offline.across_stacks import identities
+
+    committed = {i.stack: i for i in identities(ROOT) if i.stack in ("dev", "staging", "prod")}
+    assert len(committed) == 3 and all(i.accounts for i in committed.values())

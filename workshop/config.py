@@ -845,6 +845,32 @@ def version_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+# Config namespaces a stack file of this project may use: ours and the providers' it runs.
+NAMESPACES = (PROJECT, "aws", "kubernetes", "random", "pulumi")
+
+
+def aws_config_keys() -> list[str]:
+    """Every setting the pulumi-aws provider reads (`aws:region`, `aws:allowedAccountIds`, …): its SDK's
+    config properties, camelCase as in a stack file."""
+    from pulumi_aws.config import vars as aws_vars
+
+    return sorted(camel(name) for name, v in vars(aws_vars._ExportableConfig).items() if isinstance(v, property))
+
+
+def _foreign_key_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """`aws:regoin` and `eks-workshp:cluster` are typos the CLI passes on silently (the value is then
+    ignored and a default used): each is named against the keys the provider and the program know."""
+    problems = []
+    for key in values:
+        namespace, _, name = key.partition(":")
+        if namespace == "aws" and name not in aws_config_keys():
+            near = difflib.get_close_matches(name, aws_config_keys(), n=1)
+            problems.append((key, f"not a setting of the aws provider{f'; did you mean aws:{near[0]}?' if near else ''}"))
+        elif namespace not in NAMESPACES and (near := difflib.get_close_matches(namespace, NAMESPACES, n=1, cutoff=0.8)):
+            problems.append((key, f"unknown namespace {namespace!r}; did you mean {near[0]}:{name}?"))
+    return problems
+
+
 def parse(values: Mapping[str, Any], as_of: dt.date | None = None) -> StackConfig:
     """Build and validate the model from fully-qualified config keys (`aws:region`, `eks-workshop:x`).
 
@@ -853,6 +879,8 @@ def parse(values: Mapping[str, Any], as_of: dt.date | None = None) -> StackConfi
     Raises ConfigError listing every problem.
     """
     problems = _Problems()
+    for key, message in _foreign_key_problems(values):
+        problems.add(key, message)
     if "aws:region" not in values:
         problems.add("aws:region", "missing: set it with `pulumi config set aws:region <region>`")
     # Other namespaces (aws:, pulumi:, providers') are not this program's to judge; an empty YAML key is unset.
