@@ -17,6 +17,7 @@ class ManagedNodeGroupArgs:
     cluster_name: pulumi.Input[str]  # the cluster's name output (the group waits for it)
     kubernetes_version: str  # nodeGroups.<name>.version (resolved)
     node_group_name: str  # the key of nodeGroups
+    physical_name: str | None  # the EKS name: the key, or None for Pulumi's nodes-<key>-<random> (generatedName)
     node_role_arn: pulumi.Input[str]  # the NodeRole's ARN
     subnet_ids: pulumi.Input[Sequence[str]]  # the Network's private subnets
     instance_types: Sequence[str]  # nodeGroups.<name>.instanceTypes
@@ -36,9 +37,8 @@ class ManagedNodeGroupArgs:
     metadata_hop_limit: int = 1
 
 
-# Bottlerocket keeps the OS on xvda and containers on xvdb; every other family boots from xvda.
-def root_device_name(ami_type: str) -> str:
-    return "/dev/xvdb" if ami_type.startswith("BOTTLEROCKET") else "/dev/xvda"
+# Every AMI family offered (AL2023, AL2) boots from xvda.
+ROOT_DEVICE = "/dev/xvda"
 
 
 class ManagedNodeGroup(pulumi.ComponentResource):
@@ -55,7 +55,7 @@ class ManagedNodeGroup(pulumi.ComponentResource):
                 http_put_response_hop_limit=args.metadata_hop_limit,
             ),
             block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                device_name=root_device_name(args.ami_type),
+                device_name=ROOT_DEVICE,
                 ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
                     volume_size=args.disk_size,
                     volume_type="gp3",
@@ -76,7 +76,8 @@ class ManagedNodeGroup(pulumi.ComponentResource):
         self.node_group = aws.eks.NodeGroup(
             f"{name}",
             cluster_name=args.cluster_name,
-            node_group_name=args.node_group_name,
+            # An explicit name makes every replacement delete-first (two groups can't share it).
+            node_group_name=args.physical_name,
             node_role_arn=args.node_role_arn,
             subnet_ids=args.subnet_ids,
             version=args.kubernetes_version,

@@ -10,7 +10,7 @@ from typing import Any
 
 from offline.mocks import UNKNOWN_WIRE
 from offline.plan_model import Diff, Plan, PlannedResource, ResourceChange, Upgrade, UpgradeStep
-from offline.replacement import replacement
+from offline.replacement import provider_deletes_first, replacement
 from offline.resource_types import TYPES
 
 # The types whose replacement or deletion loses data or endpoints (a WARNING in every diff).
@@ -72,7 +72,9 @@ def diff_plans(old: Plan, new: Plan) -> Diff:
         changed.append(ResourceChange(
             urn=urn, type=now.type, properties=props, action="replace" if forced else "update", replaced_by=forced,
             # the old one goes first: a gap, not an overlap
-            delete_before_replace=bool(forced and now.delete_before_replace), may_replace=maybe or []))
+            delete_before_replace=bool(forced and (now.delete_before_replace
+                                                   or provider_deletes_first(now.type, now.inputs))),
+            may_replace=maybe or []))
         if forced and now.type in STATEFUL:
             warnings.append(f"{now.type} {now.name}: changing {', '.join(forced)} replaces it "
                             "(delete and re-create, data and endpoints lost)")

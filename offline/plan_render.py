@@ -139,6 +139,15 @@ def render_kubernetes(k: KubernetesSummary | None) -> list[str]:
     return lines
 
 
+# What a delete-first replacement takes away until the new resource exists.
+GONE_FIRST = {
+    "aws:eks/nodeGroup:NodeGroup": "every node of the group is terminated first; its pods stay pending until "
+                                   "the new group's nodes join (generatedName: true replaces create-first)",
+    "aws:eks/cluster:Cluster": "the cluster and every workload on it are deleted first",
+    "*": "it does not exist until its replacement is created",
+}
+
+
 def render_diff(diff: Diff, against: str) -> list[str]:
     lines = ["", f"Changes against {against}: {len(diff.added)} to add, {len(diff.changed)} to change, "
                  f"{len(diff.removed)} to delete"]
@@ -148,6 +157,8 @@ def render_diff(diff: Diff, against: str) -> list[str]:
         mark = "+-" if c.action == "replace" else "~ "
         forced = f"  (replaced: {', '.join(c.replaced_by)} forces it)" if c.replaced_by else ""
         lines.append(f"  {mark}{c.type}  {c.urn.rsplit('::', 1)[-1]}{forced}")
+        if c.delete_before_replace:
+            lines.append(f"      ! deleted before its replacement is created: {GONE_FIRST.get(c.type, GONE_FIRST['*'])}")
         for k, v in c.properties.items():
             if isinstance(v["old"], str) and isinstance(v["new"], str) and "\n" in v["old"] + v["new"]:
                 lines.append(f"      {k}:")

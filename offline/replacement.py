@@ -77,3 +77,37 @@ def replacement(rtype: str, old_inputs: dict, new_inputs: dict,
 
 def has_rules(rtype: str) -> bool:
     return rtype.startswith("kubernetes:") or rtype.startswith("pulumi:") or rtype in rules()["types"]
+
+
+# pulumi-aws's explicit auto-names (provider/resources.go: `tfbridge.AutoName("nodeGroupName", 255, "-")`);
+# every other AWS resource with a `name` input is auto-named by `prov.SetAutonaming(255, "-")`.
+EXPLICIT_AUTO_NAMES = {"aws:eks/nodeGroup:NodeGroup": "nodeGroupName",
+                       "aws:eks/fargateProfile:FargateProfile": "fargateProfileName"}
+
+
+@lru_cache(maxsize=None)
+def auto_named_input(type_: str) -> str | None:
+    """The input the provider names automatically when the program leaves it out, or None. For AWS
+    types: the explicit AutoName fields, else `name` where the pulumi-aws SDK's class takes one (the
+    bridge's SetAutonaming gives every TF `name` input an auto-name)."""
+    if type_ in EXPLICIT_AUTO_NAMES:
+        return EXPLICIT_AUTO_NAMES[type_]
+    package, _, rest = type_.partition(":")
+    if package != "aws" or "/" not in rest:
+        return None
+    import importlib
+    import inspect
+
+    module, class_name = rest.partition("/")[0], rest.rpartition(":")[2]
+    try:
+        cls = getattr(importlib.import_module(f"pulumi_aws.{module}"), class_name)
+    except (ImportError, AttributeError):
+        return None
+    return "name" if "name" in inspect.signature(cls._internal_init).parameters else None
+
+
+def provider_deletes_first(type_: str, inputs: dict[str, Any]) -> bool:
+    """The bridge replaces delete-first when the program sets an auto-named input itself: two resources
+    can't hold one physical name, so the old one must go before the new one is created."""
+    field = auto_named_input(type_)
+    return field is not None and inputs.get(field) not in (None, "")

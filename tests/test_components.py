@@ -66,26 +66,33 @@ def test_network_flow_logs_write_to_a_scoped_group():
 
 
 def node_group_args(**overrides) -> ManagedNodeGroupArgs:
-    base = dict(cluster_name="c", kubernetes_version="1.31", node_group_name="gpu", node_role_arn="arn:aws:iam::1:role/n",
+    base = dict(cluster_name="c", kubernetes_version="1.31", node_group_name="gpu", physical_name="gpu",
+                node_role_arn="arn:aws:iam::1:role/n",
                 subnet_ids=["subnet-1"], instance_types=["g5.xlarge", "g5.2xlarge"], min_size=0, desired_size=1,
-                max_size=4, ami_type="BOTTLEROCKET_x86_64", release_version="1.31.3-20250103",
+                max_size=4, ami_type="AL2023_x86_64_STANDARD", release_version="1.31.3-20250103",
                 max_unavailable_percentage=100, disk_size=200, capacity_type="SPOT",
                 taints=[Taint(key="nvidia.com/gpu", effect="NO_SCHEDULE")], labels={"gpu": "true"}, tags={"a": "b"})
     return ManagedNodeGroupArgs(**{**base, **overrides})
 
 
-def test_node_group_passes_taints_spot_and_bottlerocket_root_device():
+def test_node_group_passes_taints_spot_and_its_root_device():
     result = run(lambda: ManagedNodeGroup("ng", node_group_args()))
     ng = result.one("aws:eks/nodeGroup:NodeGroup").plain_inputs
     assert ng["taints"] == [{"key": "nvidia.com/gpu", "effect": "NO_SCHEDULE"}]
-    assert ng["capacityType"] == "SPOT" and ng["amiType"] == "BOTTLEROCKET_x86_64"
+    assert ng["capacityType"] == "SPOT" and ng["amiType"] == "AL2023_x86_64_STANDARD" and ng["nodeGroupName"] == "gpu"
     assert ng["instanceTypes"] == ["g5.xlarge", "g5.2xlarge"]
     assert ng["scalingConfig"] == {"minSize": 0, "desiredSize": 1, "maxSize": 4}
     assert "diskSize" not in ng  # the size lives in the launch template, where EKS requires it
     lt = result.one("aws:ec2/launchTemplate:LaunchTemplate").plain_inputs
-    assert lt["blockDeviceMappings"][0]["deviceName"] == "/dev/xvdb"
+    assert lt["blockDeviceMappings"][0]["deviceName"] == "/dev/xvda"
     assert lt["blockDeviceMappings"][0]["ebs"]["volumeSize"] == 200
     assert {t["resourceType"] for t in lt["tagSpecifications"]} == {"instance", "volume"}
+
+
+def test_a_generated_node_group_name_is_left_to_pulumi():
+    result = run(lambda: ManagedNodeGroup("nodes-gpu", node_group_args(physical_name=None)))
+    ng = result.one("aws:eks/nodeGroup:NodeGroup")
+    assert "nodeGroupName" not in ng.plain_inputs and ng.outputs["nodeGroupName"].startswith("nodes-gpu-")
 
 
 def test_node_group_depends_on_what_its_component_depends_on():

@@ -310,7 +310,7 @@ def test_preview_mode_plans_with_unknowns(plan_cli, tmp_path):
     assert result.returncode == 0, result.stderr
     plan = json.loads((tmp_path / "plan-prod.json").read_text())
     nodes = next(r for r in plan["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup")
-    assert nodes["inputs"]["subnetIds"] == "[unknown]" and nodes["inputs"]["nodeGroupName"] == "default"
+    assert nodes["inputs"]["subnetIds"] == "[unknown]" and "nodeGroupName" not in nodes["inputs"]  # generatedName
     assert UNKNOWN_WIRE not in json.dumps(plan)
     assert "  mandatory: none" in result.stdout
     # Every output of the contract is there; what AWS computes is listed as unknown, not dropped.

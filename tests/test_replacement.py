@@ -81,6 +81,35 @@ def test_an_instance_type_change_replaces_the_node_group():
     assert found["nodes-default"] == ("replace", ["instanceTypes"])
 
 
+def test_a_named_node_group_is_replaced_delete_first_a_generated_one_create_first():
+    """The bridge deletes first when the program sets an auto-named name (nodeGroupName): dev keeps the
+    workshop's `default` and would lose every node first; staging generates its name."""
+    bigger = {"eks-workshop:nodeGroups": lambda g: g["default"].update(instanceTypes=["m5.xlarge"])}
+    _, dev = actions("dev", **bigger)
+    _, staging = actions("staging", **bigger)
+    dev_nodes = next(c for c in dev.changed if c.urn.endswith("::nodes-default"))
+    staging_nodes = next(c for c in staging.changed if c.urn.endswith("::nodes-default"))
+    assert (dev_nodes.action, dev_nodes.delete_before_replace) == ("replace", True)
+    assert (staging_nodes.action, staging_nodes.delete_before_replace) == ("replace", False)
+    assert dev_nodes.to_json()["deleteBeforeReplace"] is True and "deleteBeforeReplace" not in staging_nodes.to_json()
+    from offline.plan_render import render_diff
+
+    text = "\n".join(render_diff(dev, "base"))
+    assert ("  +-aws:eks/nodeGroup:NodeGroup  nodes-default  (replaced: instanceTypes forces it)\n"
+            "      ! deleted before its replacement is created: every node of the group is terminated first") in text
+    assert "deleted before" not in "\n".join(render_diff(staging, "base"))
+
+
+def test_auto_named_inputs_come_from_the_provider():
+    from offline.replacement import auto_named_input, provider_deletes_first
+
+    assert auto_named_input("aws:eks/nodeGroup:NodeGroup") == "nodeGroupName"  # resources.go AutoName
+    assert auto_named_input("aws:iam/role:Role") == "name"  # SetAutonaming: a TF `name` input
+    assert auto_named_input("aws:ec2/vpc:Vpc") is None and auto_named_input("random:index/randomPassword:RandomPassword") is None
+    assert provider_deletes_first("aws:cloudwatch/logGroup:LogGroup", {"name": "/aws/x"})
+    assert not provider_deletes_first("aws:iam/role:Role", {"assumeRolePolicy": "{}"})
+
+
 def test_a_cluster_rename_replaces_and_a_version_or_log_change_updates():
     found, _ = actions("staging", **{"eks-workshop:cluster": lambda c: c.update(name="eks-workshop-staging-2")})
     assert found["cluster"] == ("replace", ["name"])

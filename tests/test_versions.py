@@ -356,3 +356,10 @@ def test_moved_addons_keep_their_identity(dev):
     kube_proxy = next(r for r in dev.of_type(ADDON) if r.plain_inputs["addonName"] == "kube-proxy")
     assert kube_proxy.aliases == [
         "urn:pulumi:dev::eks-workshop::eks-workshop:addons:ManagedAddons$aws:eks/addon:Addon::addons-kube-proxy"]
+
+
+def test_the_guard_knows_a_generated_node_group_name_by_its_key():
+    from workshop.upgrade_guard import config_key
+
+    assert config_key("nodes-default-1dff0e5") == "default" and config_key("default") == "default"
+    assert config_key("nodes-gpu-pool-0a1b2c3") == "gpu-pool" and config_key("nodes-x-123") == "nodes-x-123"

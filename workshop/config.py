@@ -348,6 +348,11 @@ class NodeGroupConfig(_Model):
     disk_size: Between(20, 16384, "GiB") = Field(
         80, description="Root volume size in GiB (gp3, encrypted); eksctl's default is 80.")
     capacity_type: CapacityType = Field("ON_DEMAND", description="ON_DEMAND or SPOT.")
+    generated_name: bool = Field(
+        False, description="false: the EKS node group is named after its key (the workshop's `default`), and a "
+        "change that replaces it (instance types, AMI type, disk) deletes it first: every node goes before the new "
+        "group has any. true: Pulumi names it `nodes-<key>-<random>` and a replacement creates the new group "
+        "before deleting the old one.")
     metadata_hop_limit: Between(1, 64, why="EC2's range") = Field(
         1, description="IMDSv2 response hop limit. 1: pods on the pod network can't reach instance metadata (the "
         "node role's credentials); every add-on here that uses it runs on the host network (README \"Instance "

@@ -10,6 +10,7 @@ public SSM parameter in the region. Under the offline mock engine the same reads
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -75,8 +76,15 @@ def read_live_cluster(cluster_name: str) -> LiveCluster | None:
     cluster = aws.eks.get_cluster(name=cluster_name)
     groups = aws.eks.get_node_groups(cluster_name=cluster_name).names or []
     return LiveCluster(version=cluster.version, node_groups={
-        name: aws.eks.get_node_group(cluster_name=cluster_name, node_group_name=name).version
+        config_key(name): aws.eks.get_node_group(cluster_name=cluster_name, node_group_name=name).version
         for name in sorted(groups)})
+
+
+def config_key(live_name: str) -> str:
+    """The nodeGroups key of a running group: its name, or `<key>` of Pulumi's `nodes-<key>-<7 hex>`
+    (generatedName)."""
+    generated = re.fullmatch(r"nodes-(.+)-[0-9a-f]{7}", live_name)
+    return generated.group(1) if generated else live_name
 
 
 def missing_ami_releases(cfg: StackConfig) -> list[str]:

@@ -94,6 +94,7 @@ def node_group_args(cfg: StackConfig, name: str, cluster_name: pulumi.Input[str]
         cluster_name=cluster_name,
         kubernetes_version=g.version,
         node_group_name=name,
+        physical_name=None if g.generated_name else name,
         node_role_arn=node_role_arn,
         subnet_ids=subnet_ids,
         instance_types=g.instance_types,
