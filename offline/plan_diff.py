@@ -54,12 +54,13 @@ def diff_plans(old: Plan, new: Plan) -> Diff:
     what stood at that URN (and listed under `moved`).
     """
     after = {r.urn: r for r in new.resources}
-    moved = {alias: r.urn for r in new.resources for alias in r.aliases if alias not in after}
+    moved = resolve_aliases(old, new)
     before = {moved.get(r.urn, r.urn): r for r in old.resources}
+    kept = _kept_identities(before, after, set(moved.values()))
     changed, warnings = [], []
     for urn in sorted(before.keys() & after.keys()):
         was, now = before[urn], after[urn]
-        a, b = _flatten(was.inputs), _flatten(now.inputs)
+        a, b = _flatten(was.inputs), _flatten(kept(now.inputs))
         props = {k: {"old": a.get(k), "new": b.get(k)} for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
         if was.protect != now.protect:
             props["(protect)"] = {"old": was.protect, "new": now.protect}
@@ -111,6 +112,106 @@ def protection_refusals(before: dict[str, PlannedResource], diff: Diff) -> list[
     refusals += [f"{before[urn].type} {before[urn].name} is protected and this change deletes it: {way_through}"
                  for urn in diff.removed if before[urn].protect]
     return refusals
+
+
+# ---------------------------------------------------------------------------- aliases, as the engine
+# resolves them: pulumi/pulumi pkg/resource/deploy/step_generator.go (collapseAliasToUrn,
+# inheritedChildAlias, generateAliases, getOldResource) and sdk/go/common/resource/urn.go.
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def _urn_parts(urn: str) -> tuple[str, str, str, str]:
+    """stack, project, qualified type (`parent$…$type`), name of `urn:pulumi:<stack>::<project>::<qt>::<name>`."""
+    stack, project, qualified, name = urn.removeprefix("urn:pulumi:").split("::", 3)
+    return stack, project, qualified, name
+
+
+def _new_urn(stack: str, project: str, parent_type: str, type_: str, name: str) -> str:
+    qualified = type_ if not parent_type or parent_type == ROOT_STACK_TYPE else f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+def _create_urn(name: str, type_: str, parent: str, project: str, stack: str) -> str:
+    return _new_urn(stack, project, _urn_parts(parent)[2] if parent else "", type_, name)
+
+
+def resolve_aliases(old: Plan, new: Plan) -> dict[str, str]:
+    """Old URN -> new URN of every resource the engine would find in the old state through an alias:
+    its own URN first, then each alias (full URNs, and specs collapsed against its name, type and parent),
+    then the aliases its parent was found under, multiplied out to the child (a child named with the
+    parent's name as prefix gets the prefix substituted)."""
+    olds = {r.urn for r in old.resources}
+    by_urn = {r.urn: r for r in new.resources}
+    found_as: dict[str, str] = {}  # new URN -> the old URN it was found under (the engine's sg.aliases)
+    seen: set[str] = set()
+
+    def collapse(r: PlannedResource, alias: dict[str, Any]) -> str:
+        if alias.get("urn"):
+            return alias["urn"]
+        parent = alias.get("parentUrn") or ""
+        parent = found_as.get(parent, parent) if parent else r.parent
+        if alias.get("noParent") or (parent and _urn_parts(parent)[2] == ROOT_STACK_TYPE):
+            parent = ""
+        return _create_urn(alias.get("name") or r.name, alias.get("type") or r.type, parent,
+                           alias.get("project") or new.project, alias.get("stack") or new.stack)
+
+    def inherited(child_type: str, child_name: str, parent_name: str, parent_alias: str) -> str:
+        _, _, parent_qualified, alias_name = _urn_parts(parent_alias)
+        name = alias_name + child_name[len(parent_name):] if child_name.startswith(parent_name) else child_name
+        return _new_urn(new.stack, new.project, parent_qualified, child_type, name)
+
+    def visit(r: PlannedResource) -> None:
+        if r.urn in seen:
+            return
+        seen.add(r.urn)
+        if r.parent in by_urn:
+            visit(by_urn[r.parent])  # parents register first: their aliases are known to the children
+        specs = [{"urn": u} for u in r.aliases] + list(r.alias_specs)
+        candidates = [collapse(r, a) for a in specs]
+        if r.parent and r.parent in found_as:
+            parent_alias, parent_name = found_as[r.parent], _urn_parts(r.parent)[3]
+            candidates.append(inherited(r.type, r.name, parent_name, parent_alias))
+            for alias in specs:
+                child = collapse(r, alias)
+                candidates.append(inherited(_urn_parts(child)[2].rsplit("$", 1)[-1], _urn_parts(child)[3],
+                                            parent_name, parent_alias))
+        if r.urn in olds:
+            return
+        for candidate in dict.fromkeys(candidates):
+            if candidate in olds:
+                found_as[r.urn] = candidate
+                return
+
+    for resource in new.resources:
+        visit(resource)
+    return {old_urn: new_urn for new_urn, old_urn in found_as.items()}
+
+
+def _kept_identities(before: dict[str, PlannedResource], after: dict[str, PlannedResource],
+                     moved_to: set[str]):
+    """A moved resource keeps its identity (the engine finds it in the state: same ID, same ARN), but the
+    mock derives IDs from logical names. So in the new plan's inputs, every ID and output a moved
+    resource has in the new plan reads as what it had in the old one."""
+    swap: dict[str, str] = {}
+    for urn in moved_to:
+        was, now = before[urn], after[urn]
+        pairs = [(now.id, was.id)] + [(now.outputs.get(k), v) for k, v in was.outputs.items()]
+        swap.update({n: o for n, o in pairs if isinstance(n, str) and isinstance(o, str) and n != o and len(n) >= 8})
+    if not swap:
+        return lambda value: value
+    pattern = re.compile("|".join(map(re.escape, sorted(swap, key=len, reverse=True))))
+
+    def kept(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(lambda m: swap[m.group(0)], value)
+        if isinstance(value, dict):
+            return {k: kept(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [kept(v) for v in value]
+        return value
+
+    return kept
 
 
 def _cluster_version(plan: Plan) -> str | None:

@@ -99,6 +99,8 @@ def _to_json(value: Any) -> Any:
 class PlannedResource(_Json):
     """One registration as the engine saw it, with secrets and unknowns masked."""
 
+    OMIT_EMPTY = frozenset({"alias_specs"})
+
     urn: str
     type: str
     name: str
@@ -109,7 +111,8 @@ class PlannedResource(_Json):
     protect: bool = False
     retain_on_delete: bool = False  # a destroy or a delete leaves the cloud resource (retainOnDelete)
     id: str = ""
-    aliases: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # full-URN aliases
+    alias_specs: list[dict[str, Any]] = field(default_factory=list)  # name/type/parentUrn/noParent/stack/project
     replace_on_changes: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
     inputs: dict[str, Any] = field(default_factory=dict)
@@ -363,7 +366,7 @@ class Plan(_Json):
                 urn=r.urn, type=r.type, name=r.name, custom=r.custom, parent=r.parent,
                 dependencies=r.dependencies, property_dependencies=r.property_dependencies, protect=r.protect,
                 retain_on_delete=r.retain_on_delete,
-                id=r.id, aliases=r.aliases, replace_on_changes=r.replace_on_changes,
+                id=r.id, aliases=r.aliases, alias_specs=r.alias_specs, replace_on_changes=r.replace_on_changes,
                 delete_before_replace=r.delete_before_replace, inputs=mask(r.inputs), outputs=mask(r.outputs),
             ) for r in sorted(run.resources, key=lambda r: r.urn)],
             outputs=mask(run.outputs),

@@ -48,6 +48,8 @@ class RegisteredResource:
     inputs: dict[str, Any]  # wire form: camelCase keys, secrets as signature objects
     outputs: dict[str, Any]
     aliases: list[str] = field(default_factory=list)  # URNs this resource had before a move
+    # Aliases given as specs (Alias(name=…, parent=…, type=…, stack=…, project=…)): the engine resolves them
+    alias_specs: list[dict[str, Any]] = field(default_factory=list)
     import_id: str = ""  # the ID of an existing resource this registration adopts
     retain_on_delete: bool = False
     replace_on_changes: list[str] = field(default_factory=list)  # Pulumi's replaceOnChanges option
@@ -120,6 +122,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.run = run
         self.stack_urn = ""
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them (sdk/go/common/resource/urn.go NewURN): the parent's whole
+        qualified type, none for the root stack. The SDK's mock keeps only the parent's last type and
+        keeps the stack's, which no real state has."""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != "pulumi:pulumi:Stack":
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([settings.get_stack(), settings.get_project(), type_, name])
+
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
@@ -141,6 +153,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=json_format.MessageToDict(request.object),
             outputs=json_format.MessageToDict(response.object),
             aliases=sorted(a.urn for a in request.aliases if a.urn),
+            alias_specs=[json_format.MessageToDict(a.spec) for a in request.aliases if a.HasField("spec")],
             import_id=request.importId,
             retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else False,
             replace_on_changes=list(request.replaceOnChanges),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -105,7 +106,8 @@ def test_plan_json_schema(dev_plan):
     keys = {"urn", "type", "name", "custom", "parent", "dependencies", "propertyDependencies", "protect",
             "retainOnDelete", "id",
             "aliases", "replaceOnChanges", "deleteBeforeReplace", "inputs", "outputs"}
-    assert all(set(r) == keys for r in dev_plan["resources"])
+    # aliasSpecs only where a resource has some (pulumi-kubernetes gives a Deployment its old API types).
+    assert all(set(r) - {"aliasSpecs"} == keys for r in dev_plan["resources"])
     cluster = next(r for r in dev_plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
     assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is True  # camelCase wire form
     assert cluster["outputs"]["endpoint"].startswith("https://")
@@ -423,6 +425,73 @@ def test_moved_resources_diff_as_the_same_resource(dev_plan):
     diff = diff_plans(Plan.from_json(old), Plan.from_json(dev_plan))
     assert diff.added == [] and diff.removed == [] and diff.changed == []
     assert diff.moved == {old_urn: urn for urn, old_urn in renames.items()}
+
+
+def test_renaming_a_component_with_a_matching_alias_is_no_change(plan_cli, program_copy, dev_plan, tmp_path):
+    """Alias(name=…) on the component; its children, named with its name as prefix, inherit the alias with
+    the prefix substituted (network-vpc was vpc-vpc's old name), as the engine resolves them."""
+    (tmp_path / "base.json").write_text(json.dumps(dev_plan))
+    main_py = program_copy / "__main__.py"
+    text = main_py.read_text()
+    old = 'network = Network("network", wiring.network_args(cfg, log_key))'
+    assert old in text
+    main_py.write_text(text.replace(old, 'network = Network("vpc", wiring.network_args(cfg, log_key), '
+                                         'pulumi.ResourceOptions(aliases=[pulumi.Alias(name="network")]))'))
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--against",
+                      str(tmp_path / "base.json"), "--out-dir", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    diff = json.loads((tmp_path / "out" / "plan-dev.json").read_text())["diff"]
+    assert (diff["added"], diff["removed"], diff["changed"]) == ([], [], [])
+    every_move = diff["moved"]
+    moved = {old.rsplit("::", 1)[1]: new.rsplit("::", 1)[1] for old, new in every_move.items()}
+    assert moved["network"] == "vpc" and moved["network-vpc"] == "vpc-vpc"
+    assert moved["network-private-ap-northeast-2a"] == "vpc-private-ap-northeast-2a"
+    assert "0 to add, 0 to change, 0 to delete" in result.stdout
+    # Without the alias the same rename deletes the network and creates another.
+    main_py.write_text(text.replace(old, 'network = Network("vpc", wiring.network_args(cfg, log_key))'))
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--against",
+                      str(tmp_path / "base.json"), "--out-dir", str(tmp_path / "out"))
+    diff = json.loads((tmp_path / "out" / "plan-dev.json").read_text())["diff"]
+    assert sorted(diff["removed"]) == sorted(every_move) and diff["moved"] == {}
+
+
+def test_alias_specs_resolve_as_the_engine_does():
+    from offline.plan_diff import resolve_aliases
+    from offline.plan_model import PlannedResource
+
+    stack = "urn:pulumi:dev::eks-workshop::pulumi:pulumi:Stack::eks-workshop-dev"
+
+    def res(urn, parent=stack, specs=(), aliases=()):
+        qualified, name = urn.split("::")[2], urn.split("::", 3)[3]
+        return PlannedResource(urn=urn, type=qualified.rsplit("$", 1)[-1], name=name, custom=True, parent=parent,
+                               aliases=list(aliases), alias_specs=list(specs))
+
+    def plan(*resources):
+        return Plan(schema_version=2, project="eks-workshop", stack="dev", resources=list(resources), outputs={},
+                    violations=[])
+
+    u = "urn:pulumi:dev::eks-workshop::"
+    comp_old, comp_new = res(u + "x:a:Comp::old"), res(u + "x:a:Comp::new", specs=[{"name": "old"}])
+    # type, noParent (moved out of a component), another stack's and project's name, and a full URN
+    cases = [
+        (res(u + "aws:s3/bucket:Bucket::b"), res(u + "aws:s3/bucketV2:BucketV2::b", specs=[{"type": "aws:s3/bucket:Bucket"}])),
+        (res(u + "x:a:Comp$aws:s3/bucket:Bucket::c", parent=u + "x:a:Comp::old"),
+         res(u + "aws:s3/bucket:Bucket::c", specs=[{"parentUrn": u + "x:a:Comp::old"}])),
+        (res(u + "aws:s3/bucket:Bucket::d"), res(u + "x:a:Comp$aws:s3/bucket:Bucket::d", parent=u + "x:a:Comp::new",
+                                                  specs=[{"noParent": True}])),
+        (res(u + "aws:s3/bucket:Bucket::e"), res(u + "aws:s3/bucket:Bucket::e2", aliases=[u + "aws:s3/bucket:Bucket::e"])),
+        # a child named after its renamed component: the parent's alias with the prefix substituted
+        (res(u + "x:a:Comp$aws:s3/bucket:Bucket::old-logs", parent=u + "x:a:Comp::old"),
+         res(u + "x:a:Comp$aws:s3/bucket:Bucket::new-logs", parent=u + "x:a:Comp::new")),
+    ]
+    # A child not named after it keeps its URN (a URN holds the parent's type, not its name): no move.
+    same = res(u + "x:a:Comp$aws:s3/bucket:Bucket::f", parent=u + "x:a:Comp::new")
+    old = plan(comp_old, *(o for o, _ in cases), dataclasses.replace(same, parent=u + "x:a:Comp::old"))
+    new = plan(comp_new, *(n for _, n in cases), same)
+    assert resolve_aliases(old, new) == {comp_old.urn: comp_new.urn, **{o.urn: n.urn for o, n in cases}}
+    # An alias naming another stack or project points elsewhere: nothing in this stack's old state.
+    other = plan(res(u + "aws:s3/bucket:Bucket::g2", specs=[{"name": "g", "stack": "prod"}]))
+    assert resolve_aliases(plan(res(u + "aws:s3/bucket:Bucket::g")), other) == {}
 
 
 def test_exit_code_2_for_a_resource_that_races_what_it_names(plan_cli, program_copy, tmp_path):
