@@ -17,10 +17,11 @@ from components.node_group import ManagedNodeGroup
 from components.node_role import NodeRole
 from components.readiness import ReadinessGate
 from components.vpc_cni import VpcCniAddon
-from workshop import config, upgrade_guard, wiring
+from workshop import config, upgrade_guard, wiring, zones
 
 cfg = config.from_pulumi()  # validates everything before any resource exists
 upgrade_guard.check(cfg)  # refuses what EKS would reject given what runs now, before anything changes
+cfg = zones.resolve(cfg)  # the zones AWS offers this account, the workshop's a/b/c first
 
 # Before any log group: CloudWatch Logs encrypts each one with it from its first event.
 log_key = LogEncryptionKey("log-key", wiring.log_encryption_args(cfg)).arn if cfg.log_encryption else None

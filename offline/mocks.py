@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+from pathlib import Path
 from typing import Any, Callable
 
 import grpc
@@ -351,7 +353,21 @@ def _get_node_group(m: WorkshopMocks, cluster: str, group: str) -> dict:
             "status": "ACTIVE"}
 
 
+ZONES_FILE = Path(__file__).resolve().parent / "availability_zones.json"
+
+
+def _availability_zones(m: WorkshopMocks) -> dict:
+    zones = json.loads(ZONES_FILE.read_text())["regions"].get(m.region)
+    if zones is None:
+        raise KeyError(f"offline mocks: no recorded availability zones for {m.region}; add them to "
+                       f"{ZONES_FILE.name} from `aws ec2 describe-availability-zones --region {m.region}`")
+    return {"id": m.region, "names": zones, "zoneIds": [f"{m.region[:2]}{m.region.split('-')[1][:2]}{m.region[-1]}-az{i}"
+                                                        for i in range(1, len(zones) + 1)],
+            "groupNames": [m.region] * len(zones), "state": "available"}
+
+
 _INVOKES: dict[str, Callable[[WorkshopMocks, dict], dict]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda m, a: _availability_zones(m),
     "aws:cloudwatch/getLogGroups:getLogGroups": lambda m, a: {
         "id": m.region, "logGroupNamePrefix": a.get("logGroupNamePrefix"),
         "logGroupNames": sorted(g for g in m.log_groups if g.startswith(str(a.get("logGroupNamePrefix") or ""))),

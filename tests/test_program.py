@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 
 from offline.runner import ProgramRun, is_secret, load_stack_config, reveal, run_stack
 from workshop.versions import catalogue
@@ -432,3 +434,32 @@ def test_the_flow_log_role_is_scoped_to_this_account_and_its_group(any_stack):
                                 "logs:DescribeLogGroups", "logs:DescribeLogStreams"}
         assert allowed["logs:PutLogEvents"] == [arn, f"{arn}:*"]
         assert allowed["logs:DescribeLogGroups"] == f"arn:{partition}:logs:{region}:{account}:log-group:*"
+
+
+def test_zones_are_the_ones_aws_offers_the_account_seed_letters_first():
+    """ap-northeast-1 offers new accounts 1a, 1c and 1d: the three used, in that order (a real run asks
+    AWS; the mock answers from offline/availability_zones.json)."""
+    tokyo = run_stack("dev", overrides={"aws:region": "ap-northeast-1"})
+    zones = [s.plain_inputs["availabilityZone"] for s in tokyo.of_type("aws:ec2/subnet:Subnet")
+             if s.name.startswith("network-private-")]
+    assert sorted(zones) == ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]
+    seoul = reveal(run_stack("dev").outputs)["privateSubnetIds"]
+    assert len(seoul) == 3  # ap-northeast-2 has a-d: the seed's a, b, c
+
+
+def test_more_zones_than_the_region_offers_is_refused_before_anything_exists():
+    from workshop.config import ConfigError
+
+    config = load_stack_config("dev")
+    with pytest.raises(ConfigError) as err:
+        run_stack("dev", overrides={"aws:region": "eu-west-1",
+                                    "eks-workshop:network": {**config["eks-workshop:network"], "azCount": 4}})
+    assert err.value.problems == ["eks-workshop:network.azCount: 4 but eu-west-1 offers this account 3 zones "
+                                  "(eu-west-1a, eu-west-1b, eu-west-1c)"]
+    with pytest.raises(ConfigError) as err:
+        run_stack("dev", overrides={"aws:region": "ap-northeast-1", "eks-workshop:network": {
+            **config["eks-workshop:network"], "availabilityZones": ["ap-northeast-1a", "ap-northeast-1b",
+                                                                    "ap-northeast-1c"]}})
+    assert err.value.problems == ["eks-workshop:network.availabilityZones: ['ap-northeast-1b'] not offered to "
+                                  "this account in ap-northeast-1 (it has ['ap-northeast-1a', 'ap-northeast-1c', "
+                                  "'ap-northeast-1d'])"]
