@@ -10,6 +10,7 @@ import pulumi
 
 from components.addons import ManagedAddons
 from components.cluster import EksCluster
+from components.hybrid_nodes import HybridNodes
 from components.ide import WorkshopIde
 from components.kms import LogEncryptionKey
 from components.network import Network
@@ -50,6 +51,10 @@ if cfg.readiness_gate:
     ReadinessGate("readiness", wiring.readiness_gate_args(cfg), opts=pulumi.ResourceOptions(
         providers=[cluster.k8s_provider], depends_on=[*node_groups, addons]))
 
+# On-premises machines join with this role (an SSM activation or a Roles Anywhere certificate for it).
+if cfg.cluster.remote_networks.nodes:
+    hybrid = HybridNodes("hybrid-nodes", wiring.hybrid_nodes_args(cfg, cluster.name, cluster.arn))
+
 if cfg.ide.enabled:
     ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.name, cluster.arn, log_key))
 
@@ -68,6 +73,8 @@ pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("nodeGroupNames", pulumi.Output.all(*[g.name for g in node_groups]))
 pulumi.export("nodeRoleArn", node_role.arn)
+if cfg.cluster.remote_networks.nodes:  # only where hybrid nodes can join
+    pulumi.export("hybridNodesRoleArn", hybrid.role_arn)
 if cfg.ide.enabled:  # part of the contract only where the IDE exists
     pulumi.export("ideUrl", ide.url)
     pulumi.export("idePasswordSecret", ide.password_secret_console_url)

@@ -37,6 +37,8 @@ class EksClusterArgs:
     admin_principals: Sequence[str]  # cluster.adminPrincipals
     tags: Mapping[str, str]  # the workshop tags plus eks-workshop:tags
     protect: bool = False  # eks-workshop:protect
+    # cluster.deployerCidrs where only the private endpoint answers and `up` talks to the API (readinessGate)
+    deployer_cidrs: Sequence[str] = ()
     # cluster.upgradeSupportType: at the end of standard support STANDARD upgrades, EXTENDED bills extended support.
     upgrade_support_type: str = "STANDARD"
     log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the log group's key
@@ -122,13 +124,17 @@ class EksCluster(pulumi.ComponentResource):
         )
 
         self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
-        # Hybrid nodes and their pods reach the API server through the cluster security group.
-        for kind, cidrs in (("nodes", args.remote_node_cidrs), ("pods", args.remote_pod_cidrs)):
+        # Hybrid nodes and their pods, and the deployers of a private-only cluster, reach the API server
+        # through the cluster security group.
+        deployers = [c for c in args.deployer_cidrs if c not in (*args.remote_node_cidrs, *args.remote_pod_cidrs)]
+        for kind, cidrs, who in (("remote-nodes", args.remote_node_cidrs, "hybrid nodes"),
+                                 ("remote-pods", args.remote_pod_cidrs, "hybrid pods"),
+                                 ("deployers", deployers, "deployers (cluster.deployerCidrs)")):
             for i, cidr in enumerate(cidrs):
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-remote-{kind}-{i}-https",
+                    f"{name}-{kind}-{i}-https",
                     security_group_id=self.security_group_id,
-                    description=f"Kubernetes API from hybrid {kind} {cidr}",
+                    description=f"Kubernetes API from {who} {cidr}",
                     ip_protocol="tcp",
                     from_port=443,
                     to_port=443,

@@ -29,6 +29,11 @@ class NetworkArgs:
     log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the flow-log group's key
     s3_gateway_endpoint: bool = False  # network.s3GatewayEndpoint
     region: str = ""  # aws:region: the S3 endpoint's service is com.amazonaws.<region>.s3
+    # cluster.remoteNetworks.vpcGatewayId: tgw-… (attached to the private subnets) or vgw-… (to the VPC)
+    remote_gateway_id: str = ""
+    # Routed through it from every private route table: the remote node and pod networks, and the
+    # deployer ranges outside the VPC (the private endpoint answers them the same way)
+    remote_cidrs: Sequence[str] = ()
 
 
 class Network(pulumi.ComponentResource):
@@ -121,6 +126,10 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
 
+        if args.remote_gateway_id:
+            self._routes_to_remote_networks(name, args, [s.id for s in private_subnets], private_route_tables,
+                                            tags("remote"))
+
         if args.flow_logs:
             vpc_flow_logs(f"{name}-flow-logs", self.vpc.id, args.name, args.flow_log_retention_days,
                           tags("flow-logs"), self, args.log_kms_key_arn, protect=args.protect)
@@ -133,3 +142,27 @@ class Network(pulumi.ComponentResource):
             "publicSubnetIds": self.public_subnet_ids,
             "privateSubnetIds": self.private_subnet_ids,
         })
+
+    def _routes_to_remote_networks(self, name: str, args: NetworkArgs, private_subnet_ids: list,
+                                   private_route_tables: list, tags: Mapping[str, str]) -> None:
+        """Attach the gateway (a transit gateway on the private subnets, or a virtual private gateway to
+        the VPC), then route each remote CIDR through it from every private route table: the control
+        plane reaches kubelet and webhooks on the remote pods, and the private endpoint answers
+        on-premises clients, only along these routes. Each route waits for its attachment (a plain
+        gateway ID carries no dependency)."""
+        child = pulumi.ResourceOptions(parent=self)
+        gateway = args.remote_gateway_id
+        if gateway.startswith("tgw-"):
+            attachment: pulumi.Resource = aws.ec2transitgateway.VpcAttachment(
+                f"{name}-tgw", transit_gateway_id=gateway, vpc_id=self.vpc.id, subnet_ids=private_subnet_ids,
+                tags=dict(tags), opts=child)
+            via = {"transit_gateway_id": gateway}
+        else:
+            attachment = aws.ec2.VpnGatewayAttachment(f"{name}-vgw", vpc_id=self.vpc.id, vpn_gateway_id=gateway,
+                                                      opts=child)
+            via = {"gateway_id": gateway}
+        for table, az in zip(private_route_tables, args.availability_zones):
+            for i, cidr in enumerate(args.remote_cidrs):
+                aws.ec2.Route(f"{name}-private-{az}-remote-{i}", route_table_id=table.id,
+                              destination_cidr_block=cidr, **via,
+                              opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]))

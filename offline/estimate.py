@@ -126,6 +126,10 @@ def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> CostEstimate:
             line(r, "NAT gateway", unit("vpc.natGateway.hour") * hours)
             gb = usage["natGatewayDataGbPerMonth"]
             line(r, f"NAT data processing, {gb} GB/month (assumed)", gb * unit("vpc.natGateway.data"))
+        elif rule == "transit-gateway-attachment":
+            line(r, "transit gateway VPC attachment", unit("vpc.transitGateway.attachment") * hours)
+            gb = usage["transitGatewayDataGbPerMonth"]
+            line(r, f"transit gateway data processing, {gb} GB/month (assumed)", gb * unit("vpc.transitGateway.data"))
         elif rule == "public-ipv4":
             line(r, "public IPv4 address", unit("vpc.publicIpv4") * hours)
         elif rule == "ec2-instance":

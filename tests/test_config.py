@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import copy
 import datetime as dt
 
@@ -96,7 +98,7 @@ REJECTED = [
     ("eks-workshop:cluster", ["version"], 1.3, "eks-workshop:cluster.version: 1.3 must be a string: quote the value as written in the file (YAML reads an unquoted 1.30 as the number 1.3)"),
     ("eks-workshop:cluster", ["version"], "1.30", "eks-workshop:cluster.version: '1.30' is not in the version catalogue (1.31, 1.32, 1.33, 1.34, 1.35, 1.36; workshop/kubernetes_versions.json)"),
     ("eks-workshop:cluster", ["publicAccessCidrs"], ["198.51.100.0/24"], "eks-workshop:readinessGate: true, but deployers ['0.0.0.0/0'] (cluster.deployerCidrs) can't reach the Kubernetes API (publicAccessCidrs ['198.51.100.0/24']): deploy from inside those ranges"),
-    ("eks-workshop:cluster", ["endpointPublicAccess"], False, "eks-workshop:readinessGate: true, but deployers ['0.0.0.0/0'] (cluster.deployerCidrs) can't reach the Kubernetes API (the private endpoint only: the VPC 10.42.0.0/16 and remote node networks ['10.52.0.0/16'])"),
+    ("eks-workshop:cluster", ["endpointPublicAccess"], False, "eks-workshop:cluster.deployerCidrs: '0.0.0.0/0': only the private endpoint is on and the readiness gate talks to the API, but the private endpoint can't answer the whole internet: list the runners' own ranges"),
     ("eks-workshop:cluster", ["deployerCidrs"], ["10.0.0.0/33"], "eks-workshop:cluster.deployerCidrs[0]: '10.0.0.0/33' is not a valid CIDR"),
     ("eks-workshop:network", ["vpcCidr"], "10.42.0.0/24", "eks-workshop:network.vpcCidr: '10.42.0.0/24' gives /27 private subnets, too small for the nodes at maxSize: nodeGroups.default.maxSize 6 put 2 nodes in a zone, needing 16 free aligned /28 blocks (each node's pods with prefix delegation, a warm prefix) and 8 addresses; each has 0 such blocks: widen network.vpcCidr or lower maxSize"),
     ("eks-workshop:cluster", ["upgradeSupportType"], "NEVER", "eks-workshop:cluster.upgradeSupportType: 'NEVER' must be one of STANDARD, EXTENDED"),
@@ -272,3 +274,22 @@ def test_typos_in_other_namespaces_are_named_against_the_known_keys():
         "eks-workshp:protect: unknown namespace 'eks-workshp'; did you mean eks-workshop:protect?"]
     # A provider setting, another provider's namespace and a namespace nothing resembles are not ours to judge.
     assert parse({**DEV, "aws:allowedAccountIds": ["1"], "company:owner": "platform"}).region == "ap-northeast-2"
+
+
+@pytest.mark.parametrize("remote, message", [
+    ({"vpcGatewayId": "igw-0123456789abcdef0"},
+     "eks-workshop:cluster.remoteNetworks.vpcGatewayId: 'igw-0123456789abcdef0' is not a transit gateway (tgw-…) or "
+     "virtual private gateway (vgw-…) ID"),
+    ({"iam": {"provider": "IRA"}},
+     "eks-workshop:cluster.remoteNetworks.iam.caBundle: '' but provider IRA creates a Roles Anywhere trust anchor, "
+     "which needs the PEM CA bundle of the certificates the nodes present"),
+    ({"iam": {"roleArn": "arn:aws:iam::123456789012:user/nodes"}},
+     "eks-workshop:cluster.remoteNetworks.iam.roleArn: 'arn:aws:iam::123456789012:user/nodes' is not an IAM role ARN"),
+    ({"nodes": [], "pods": [], "vpcGatewayId": "tgw-0123456789abcdef0"},
+     "eks-workshop:cluster.remoteNetworks.vpcGatewayId: 'tgw-0123456789abcdef0' but no remoteNetworks.nodes: there "
+     "is nothing to route to"),
+])
+def test_hybrid_nodes_input_that_cannot_work_is_refused(remote, message):
+    cluster = json.loads(json.dumps(DEV["eks-workshop:cluster"]))
+    cluster["remoteNetworks"].update(remote)
+    assert message in problems_of({**DEV, "eks-workshop:cluster": cluster})

@@ -21,10 +21,12 @@ def consumer(dev):
     return run_program("dev", config, CONSUMER / "__main__.py", project="workshop-consumer", mocks=mocks)
 
 
-def test_reads_the_platform_stack_by_reference(consumer):
+def test_reads_the_platform_stack_by_reference(consumer, dev):
     ref = consumer.one("pulumi:pulumi:StackReference")
     assert ref.plain_inputs["name"] == "organization/eks-workshop/dev"
     assert reveal(consumer.outputs["clusterName"]) == "eks-workshop"
+    assert reveal(consumer.outputs["hybridNodesRoleArn"]) == reveal(dev.outputs["hybridNodesRoleArn"])
+    assert ":role/hybrid-nodes-role-" in reveal(consumer.outputs["hybridNodesRoleArn"])
 
 
 def test_builds_its_provider_from_the_secret_kubeconfig(consumer, dev):

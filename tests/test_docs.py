@@ -57,3 +57,18 @@ def test_stack_files_validate_against_the_generated_schema_and_typos_do_not():
         change(bad)
         errors = [e.message for e in validator.iter_errors(bad)]
         assert errors and any(where in m for m in errors), (where, errors)
+
+
+def test_the_roles_iam_actions_cover_every_invoke_and_type_and_readme_says_them():
+    from offline.iam_actions import INVOKE_ACTIONS, README, deploy_services, render, service_of
+    from offline.mocks import _INVOKES
+    from offline.resource_types import TYPES
+
+    # Every data source the mock engine answers (so every one the program can make) has its actions.
+    assert set(INVOKE_ACTIONS) == set(_INVOKES)
+    assert ("ec2:DescribeManagedPrefixLists" in INVOKE_ACTIONS["aws:ec2/getManagedPrefixList:getManagedPrefixList"])
+    # Every AWS type of the table belongs to a service the deploy role covers.
+    assert all(service_of(t) for t in TYPES if t.startswith("aws:"))
+    assert {"ec2", "eks", "iam", "kms", "logs"} <= set(deploy_services())
+    text = README.read_text()
+    assert render(text) == text, "README's IAM list is stale: run `make docs`"

@@ -165,3 +165,26 @@ def test_a_region_without_prices_still_gets_its_time_and_no_cost_delta():
     # Read back from its JSON, the unavailable cost stays unavailable; a delta against it is None.
     assert Estimate.from_json(est.to_json()) == est
     assert estimate_delta(est, estimate(small_plan(), "us-west-2", DAY)) is None
+
+
+def test_a_transit_gateway_attachment_is_priced_and_timed():
+    """staging attaches a transit gateway: its hours and (assumed) data processing are priced, its create
+    time counted; the same stack without a gateway costs exactly those lines less."""
+    import json
+
+    from offline.runner import load_stack_config
+
+    plan = Plan.of_run(run_stack("staging"))
+    cost = estimate_cost(plan, "ap-northeast-2", DAY)
+    lines = [line for line in cost.lines if line.name == "network-tgw"]
+    assert [line.item for line in lines] == ["transit gateway VPC attachment",
+                                             "transit gateway data processing, 20 GB/month (assumed)"]
+    assert lines[0].desired == pytest.approx(0.07 * 730) and lines[1].desired == pytest.approx(20 * 0.02)
+    cluster = json.loads(json.dumps(load_stack_config("staging")["eks-workshop:cluster"]))
+    del cluster["remoteNetworks"]["vpcGatewayId"]
+    cluster["deployerCidrs"] = ["10.42.0.0/24"]  # runners inside the VPC: no route back needed
+    without = Plan.of_run(run_stack("staging", overrides={"eks-workshop:cluster": cluster}))
+    assert cost.monthly_at_desired - estimate_cost(without, "ap-northeast-2", DAY).monthly_at_desired == \
+        pytest.approx(sum(line.desired for line in lines), abs=0.01)
+    time_with, time_without = estimate_time(plan), estimate_time(without)
+    assert time_with.serial_seconds - time_without.serial_seconds >= 90

@@ -101,7 +101,9 @@ def test_plan_json_schema(dev_plan):
                                     "nodesPerZoneAtMax": 2, "prefixBlocksFree": 510, "prefixBlocksNeeded": 16,
                                     "addressesFree": 8187, "addressesNeeded": 8}
     # dev keeps the workshop's public-and-private endpoints with hybrid nodes: planned, with a warning.
-    assert [w.split(":", 2)[1] for w in dev_plan["warnings"]] == ["cluster.endpointPublicAccess"]
+    # ... and no gateway to the remote networks, as the workshop's eksctl config has none: a warning too.
+    assert [w.split(":", 2)[1] for w in dev_plan["warnings"]] == ["cluster.remoteNetworks.vpcGatewayId",
+                                                                  "cluster.endpointPublicAccess"]
     assert (dev_plan["project"], dev_plan["stack"]) == ("eks-workshop", "dev")
     keys = {"urn", "type", "name", "custom", "parent", "dependencies", "propertyDependencies", "protect",
             "retainOnDelete", "id",

@@ -74,8 +74,59 @@ def test_dev_network_is_eksctls_layout(dev):
 def test_private_route_tables_send_egress_to_nat_public_to_igw(any_stack):
     routes = {r.name: r.plain_inputs for r in any_stack.of_type("aws:ec2/route:Route")}
     assert routes["network-public-default"]["gatewayId"].startswith("igw-")
-    private = [v for k, v in routes.items() if k.startswith("network-private-")]
+    private = [v for k, v in routes.items() if k.startswith("network-private-") and "-remote-" not in k]
     assert len(private) == 3 and all(v["natGatewayId"].startswith("nat-") for v in private)
+
+
+def test_every_private_route_table_routes_each_remote_cidr_through_the_transit_gateway(staging):
+    """staging's vpcGatewayId: an attachment on the private subnets, and every remote node and pod CIDR
+    routed through it from every private route table, each route after the attachment."""
+    attachment = staging.one("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    subnets = reveal(staging.outputs)["privateSubnetIds"]
+    assert attachment.plain_inputs["transitGatewayId"] == "tgw-0123456789abcdef0"
+    assert sorted(attachment.plain_inputs["subnetIds"]) == sorted(subnets)
+    tables = {t.outputs["id"] for t in staging.of_type("aws:ec2/routeTable:RouteTable") if t.name.startswith("network-private-")}
+    remote = [r for r in staging.of_type("aws:ec2/route:Route") if "-remote-" in r.name]
+    routed = {(r.plain_inputs["routeTableId"], r.plain_inputs["destinationCidrBlock"]) for r in remote}
+    assert routed == {(t, c) for t in tables for c in ("10.52.0.0/16", "10.53.0.0/16")}
+    assert all(r.plain_inputs["transitGatewayId"] == "tgw-0123456789abcdef0" and attachment.urn in r.dependencies
+               for r in remote)
+
+
+def test_a_virtual_private_gateway_is_attached_to_the_vpc_and_routed_through():
+    config = load_stack_config("staging")
+    cluster = json.loads(json.dumps(config["eks-workshop:cluster"]))
+    cluster["remoteNetworks"]["vpcGatewayId"] = "vgw-0123456789abcdef0"
+    run = run_stack("staging", overrides={"eks-workshop:cluster": cluster})
+    attachment = run.one("aws:ec2/vpnGatewayAttachment:VpnGatewayAttachment")
+    assert attachment.plain_inputs["vpnGatewayId"] == "vgw-0123456789abcdef0"
+    remote = [r.plain_inputs for r in run.of_type("aws:ec2/route:Route") if "-remote-" in r.name]
+    assert len(remote) == 6 and all(r["gatewayId"] == "vgw-0123456789abcdef0" for r in remote)
+    assert not run.of_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+
+
+def test_a_private_cluster_whose_deployers_nothing_routes_back_to_is_refused():
+    from workshop.config import ConfigError
+
+    config = load_stack_config("staging")
+    cluster = json.loads(json.dumps(config["eks-workshop:cluster"]))
+    del cluster["remoteNetworks"]["vpcGatewayId"]
+    cluster["deployerCidrs"] = ["10.60.0.0/16"]
+    with pytest.raises(ConfigError) as err:
+        run_stack("staging", overrides={"eks-workshop:cluster": cluster})
+    assert err.value.problems == [
+        "eks-workshop:cluster.deployerCidrs: '10.60.0.0/16': only the private endpoint is on and the readiness gate "
+        "talks to the API, but it is outside the VPC 10.42.0.0/16 and nothing routes the private endpoint's answers "
+        "back to it: set cluster.remoteNetworks.vpcGatewayId (the range is then routed through it), or run the "
+        "deployers inside the VPC"]
+    # With the gateway the range is routed back through it and admitted on 443.
+    cluster["remoteNetworks"]["vpcGatewayId"] = "tgw-0123456789abcdef0"
+    run = run_stack("staging", overrides={"eks-workshop:cluster": cluster})
+    remote = {r.plain_inputs["destinationCidrBlock"] for r in run.of_type("aws:ec2/route:Route") if "-remote-" in r.name}
+    assert remote == {"10.52.0.0/16", "10.53.0.0/16", "10.60.0.0/16"}
+    https = [r.plain_inputs for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+             if r.name.startswith("cluster-deployers-")]
+    assert [(r["cidrIpv4"], r["fromPort"], r["toPort"]) for r in https] == [("10.60.0.0/16", 443, 443)]
 
 
 def test_private_subnets_reach_s3_through_a_gateway_endpoint(any_stack):
@@ -323,7 +374,7 @@ def test_contract_names_are_stable():
 def test_output_contract(any_stack):
     from workshop.contract import OUTPUTS, expected_outputs
 
-    assert set(any_stack.outputs) == expected_outputs(ide_enabled=any_stack.stack == "dev")
+    assert set(any_stack.outputs) == expected_outputs(ide_enabled=any_stack.stack == "dev", hybrid_nodes=True)
     secret = {o.name for o in OUTPUTS if o.secret}
     assert secret == {"kubeconfig"}
     assert {k for k, v in any_stack.outputs.items() if is_secret(v)} == secret
@@ -463,3 +514,61 @@ def test_more_zones_than_the_region_offers_is_refused_before_anything_exists():
     assert err.value.problems == ["eks-workshop:network.availabilityZones: ['ap-northeast-1b'] not offered to "
                                   "this account in ap-northeast-1 (it has ['ap-northeast-1a', 'ap-northeast-1c', "
                                   "'ap-northeast-1d'])"]
+
+
+HYBRID_ROLE = "aws:iam/role:Role"
+
+
+def test_hybrid_nodes_join_with_an_ssm_role_and_a_hybrid_linux_entry(dev):
+    """As eksctl creates it for remoteNetworkConfig: the role (SSM provider), its policies, its entry."""
+    role = dev.one(HYBRID_ROLE, "hybrid-nodes-role")
+    (trust,) = json.loads(role.plain_inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "ssm.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                                  "ArnEquals": {"aws:SourceArn": "arn:aws:ssm:ap-northeast-2:123456789012:*"}}
+    attached = sorted(a.plain_inputs["policyArn"].rsplit("/", 1)[1] for a in dev.of_type(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.name.startswith("hybrid-nodes-role-"))
+    assert attached == ["AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"]
+    inline = json.loads(dev.one("aws:iam/rolePolicy:RolePolicy", "hybrid-nodes-role").plain_inputs["policy"])
+    actions = {a for s in inline["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert actions == {"eks:DescribeCluster", "ssm:DeregisterManagedInstance", "ssm:DescribeInstanceInformation"}
+    cluster = dev.one(CLUSTER)
+    describe = next(s for s in inline["Statement"] if s["Action"] == "eks:DescribeCluster")
+    assert describe["Resource"] == cluster.outputs["arn"]
+    entry = dev.one("aws:eks/accessEntry:AccessEntry", "hybrid-nodes-access")
+    assert entry.plain_inputs["type"] == "HYBRID_LINUX" and entry.plain_inputs["principalArn"] == role.outputs["arn"]
+    assert cluster.urn in entry.property_dependencies["clusterName"]  # after the cluster
+    assert reveal(dev.outputs)["hybridNodesRoleArn"] == role.outputs["arn"]
+    assert not dev.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") or all(
+        a.name != "hybrid-nodes-access" for a in dev.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation"))
+
+
+def _with_hybrid_iam(**iam) -> dict:
+    config = load_stack_config("dev")
+    cluster = json.loads(json.dumps(config["eks-workshop:cluster"]))
+    cluster["remoteNetworks"]["iam"] = iam
+    return {"eks-workshop:cluster": cluster}
+
+
+CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ\n-----END CERTIFICATE-----\n"
+
+
+def test_hybrid_nodes_with_roles_anywhere_trust_only_their_anchor():
+    run = run_stack("dev", overrides=_with_hybrid_iam(provider="IRA", caBundle=CA))
+    anchor = run.one("aws:rolesanywhere/trustAnchor:TrustAnchor")
+    assert anchor.plain_inputs["source"] == {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": CA}}
+    role = run.one(HYBRID_ROLE, "hybrid-nodes-role")
+    statements = json.loads(role.plain_inputs["assumeRolePolicy"])["Statement"]
+    assert all(s["Principal"] == {"Service": "rolesanywhere.amazonaws.com"} and
+               s["Condition"]["ArnEquals"] == {"aws:SourceArn": anchor.outputs["arn"]} for s in statements)
+    assert statements[1]["Condition"]["StringEquals"] == {"sts:RoleSessionName": "${aws:PrincipalTag/x509Subject/CN}"}
+    profile = run.one("aws:rolesanywhere/profile:Profile")
+    assert profile.plain_inputs["roleArns"] == [role.outputs["arn"]]
+
+
+def test_an_existing_hybrid_nodes_role_gets_only_its_entry():
+    arn = "arn:aws:iam::123456789012:role/on-prem-nodes"
+    run = run_stack("dev", overrides=_with_hybrid_iam(roleArn=arn))
+    assert not [r for r in run.resources if r.name.startswith("hybrid-nodes-role")]
+    assert run.one("aws:eks/accessEntry:AccessEntry", "hybrid-nodes-access").plain_inputs["principalArn"] == arn
+    assert reveal(run.outputs)["hybridNodesRoleArn"] == arn

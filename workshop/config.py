@@ -187,11 +187,39 @@ def _list(default: tuple, doc: str) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+HybridCredentials = Literal["SSM", "IRA"]
+
+
+class HybridNodesIam(_Model):
+    provider: HybridCredentials = Field(
+        "SSM", description="How on-premises nodes get credentials: SSM (hybrid activations, eksctl's default) or IRA "
+        "(IAM Roles Anywhere, with caBundle).")
+    role_arn: Matching(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", "is not an IAM role ARN",
+                       allow=("",)) = Field(
+        "", description="An existing role for the nodes: then only its HYBRID_LINUX access entry is created.")
+    ca_bundle: Matching(r"^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$",
+                        "is not a PEM certificate bundle", allow=("",)) = Field(
+        "", description="IRA only: the PEM CA bundle the Roles Anywhere trust anchor trusts.")
+
+    @model_validator(mode="after")
+    def _ira_needs_a_bundle(self) -> HybridNodesIam:
+        if self.provider == "IRA" and not self.role_arn and not self.ca_bundle:
+            raise _rule(("caBundle", "'' but provider IRA creates a Roles Anywhere trust anchor, which needs the "
+                                     "PEM CA bundle of the certificates the nodes present"))
+        return self
+
+
 class RemoteNetworks(_Model):
     nodes: tuple[Rfc1918Cidr, ...] = _list(
         ("10.52.0.0/16",), "EKS Hybrid Nodes: on-premises node CIDRs (RFC 1918, at most one network entry).")
     pods: tuple[Rfc1918Cidr, ...] = _list(
         ("10.53.0.0/16",), "EKS Hybrid Nodes: on-premises pod CIDRs (RFC 1918); needs `nodes`.")
+    vpc_gateway_id: Matching(r"^(tgw|vgw)-[0-9a-f]{8,17}$", "is not a transit gateway (tgw-…) or virtual private "
+                             "gateway (vgw-…) ID", allow=("",)) = Field(
+        "", description="The gateway to the remote networks: a transit gateway (attached to the private subnets) or a "
+        "virtual private gateway (attached to the VPC); every private route table then routes each remote CIDR "
+        "through it. Empty: nothing routes there (as eksctl warns).")
+    iam: HybridNodesIam = Field(HybridNodesIam(), description="The hybrid nodes' identity.")
 
     @model_validator(mode="after")
     def _pods_need_nodes_and_no_overlap(self) -> RemoteNetworks:
@@ -199,6 +227,9 @@ class RemoteNetworks(_Model):
         if self.pods and not self.nodes:
             problems.append(("pods", f"{list(self.pods)} needs remoteNetworks.nodes (pod networks belong to "
                                      "hybrid nodes)"))
+        if self.vpc_gateway_id and not self.nodes:
+            problems.append(("vpcGatewayId", f"{self.vpc_gateway_id!r} but no remoteNetworks.nodes: there is "
+                                             "nothing to route to"))
         seen: list[tuple[str, ipaddress.IPv4Network]] = []
         for kind, cidrs in (("nodes", self.nodes), ("pods", self.pods)):
             for i, cidr in enumerate(cidrs):
@@ -521,6 +552,29 @@ class StackConfig(_Model):
         return self
 
     @property
+    def remote_routes(self) -> tuple[str, ...]:
+        """What the private route tables send through cluster.remoteNetworks.vpcGatewayId: the remote node
+        and pod networks, and the deployer ranges outside the VPC they don't cover."""
+        r = self.cluster.remote_networks
+        if not r.vpc_gateway_id:
+            return ()
+        routed = [*r.nodes, *r.pods]
+        vpc = ipaddress.ip_network(self.network.vpc_cidr)
+        for cidr in self.cluster.deployer_cidrs:
+            net = ipaddress.ip_network(cidr)
+            if net.prefixlen and not net.subnet_of(vpc) and not any(net.subnet_of(ipaddress.ip_network(x))
+                                                                    for x in routed):
+                routed.append(cidr)
+        return tuple(routed)
+
+    @property
+    def private_api_deployers(self) -> tuple[str, ...]:
+        """The deployer ranges the cluster security group must admit on 443: where only the private endpoint
+        answers and `up` talks to the API (the readiness gate)."""
+        c = self.cluster
+        return c.deployer_cidrs if self.readiness_gate and not c.endpoint_public_access else ()
+
+    @property
     def availability_zones(self) -> tuple[str, ...]:
         if self.network.availability_zones:
             return self.network.availability_zones
@@ -568,17 +622,34 @@ def _capacity_problems(cfg: StackConfig) -> list[tuple[str, str]]:
 def _api_reach_problems(cfg: StackConfig) -> list[tuple[str, str]]:
     """Kubernetes resources (the readiness gate) are created from where `pulumi up` runs: the API must
     be reachable from there, through the public endpoint's CIDRs or, with only the private endpoint,
-    from inside the VPC."""
+    from inside the VPC or from a range routed back through the remote networks' gateway."""
     c = cfg.cluster
     if not cfg.readiness_gate:
         return []
     if c.endpoint_public_access:
         allowed = [ipaddress.ip_network(x) for x in c.public_access_cidrs]
         where = f"publicAccessCidrs {list(c.public_access_cidrs)}"
-    else:  # the private endpoint answers inside the VPC and on the networks hybrid nodes use
-        allowed = [ipaddress.ip_network(x) for x in (cfg.network.vpc_cidr, *c.remote_networks.nodes)]
-        where = (f"the private endpoint only: the VPC {cfg.network.vpc_cidr} and remote node networks "
-                 f"{list(c.remote_networks.nodes)}")
+    else:
+        # The private endpoint answers inside the VPC, and outside it only where its answers are routed
+        # back: through the gateway to the remote networks (remote_routes adds each deployer range).
+        vpc = ipaddress.ip_network(cfg.network.vpc_cidr)
+        gateway = c.remote_networks.vpc_gateway_id
+        problems = []
+        for cidr in c.deployer_cidrs:
+            net = ipaddress.ip_network(cidr)
+            if net.subnet_of(vpc):
+                continue
+            if not net.prefixlen:
+                missing = "the private endpoint can't answer the whole internet: list the runners' own ranges"
+            elif not gateway:
+                missing = (f"it is outside the VPC {cfg.network.vpc_cidr} and nothing routes the private endpoint's "
+                           "answers back to it: set cluster.remoteNetworks.vpcGatewayId (the range is then routed "
+                           "through it), or run the deployers inside the VPC")
+            else:
+                continue
+            problems.append((f"{PROJECT}:cluster.deployerCidrs", f"{cidr!r}: only the private endpoint is on and "
+                                                                 f"the readiness gate talks to the API, but {missing}"))
+        return problems
     outside = [cidr for cidr in c.deployer_cidrs if not any(ipaddress.ip_network(cidr).subnet_of(a) for a in allowed)]
     if not outside:
         return []
@@ -803,6 +874,10 @@ def config_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
     """Everything that plans but deserves a WARNING: the version's, and deliberate deviations."""
     warnings = version_warnings(cfg, as_of)
     c = cfg.cluster
+    if c.remote_networks.nodes and not c.remote_networks.vpc_gateway_id:
+        warnings.append(f"{PROJECT}:cluster.remoteNetworks.vpcGatewayId: not set, so nothing routes from the VPC to "
+                        f"the remote networks {[*c.remote_networks.nodes, *c.remote_networks.pods]} (as eksctl warns): "
+                        "the control plane can't reach hybrid nodes' kubelets and webhooks until routes exist")
     if c.remote_networks.nodes and c.endpoint_public_access and c.endpoint_private_access:
         warnings.append(f"{PROJECT}:cluster.endpointPublicAccess: true with endpointPrivateAccess and "
                         "remoteNetworks: EKS documents that a hybrid-nodes cluster cannot use 'Public and "

@@ -30,6 +30,9 @@ OUTPUTS = (
     StackOutput("privateSubnetIds", "list of string", "private subnets (where nodes run), one per zone, in zone order"),
     StackOutput("nodeGroupNames", "list of string", "EKS managed node group names"),
     StackOutput("nodeRoleArn", "string", "IAM role of every managed node (one role shared by all groups)"),
+    StackOutput("hybridNodesRoleArn", "string", "IAM role on-premises nodes join with (an SSM hybrid activation or "
+                "a Roles Anywhere certificate for it; HYBRID_LINUX access entry)",
+                only_with="cluster.remoteNetworks.nodes"),
     StackOutput("ideUrl", "string", "the workshop IDE, `https://<distribution>.cloudfront.net`", only_with="ide.enabled"),
     StackOutput("idePasswordSecret", "string", "console link to the IDE password secret (the link, not the password)",
                 only_with="ide.enabled"),
@@ -39,8 +42,9 @@ OUTPUTS = (
 )
 
 
-def expected_outputs(ide_enabled: bool) -> set[str]:
-    return {o.name for o in OUTPUTS if not o.only_with or (o.only_with == "ide.enabled" and ide_enabled)}
+def expected_outputs(ide_enabled: bool, hybrid_nodes: bool = False) -> set[str]:
+    present = {"": True, "ide.enabled": ide_enabled, "cluster.remoteNetworks.nodes": hybrid_nodes}
+    return {o.name for o in OUTPUTS if present[o.only_with]}
 
 
 def outputs_table() -> str:

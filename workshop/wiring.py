@@ -8,6 +8,7 @@ import pulumi
 
 from components.addons import NEEDS_NODES, ManagedAddonsArgs
 from components.cluster import EksClusterArgs, control_plane_log_group_name
+from components.hybrid_nodes import HybridNodesArgs
 from components.ide import WorkshopIdeArgs
 from components.ide.ide import ide_vpc_name
 from components.kms import LogEncryptionKeyArgs
@@ -57,6 +58,8 @@ def network_args(cfg: StackConfig, log_kms_key_arn: pulumi.Input[str] | None = N
         private_subnet_tags={KARPENTER_DISCOVERY: tags[KARPENTER_DISCOVERY]},
         protect=cfg.protect,
         log_kms_key_arn=log_kms_key_arn,
+        remote_gateway_id=cfg.cluster.remote_networks.vpc_gateway_id,
+        remote_cidrs=cfg.remote_routes,
     )
 
 
@@ -79,6 +82,7 @@ def cluster_args(cfg: StackConfig, subnet_ids: pulumi.Input[Sequence[str]],
         service_cidr=c.service_cidr,
         remote_node_cidrs=c.remote_networks.nodes,
         remote_pod_cidrs=c.remote_networks.pods,
+        deployer_cidrs=cfg.private_api_deployers,
         admin_principals=c.admin_principals,
         tags=cfg.base_tags,
         protect=cfg.protect,
@@ -159,6 +163,14 @@ def ide_args(cfg: StackConfig, cluster_name: pulumi.Input[str], cluster_arn: pul
         protect=cfg.protect,
         log_kms_key_arn=log_kms_key_arn,
     )
+
+
+def hybrid_nodes_args(cfg: StackConfig, cluster_name: pulumi.Input[str],
+                      cluster_arn: pulumi.Input[str]) -> HybridNodesArgs:
+    iam = cfg.cluster.remote_networks.iam
+    return HybridNodesArgs(cluster_name=cluster_name, cluster_arn=cluster_arn, region=cfg.region,
+                           provider=iam.provider, role_arn=iam.role_arn, ca_bundle=iam.ca_bundle,
+                           tags=_without_discovery(cfg.base_tags))
 
 
 def readiness_gate_args(cfg: StackConfig) -> ReadinessGateArgs:

@@ -48,5 +48,7 @@ service = k8s.core.v1.Service(
 )
 
 pulumi.export("clusterName", platform.require_output("clusterName"))
+# The on-premises team's side: the role its machines join the cluster with (an SSM activation for it).
+pulumi.export("hybridNodesRoleArn", platform.get_output("hybridNodesRoleArn"))
 pulumi.export("namespace", namespace.metadata.name)
 pulumi.export("service", service.metadata.name)

@@ -28,6 +28,8 @@ TAGGABLE = (
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:secretsmanager/secret:Secret",
     "aws:cloudfront/distribution:Distribution", "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:rolesanywhere/trustAnchor:TrustAnchor", "aws:rolesanywhere/profile:Profile",
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
 )
 ADMIN_POLICY_SUFFIX = ":policy/AdministratorAccess"
 
@@ -97,6 +99,8 @@ def _explicit_key_policy(props, config, report):
 SCOPED_SERVICES = {
     "vpc-flow-logs.amazonaws.com": ("aws:SourceAccount", "aws:SourceArn"),
     "ssm.amazonaws.com": ("aws:SourceAccount", "aws:SourceArn"),
+    # IAM Roles Anywhere sends the trust anchor's ARN (EKS guide, hybrid nodes' IRA trust policy).
+    "rolesanywhere.amazonaws.com": ("aws:SourceArn",),
 }
 
 
