@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from offline.mocks import _INVOKES
 from offline.resource_types import TYPES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,84 @@
+"""What the plan tests share: the command run in-process, a program copy to change, dev's plan."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import yaml
+
+from offline.plan import main
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM_FILES = ["__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml",
+                 "components", "workshop"]
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+    plan: dict | None = None
+
+
+@contextlib.contextmanager
+def capture():
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        yield stdout, stderr
+
+
+@pytest.fixture
+def plan_cli(capsys) -> Callable[..., Result]:
+    """The command in this process (`offline.plan.main`, what `python -m offline.plan` runs), its output
+    captured; a changed program copy is imported from its own tree (offline.plan.program_tree)."""
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as e:  # argparse's usage errors
+            code = e.code
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+    return run
+
+
+@pytest.fixture
+def program_copy(tmp_path) -> Path:
+    """A copy of the program to change, planned with this repository's tool and policy pack."""
+    for name in PROGRAM_FILES:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    return tmp_path
+
+
+def edit_stack(root: Path, stack: str, key: str, change) -> None:
+    path = root / f"Pulumi.{stack}.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data["config"].setdefault(key, {}))
+    path.write_text(yaml.safe_dump(data))
+
+
+@pytest.fixture(scope="module")
+def dev_cli(tmp_path_factory) -> Result:
+    """`make plan STACK=dev` once for the module: its exit code and printout (tests read, never change it)."""
+    out = tmp_path_factory.mktemp("plan")
+    with capture() as (stdout, stderr):
+        code = main(["--stack", "dev", "--out-dir", str(out)])
+    result = Result(code, stdout.getvalue(), stderr.getvalue())
+    result.plan = json.loads((out / "plan-dev.json").read_text())
+    return result
+
+
+@pytest.fixture(scope="module")
+def dev_plan(dev_cli) -> dict:
+    return dev_cli.plan
+
+
