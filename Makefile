@@ -36,7 +36,7 @@ plan-diff: install
 
 docs: install
 	$(PY) -m workshop.docs
-	$(PY) -m offline.iam_actions
+	$(PY) -m offline.docs
 
 # Figures for README: make test and a fresh clone's first make plan against a warm make plan.
 bench: install

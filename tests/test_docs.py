@@ -60,7 +60,8 @@ def test_stack_files_validate_against_the_generated_schema_and_typos_do_not():
 
 
 def test_the_roles_iam_actions_cover_every_invoke_and_type_and_readme_says_them():
-    from offline.iam_actions import INVOKE_ACTIONS, README, deploy_services, render, service_of
+    from offline.docs import README, render
+    from offline.iam_actions import INVOKE_ACTIONS, deploy_services, service_of
     from offline.mocks import _INVOKES
     from offline.resource_types import TYPES
 
@@ -71,4 +72,12 @@ def test_the_roles_iam_actions_cover_every_invoke_and_type_and_readme_says_them(
     assert all(service_of(t) for t in TYPES if t.startswith("aws:"))
     assert {"ec2", "eks", "iam", "kms", "logs"} <= set(deploy_services())
     text = README.read_text()
-    assert render(text) == text, "README's IAM list is stale: run `make docs`"
+    assert render(text, ("iam",)) == text, "README's IAM list is stale: run `make docs`"
+
+
+def test_readme_shows_the_summary_make_plan_prints_for_dev():
+    from offline.docs import README, render
+
+    text = README.read_text()
+    assert render(text, ("plan-sample",)) == text, "README's sample summary is stale: run `make docs`"
+    assert "== eks-workshop/dev\n  changes:" in text
