@@ -232,6 +232,19 @@ RESOURCE_CASES = [
     ("required-tags", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16", "tags": {"env": "x"}},
      "missing required tags ['created-by']", {"cidrBlock": "10.0.0.0/16", "tags": {"env": "x", "created-by": "y"}},
      {"cidrBlock": "10.0.0.0/16", "tags": UNKNOWN}),
+    # The hybrid nodes' gateway attachment and Roles Anywhere anchor carry the workshop's tags too.
+    ("required-tags", "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
+     {"transitGatewayId": "tgw-0123456789abcdef0", "tags": {"env": "x"}}, "missing required tags ['created-by']",
+     {"transitGatewayId": "tgw-0123456789abcdef0", "tags": {"env": "x", "created-by": "y"}}, None),
+    ("required-tags", "aws:rolesanywhere/trustAnchor:TrustAnchor", {"name": "a"}, "missing required tags",
+     {"name": "a", "tags": {"env": "x", "created-by": "y"}}, None),
+    # IAM Roles Anywhere's trust names the anchor (the hybrid nodes' IRA role).
+    ("iam-service-trust-scoped", "aws:iam/role:Role", {"assumeRolePolicy": json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "rolesanywhere.amazonaws.com"}, "Action": "sts:AssumeRole"}]})},
+     "the role trusts rolesanywhere.amazonaws.com without aws:SourceArn",
+     {"assumeRolePolicy": json.dumps({"Statement": [
+         {"Effect": "Allow", "Principal": {"Service": "rolesanywhere.amazonaws.com"}, "Action": "sts:AssumeRole",
+          "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:rolesanywhere:r:1:trust-anchor/t"}}}]})}, None),
 ]
 
 
