@@ -359,14 +359,16 @@ def _labels_valid(labels: Mapping[str, str]) -> Mapping[str, str]:
 class NodeGroupConfig(_Model):
     instance_types: Annotated[tuple[NodeInstanceType, ...], _check(
         bool, lambda v: "[] must list at least one instance type")] = _list(
-        ("m5.large",), "EC2 instance types, first preferred.")
+        ("m5.large",), "EC2 instance types, first preferred; each one the EKS AMI's instance table knows, of the "
+        "amiType's architecture (Graviton families such as m6g need an ARM_64 type).")
     min_size: int = Field(3, description="Minimum nodes.")
     desired_size: int = Field(
         3, description="Nodes at creation; afterwards owned by autoscalers (ignored on update).")
     max_size: int = Field(6, description="Maximum nodes.")
     version: str = Field("", description="Kubernetes minor version of the nodes; empty: the control plane's. At "
                          f"most {versions.MAX_KUBELET_SKEW} minors behind it, never newer.")
-    ami_type: AmiType = Field("AL2023_x86_64_STANDARD", description="EKS-optimized AMI family.")
+    ami_type: AmiType = Field("AL2023_x86_64_STANDARD", description="EKS-optimized AMI family; AL2 ends with "
+                              "Kubernetes 1.32 (EKS publishes no later AL2 AMI).")
     release_version: Matching(_RELEASE_VERSION.pattern, "is not an AMI release like 1.35.6-20260625 or 'catalogue'",
                               allow=(CATALOGUE,)) = Field(
         CATALOGUE, description="EKS-optimized AMI release `<k8s>.<patch>-<yyyymmdd>`; `catalogue`: the catalogue's "
