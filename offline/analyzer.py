@@ -88,20 +88,30 @@ class PolicyPackProcess:
                "PULUMI_DRY_RUN": "true" if dry_run else "false", "PULUMI_ORGANIZATION": "organization",
                "PULUMI_CONFIG": json.dumps(to_runtime_config(config))}
         self.command = [str(pack_python(pack)), "-u", "-m", "pulumi.policy", NO_ENGINE, str(pack)]
+        self.stack, self.stack_config = stack, config
+        # Started now, connected when first asked: the pack boots while the caller does other work.
         self.process = subprocess.Popen(self.command, cwd=pack, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        line = self.process.stdout.readline().decode().strip()
-        if not line.isdigit():
-            self.process.kill()
-            raise RuntimeError(f"policy pack did not print a port: {line!r} "
-                               f"{self.process.stderr.read().decode()[-2000:]}")
-        self.port = int(line)
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self._channel: grpc.Channel | None = None
+        self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._info: analyzer_pb2.AnalyzerInfo | None = None
 
+    @property
+    def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
+        if self._stub is None:
+            line = self.process.stdout.readline().decode().strip()
+            if not line.isdigit():
+                self.process.kill()
+                raise RuntimeError(f"policy pack did not print a port: {line!r} "
+                                   f"{self.process.stderr.read().decode()[-2000:]}")
+            self.port = int(line)
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+            self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        return self._stub
+
     def close(self) -> None:
-        self.channel.close()
+        if self._channel is not None:
+            self._channel.close()
         self.process.kill()
         self.process.wait(timeout=10)
 

@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     args.clashes = clashes(root)
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
-        with program_tree(root):
+        with program_tree(root), started_packs(stacks, root, args) as args.packs:
             # Every stack is planned; each failure is reported; the exit code is the worst.
             return max(_plan_stack(stack, root, args) for stack in stacks)
     except (KeyboardInterrupt, Interrupted) as e:
@@ -265,6 +265,27 @@ def _plan_stack(stack: str, root: Path, args: argparse.Namespace) -> int:
         return 2
 
 
+@contextlib.contextmanager
+def started_packs(stacks: list[str], root: Path, args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    """One policy pack per stack, as the CLI starts one per `preview`, all started at once so that their
+    boot overlaps the program runs; closed at the end whatever happens."""
+    from offline.analyzer import PolicyPackProcess
+
+    packs: dict[str, Any] = {}
+    try:
+        if not args.no_policy:
+            for stack in stacks:
+                try:
+                    packs[stack] = PolicyPackProcess(stack=stack, dry_run=args.preview,
+                                                     stack_config=load_stack_file(stack, root).config)
+                except (StackFileError, OSError, RuntimeError):
+                    pass  # the stack's own plan reports it (or starts its pack itself)
+        yield packs
+    finally:
+        for pack in packs.values():
+            pack.close()
+
+
 def with_as_of(policy_config: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
     """The stack's policy config with the plan date for the policies that judge EKS support (a date the
     config names itself wins)."""
@@ -276,12 +297,17 @@ def with_as_of(policy_config: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
     return out
 
 
-def policy_verdict(run: ProgramRun, as_of: dt.date, preview: bool) -> list[Violation]:
-    """The pack's verdict on a run, the pack started for that stack as the CLI starts it."""
+def policy_verdict(run: ProgramRun, as_of: dt.date, preview: bool, started: Any = None) -> list[Violation]:
+    """The pack's verdict on a run, the pack started for that stack as the CLI starts it (`started`: one
+    started already with this stack's config)."""
     from offline.analyzer import PolicyConfigError, PolicyPackProcess, load_policy_config
 
     try:
-        with PolicyPackProcess(stack=run.stack, dry_run=preview, stack_config=run.config) as pack:
+        if started is not None and started.stack_config == run.config:
+            pack = started
+        else:
+            pack = PolicyPackProcess(stack=run.stack, dry_run=preview, stack_config=run.config)
+        with pack:
             pack.configure(with_as_of(load_policy_config(run.stack), as_of))
             return pack.analyze_run(run)
     except (PolicyConfigError, RuntimeError) as e:
@@ -315,7 +341,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     violations, config_file = [], None
     if not args.no_policy:
         config_file = policy_config_file(stack)
-        violations = policy_verdict(run, args.as_of, args.preview)
+        violations = policy_verdict(run, args.as_of, args.preview, getattr(args, "packs", {}).get(stack))
     plan = Plan.of_run(run, violations)
     if not args.diff_base:  # a base tree planned for a diff may predate the catalogue
         from workshop.config import parse
