@@ -337,6 +337,10 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     clash_errors, clash_warnings = getattr(args, "clashes", ({}, {}))
     if stack in clash_errors:
         raise PlanError(f"{stack}: " + "; ".join(clash_errors[stack]))
+    against, old_plan = args.against, given
+    if args.against_ref:  # the base first: a ref that can't be planned fails before this tree runs
+        against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)
+        old_plan = _load_against(against, stack)
     run = run_program_for(stack, root, args.preview, judge=not args.diff_base)
     violations, config_file = [], None
     if not args.no_policy:
@@ -350,10 +354,6 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         plan = dataclasses.replace(plan, warnings=[*plan.warnings, *clash_warnings.get(stack, [])])
     region = str(run.config.get("aws:region", ""))
     plan = dataclasses.replace(plan, estimate=estimate(plan, region, args.as_of))
-    against, old_plan = args.against, given
-    if args.against_ref:
-        against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)
-        old_plan = _load_against(against, stack)
     if old_plan is not None:
         if old_plan.project != plan.project:
             raise PlanError(f"--against {against}: a plan of {old_plan.project}/{old_plan.stack}, "
