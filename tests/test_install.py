@@ -77,24 +77,18 @@ def test_the_installed_environments_are_the_locked_ones():
 
 
 FAKE_UV = textwrap.dedent("""\
-    #!/usr/bin/env python3
+    #!/bin/sh
     # Stands in for uv: `venv DIR` makes DIR, `sync` writes a marker after a pause or fails on request,
     # and every call is logged with its start and end time.
-    import os, sys, time
-    log = os.environ["FAKE_UV_LOG"]
-    start = time.time()
-    if sys.argv[1] == "--version":
-        print("uv " + os.environ["FAKE_UV_VERSION"]); sys.exit(0)
-    if sys.argv[1] == "venv":
-        os.makedirs(sys.argv[-1])
-    elif sys.argv[1] == "sync":
-        time.sleep(float(os.environ.get("FAKE_UV_SLEEP", "0")))
-        if os.environ.get("FAKE_UV_FAIL"):
-            sys.exit("resolution failed")
-        with open(os.path.join(os.environ["UV_PROJECT_ENVIRONMENT"], "marker"), "w") as f:
-            f.write(os.environ.get("FAKE_UV_MARK", "new"))
-    with open(log, "a") as f:
-        f.write(f"{sys.argv[1]} {start} {time.time()}\\n")
+    start=$(date +%s.%N)
+    case "$1" in
+      --version) echo "uv $FAKE_UV_VERSION"; exit 0 ;;
+      venv) for last; do :; done; mkdir "$last" ;;
+      sync) sleep "${FAKE_UV_SLEEP:-0}"
+            if [ -n "$FAKE_UV_FAIL" ]; then echo "resolution failed" >&2; exit 1; fi
+            printf %s "${FAKE_UV_MARK:-new}" > "$UV_PROJECT_ENVIRONMENT/marker" ;;
+    esac
+    echo "$1 $start $(date +%s.%N)" >> "$FAKE_UV_LOG"
 """)
 
 
