@@ -35,9 +35,9 @@ from offline.across_stacks import clashes
 from offline.estimate import estimate, estimate_delta, render_estimate
 from offline.ordering import unordered_references
 from offline.plan_diff import diff_plans
-from offline.plan_model import Plan, PlanFormatError, Violation
+from offline.plan_model import SCHEMA_VERSION, Plan, PlanFormatError, Violation
 from offline.plan_render import render, render_diff, render_kubernetes, render_summary
-from offline.runner import ROOT, ProgramRun, StackFileError, run_stack
+from offline.runner import PROJECT, ROOT, ProgramRun, StackFileError, run_stack
 from workshop.project import load_stack_file
 from workshop.project import stacks as project_stacks
 from workshop.versions import AS_OF_ENV, plan_date
@@ -133,8 +133,9 @@ def located(problem: str, stack: str, root: Path) -> str:
     return f"{where}: {problem}"
 
 
-def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:
-    """Plan `stack` as it is at the merge base of HEAD and `ref`, in a temporary git worktree."""
+def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path | None:
+    """Plan `stack` as it is at the merge base of HEAD and `ref`, in a temporary git worktree; None where
+    the base has no such stack file (a stack this change adds: everything is new)."""
     base = subprocess.run(["git", "merge-base", "HEAD", ref], cwd=ROOT, capture_output=True, text=True)
     if base.returncode != 0:
         raise PlanError(f"--against-ref {ref}: no merge base with HEAD ({base.stderr.strip()})")
@@ -147,6 +148,8 @@ def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path:
                        cwd=ROOT, check=True, capture_output=True)
         # The base's own program packages, not the ones already imported (program_tree); recorded as it
         # is, not judged (diff_base).
+        if not (tree / f"Pulumi.{stack}.yaml").exists():
+            return None
         base_args = argparse.Namespace(preview=False, diff_base=True, out_dir=out, no_policy=True, as_of=as_of,
                                        against=None, against_ref=None, quiet=True, tree=False)
         with program_tree(tree.resolve()):
@@ -340,7 +343,11 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     against, old_plan = args.against, given
     if args.against_ref:  # the base first: a ref that can't be planned fails before this tree runs
         against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)
-        old_plan = _load_against(against, stack)
+        # A stack the change adds is diffed against nothing: all of it is new.
+        old_plan = (_load_against(against, stack) if against is not None else
+                    Plan(schema_version=SCHEMA_VERSION, project=PROJECT, stack=stack, resources=[], outputs={},
+                         violations=[]))
+        against = against or f"{args.against_ref} (no Pulumi.{stack}.yaml there: a new stack)"
     run = run_program_for(stack, root, args.preview, judge=not args.diff_base)
     violations, config_file = [], None
     if not args.no_policy:

@@ -140,6 +140,20 @@ def test_diff_warns_on_downgrades_cidr_changes_and_removals(dev_plan):
                                                 "warnings": []}
 
 
+def test_a_stack_the_change_adds_diffs_against_nothing(plan_cli, program_copy, tmp_path):
+    """A PR that adds Pulumi.alice-new.yaml: the base (HEAD) has no such stack, so all of it is new."""
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout with commits")
+    (program_copy / "Pulumi.alice-new.yaml").write_text(
+        (program_copy / "Pulumi.dev.yaml").read_text().replace("name: eks-workshop\n", "name: eks-workshop-alice-new\n"))
+    result = plan_cli("--root", str(program_copy), "--stack", "alice-new", "--against-ref", "HEAD", "--no-policy",
+                      "--out-dir", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    diff = json.loads((tmp_path / "out" / "plan-alice-new.json").read_text())["diff"]
+    assert diff["removed"] == [] and diff["changed"] == [] and len(diff["added"]) > 50
+    assert "HEAD (no Pulumi.alice-new.yaml there: a new stack)" in result.stdout
+
+
 def test_against_ref_plans_the_merge_base_in_a_worktree(plan_cli, tmp_path):
     if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode != 0:
         pytest.skip("not a git checkout with commits")
