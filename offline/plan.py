@@ -151,7 +151,8 @@ def plan_ref(ref: str, stack: str, out: Path, as_of: dt.date) -> Path | None:
         if not (tree / f"Pulumi.{stack}.yaml").exists():
             return None
         base_args = argparse.Namespace(preview=False, diff_base=True, out_dir=out, no_policy=True, as_of=as_of,
-                                       against=None, against_ref=None, quiet=True, tree=False)
+                                       against=None, against_ref=None, quiet=True, tree=False,
+                                       clashes=({}, {}), packs={})
         with program_tree(tree.resolve()):
             _plan(stack, tree.resolve(), base_args)
     except subprocess.CalledProcessError as e:
@@ -206,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"date EKS support is judged and priced on, YYYY-MM-DD (default: ${AS_OF_ENV} "
                              "or today)")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
-    # A base planned for --against-ref: recorded as it is, not judged.
-    parser.add_argument("--diff-base", action="store_true", help=argparse.SUPPRESS)
+    # Only a base planned for --against-ref (plan_ref) is recorded as it is, not judged.
+    parser.set_defaults(diff_base=False)
     args = parser.parse_args(argv)
     root = args.root.resolve()
     known = project_stacks(root)
@@ -337,7 +338,7 @@ def _load_against(against: Path, stack: str) -> Plan:
 def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     # A file given to compare with is read first: a bad one fails before anything runs.
     given = _load_against(args.against, stack) if args.against is not None else None
-    clash_errors, clash_warnings = getattr(args, "clashes", ({}, {}))
+    clash_errors, clash_warnings = args.clashes
     if stack in clash_errors:
         raise PlanError(f"{stack}: " + "; ".join(clash_errors[stack]))
     against, old_plan = args.against, given
@@ -352,7 +353,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     violations, config_file = [], None
     if not args.no_policy:
         config_file = policy_config_file(stack)
-        violations = policy_verdict(run, args.as_of, args.preview, getattr(args, "packs", {}).get(stack))
+        violations = policy_verdict(run, args.as_of, args.preview, args.packs.get(stack))
     plan = Plan.of_run(run, violations)
     if not args.diff_base:  # a base tree planned for a diff may predate the catalogue
         from workshop.config import parse

@@ -12,6 +12,7 @@ from offline.mocks import UNKNOWN_WIRE
 from offline.plan_model import Diff, Plan, PlannedResource, ResourceChange, Upgrade, UpgradeStep
 from offline.replacement import provider_deletes_first, replacement
 from offline.resource_types import TYPES
+from offline.urns import ROOT_STACK_TYPE, create_urn, new_urn, urn_parts
 
 # The types whose replacement or deletion loses data or endpoints (a WARNING in every diff).
 STATEFUL = tuple(t for t, row in TYPES.items() if row.stateful)
@@ -118,24 +119,6 @@ def protection_refusals(before: dict[str, PlannedResource], diff: Diff) -> list[
 # resolves them: pulumi/pulumi pkg/resource/deploy/step_generator.go (collapseAliasToUrn,
 # inheritedChildAlias, generateAliases, getOldResource) and sdk/go/common/resource/urn.go.
 
-ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
-
-
-def _urn_parts(urn: str) -> tuple[str, str, str, str]:
-    """stack, project, qualified type (`parent$…$type`), name of `urn:pulumi:<stack>::<project>::<qt>::<name>`."""
-    stack, project, qualified, name = urn.removeprefix("urn:pulumi:").split("::", 3)
-    return stack, project, qualified, name
-
-
-def _new_urn(stack: str, project: str, parent_type: str, type_: str, name: str) -> str:
-    qualified = type_ if not parent_type or parent_type == ROOT_STACK_TYPE else f"{parent_type}${type_}"
-    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
-
-
-def _create_urn(name: str, type_: str, parent: str, project: str, stack: str) -> str:
-    return _new_urn(stack, project, _urn_parts(parent)[2] if parent else "", type_, name)
-
-
 def resolve_aliases(old: Plan, new: Plan) -> dict[str, str]:
     """Old URN -> new URN of every resource the engine would find in the old state through an alias:
     its own URN first, then each alias (full URNs, and specs collapsed against its name, type and parent),
@@ -151,15 +134,15 @@ def resolve_aliases(old: Plan, new: Plan) -> dict[str, str]:
             return alias["urn"]
         parent = alias.get("parentUrn") or ""
         parent = found_as.get(parent, parent) if parent else r.parent
-        if alias.get("noParent") or (parent and _urn_parts(parent)[2] == ROOT_STACK_TYPE):
+        if alias.get("noParent") or (parent and urn_parts(parent)[2] == ROOT_STACK_TYPE):
             parent = ""
-        return _create_urn(alias.get("name") or r.name, alias.get("type") or r.type, parent,
+        return create_urn(alias.get("name") or r.name, alias.get("type") or r.type, parent,
                            alias.get("project") or new.project, alias.get("stack") or new.stack)
 
     def inherited(child_type: str, child_name: str, parent_name: str, parent_alias: str) -> str:
-        _, _, parent_qualified, alias_name = _urn_parts(parent_alias)
+        _, _, parent_qualified, alias_name = urn_parts(parent_alias)
         name = alias_name + child_name[len(parent_name):] if child_name.startswith(parent_name) else child_name
-        return _new_urn(new.stack, new.project, parent_qualified, child_type, name)
+        return new_urn(new.stack, new.project, parent_qualified, child_type, name)
 
     def visit(r: PlannedResource) -> None:
         if r.urn in seen:
@@ -167,14 +150,13 @@ def resolve_aliases(old: Plan, new: Plan) -> dict[str, str]:
         seen.add(r.urn)
         if r.parent in by_urn:
             visit(by_urn[r.parent])  # parents register first: their aliases are known to the children
-        specs = [{"urn": u} for u in r.aliases] + list(r.alias_specs)
-        candidates = [collapse(r, a) for a in specs]
+        own = [collapse(r, a) for a in [{"urn": u} for u in r.aliases] + list(r.alias_specs)]
+        candidates = list(own)
         if r.parent and r.parent in found_as:
-            parent_alias, parent_name = found_as[r.parent], _urn_parts(r.parent)[3]
+            parent_alias, parent_name = found_as[r.parent], urn_parts(r.parent)[3]
             candidates.append(inherited(r.type, r.name, parent_name, parent_alias))
-            for alias in specs:
-                child = collapse(r, alias)
-                candidates.append(inherited(_urn_parts(child)[2].rsplit("$", 1)[-1], _urn_parts(child)[3],
+            for child in own:
+                candidates.append(inherited(urn_parts(child)[2].rsplit("$", 1)[-1], urn_parts(child)[3],
                                             parent_name, parent_alias))
         if r.urn in olds:
             return

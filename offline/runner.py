@@ -25,6 +25,7 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from offline.mocks import SECRET_SIG, SECRET_SIG_KEY, WorkshopMocks
+from offline.urns import create_urn
 
 from workshop.project import PROJECT, ROOT, StackFileError, load_stack_config, stacks  # noqa: F401 - the offline tools' view of the project
 
@@ -123,14 +124,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.stack_urn = ""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        """URNs as the engine makes them (sdk/go/common/resource/urn.go NewURN): the parent's whole
-        qualified type, none for the root stack. The SDK's mock keeps only the parent's last type and
-        keeps the stack's, which no real state has."""
-        if parent:
-            qualified = parent.split("::")[2]
-            if qualified != "pulumi:pulumi:Stack":
-                type_ = f"{qualified}${type_}"
-        return "urn:pulumi:" + "::".join([settings.get_stack(), settings.get_project(), type_, name])
+        """URNs as the engine makes them (offline/urns.py). The SDK's mock keeps only the parent's last
+        type and keeps the stack's, which no real state has."""
+        return create_urn(name, type_, parent, settings.get_project(), settings.get_stack())
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)

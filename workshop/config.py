@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import ipaddress
 import re
 from typing import (
@@ -931,12 +932,13 @@ def version_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
 NAMESPACES = (PROJECT, "aws", "kubernetes", "random", "pulumi")
 
 
-def aws_config_keys() -> list[str]:
+@functools.lru_cache(maxsize=None)
+def aws_config_keys() -> tuple[str, ...]:
     """Every setting the pulumi-aws provider reads (`aws:region`, `aws:allowedAccountIds`, …): its SDK's
     config properties, camelCase as in a stack file."""
     from pulumi_aws.config import vars as aws_vars
 
-    return sorted(camel(name) for name, v in vars(aws_vars._ExportableConfig).items() if isinstance(v, property))
+    return tuple(sorted(camel(name) for name, v in vars(aws_vars._ExportableConfig).items() if isinstance(v, property)))
 
 
 def _foreign_key_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
