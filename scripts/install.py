@@ -82,7 +82,7 @@ def find_uv() -> str:
     return str(uv)
 
 
-def stamp_of(env: Environment, uv: str) -> str:
+def stamp_of(env: Environment) -> str:
     digest = hashlib.sha256()
     for name in ("pyproject.toml", "uv.lock"):
         digest.update((env.project / name).read_bytes())
@@ -91,9 +91,9 @@ def stamp_of(env: Environment, uv: str) -> str:
     return digest.hexdigest()
 
 
-def is_current(env: Environment, uv: str) -> bool:
+def is_current(env: Environment) -> bool:
     stamp = env.venv / STAMP
-    return stamp.exists() and stamp.read_text().strip() == stamp_of(env, uv)
+    return stamp.exists() and stamp.read_text().strip() == stamp_of(env)
 
 
 def uv_env() -> dict[str, str]:
@@ -110,7 +110,7 @@ def build(env: Environment, uv: str) -> None:
     subprocess.run([uv, "venv", "--quiet", "--relocatable", "--python", sys.executable, str(aside)],
                    check=True, env=run_env)
     subprocess.run([uv, "sync", "--quiet", "--frozen", "--project", str(env.project)], check=True, env=run_env)
-    (aside / STAMP).write_text(stamp_of(env, uv) + "\n")
+    (aside / STAMP).write_text(stamp_of(env) + "\n")
     old = env.venv.with_name(env.venv.name + f".old-{os.getpid()}")
     if env.venv.exists():
         env.venv.rename(old)
@@ -124,7 +124,7 @@ def install() -> int:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also when the process dies
         uv = find_uv()
         for env in ENVIRONMENTS:
-            if not is_current(env, uv):
+            if not is_current(env):
                 build(env, uv)
     return 0
 

@@ -69,8 +69,7 @@ def test_the_installed_environments_are_the_locked_ones():
     from importlib.metadata import version
 
     assert version("pulumi-aws") == locked_versions(ROOT / "uv.lock")["pulumi-aws"]
-    uv = install.find_uv()
-    assert [env.name for env in ENVIRONMENTS if not install.is_current(env, uv)] == []
+    assert [env.name for env in ENVIRONMENTS if not install.is_current(env)] == []
 
 
 # ---------------------------------------------------------------------------- the installer itself
