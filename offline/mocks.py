@@ -8,6 +8,7 @@ unknown invokes raise, so a new resource type or data source can't silently flow
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any, Callable
 
 import grpc
 import pulumi
+
+from workshop.upgrade_guard import ssm_parameter_not_found
 
 ACCOUNT_ID = "123456789012"
 # The engine's wire form of a secret: {SECRET_SIG_KEY: SECRET_SIG, "value": ...}.
@@ -104,11 +107,6 @@ class WorkshopMocks(pulumi.runtime.Mocks):
             return handler(self, dict(args.args))
         except ProviderError as e:
             raise _InvokeFailed(f"invocation of {args.token} returned an error: {e}") from None
-
-
-def ssm_parameter_not_found(name: str) -> str:
-    """What pulumi-aws's getParameter says of a parameter the region doesn't have."""
-    return f"reading SSM Parameter ({name}): couldn't find resource"
 
 
 class ProviderError(Exception):
@@ -325,8 +323,6 @@ def _prefix_list(m: WorkshopMocks, name: str) -> dict:
 
 def _ssm_ami_parameter(m: WorkshopMocks, name: str) -> dict:
     if name in m.missing_parameters:
-        # The provider's words (terraform-provider-aws internal/service/ssm: dataParameterRead wraps
-        # findParameterByName's retry.NotFoundError, whose text is "couldn't find resource").
         raise ProviderError(f"1 error occurred:\n\t* {ssm_parameter_not_found(name)}\n\n")
     ami = f"ami-{_hex(m.region, name)}"
     # The provider marks `value` secret whatever the parameter's type: a real run gets a secret AMI ID.
@@ -356,8 +352,13 @@ def _get_node_group(m: WorkshopMocks, cluster: str, group: str) -> dict:
 ZONES_FILE = Path(__file__).resolve().parent / "availability_zones.json"
 
 
+@functools.lru_cache(maxsize=None)
+def _recorded_zones() -> dict[str, list[str]]:
+    return json.loads(ZONES_FILE.read_text())["regions"]
+
+
 def _availability_zones(m: WorkshopMocks) -> dict:
-    zones = json.loads(ZONES_FILE.read_text())["regions"].get(m.region)
+    zones = _recorded_zones().get(m.region)
     if zones is None:
         raise KeyError(f"offline mocks: no recorded availability zones for {m.region}; add them to "
                        f"{ZONES_FILE.name} from `aws ec2 describe-availability-zones --region {m.region}`")

@@ -87,6 +87,13 @@ def config_key(live_name: str) -> str:
     return generated.group(1) if generated else live_name
 
 
+def ssm_parameter_not_found(name: str) -> str:
+    """What pulumi-aws's getParameter says of a parameter the region doesn't have (terraform-provider-aws
+    internal/service/ssm: dataParameterRead wraps findParameterByName's retry.NotFoundError, whose text
+    is "couldn't find resource"); the engine reports it inside the invoke's error."""
+    return f"reading SSM Parameter ({name}): couldn't find resource"
+
+
 def missing_ami_releases(cfg: StackConfig) -> list[str]:
     """A problem for each pinned AMI release without its public SSM parameter in the stack's region."""
     problems = []
@@ -98,9 +105,8 @@ def missing_ami_releases(cfg: StackConfig) -> list[str]:
         try:
             aws.ssm.get_parameter(name=parameter)
         except Exception as e:  # noqa: BLE001 - a failed invoke reaches the program as a plain Exception
-            # The provider's text for a parameter that doesn't exist (its retry.NotFoundError), wrapped
-            # by the engine as the invoke's error; any other failure is reported as it is.
-            if f"reading SSM Parameter ({parameter}): couldn't find resource" in str(e):
+            # Not there; any other failure is reported as it is.
+            if ssm_parameter_not_found(parameter) in str(e):
                 problems.append(f"{key}: {group.release_version!r} ({group.ami_type}) has no public SSM "
                                 f"parameter {parameter} in {cfg.region}: pick a release published there")
             else:
