@@ -30,7 +30,8 @@ _RUNS: dict[str, ProgramRun] = {}
 def _tree_fingerprint(root: Path, stack: str) -> list:
     """What a test may change in a tree between two runs: the stack file's text, the program's sources."""
     stack_file = root / f"Pulumi.{stack}.yaml"
-    sources = [root / "__main__.py", *root.glob("components/**/*.py"), *root.glob("workshop/**/*")]
+    sources = [root / "__main__.py", *root.glob("components/**/*.py"), *root.glob("workshop/**/*.py"),
+               *root.glob("workshop/**/*.json")]  # not __pycache__: bytecode written mid-session is no change
     return [stack_file.read_text() if stack_file.exists() else None,
             max((s.stat().st_mtime_ns for s in sources if s.is_file()), default=0)]
 
