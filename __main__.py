@@ -18,7 +18,8 @@ from components.node_group import ManagedNodeGroup
 from components.node_role import NodeRole
 from components.readiness import ReadinessGate
 from components.vpc_cni import VpcCniAddon
-from workshop import config, upgrade_guard, wiring, zones
+import wiring
+from workshop import config, upgrade_guard, zones
 
 cfg = config.from_pulumi()  # validates everything before any resource exists
 upgrade_guard.check(cfg)  # refuses what EKS would reject given what runs now, before anything changes

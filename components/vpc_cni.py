@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import attach_managed_policies, irsa_trust_policy
-from workshop.config import CATALOGUE, VpcCniConfig
+from workshop.config import ResolvedVpcCniConfig
 
 
 def _flag(value: bool) -> str:
@@ -18,7 +18,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def render_configuration_values(settings: VpcCniConfig) -> str:
+def render_configuration_values(settings: ResolvedVpcCniConfig) -> str:
     """The add-on's `configurationValues` JSON, compact and in the add-on schema's key order."""
     return json.dumps({
         "env": {
@@ -34,7 +34,7 @@ def render_configuration_values(settings: VpcCniConfig) -> str:
 @dataclass(frozen=True)
 class VpcCniAddonArgs:
     cluster_name: pulumi.Input[str]  # the cluster's name output
-    settings: VpcCniConfig  # vpcCni: the add-on version (resolved from the catalogue) and its settings
+    settings: ResolvedVpcCniConfig  # vpcCni: the add-on version (resolved from the catalogue) and its settings
     oidc_provider_arn: pulumi.Input[str]  # the cluster's OIDC provider (aws-node's IRSA role)
     oidc_issuer_url: pulumi.Input[str]  # the cluster's OIDC issuer
     tags: Mapping[str, str]  # the workshop tags plus eks-workshop:tags
@@ -42,9 +42,6 @@ class VpcCniAddonArgs:
 
 class VpcCniAddon(pulumi.ComponentResource):
     def __init__(self, name: str, args: VpcCniAddonArgs, opts: pulumi.ResourceOptions | None = None):
-        if args.settings.version == CATALOGUE:
-            raise ValueError("VpcCniAddonArgs.settings.version is 'catalogue': pass the config that "
-                             "workshop.config.parse resolved, or pin an add-on version")
         super().__init__("eks-workshop:addons:VpcCniAddon", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 

@@ -38,7 +38,7 @@ from offline.plan_diff import diff_plans
 from offline.plan_model import SCHEMA_VERSION, Plan, PlanFormatError, Violation
 from offline.plan_render import render, render_diff, render_kubernetes, render_summary
 from offline.runner import PROJECT, ROOT, ProgramRun, StackFileError, run_stack
-from workshop.project import load_stack_file
+from workshop.project import PROGRAM_PACKAGES, load_stack_file
 from workshop.project import stacks as project_stacks
 from workshop.versions import AS_OF_ENV, plan_date
 
@@ -233,9 +233,6 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + (signal.SIGTERM if isinstance(e, Interrupted) else signal.SIGINT)
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-PROGRAM_PACKAGES = ("components", "workshop")
 
 
 @contextlib.contextmanager

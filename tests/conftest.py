@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from workshop.project import PROGRAM_SOURCES
 from workshop.versions import AS_OF_ENV
 
 # Support windows are judged on a date: the tests pin the one the catalogue was taken on, so that the
@@ -30,8 +31,10 @@ _RUNS: dict[str, ProgramRun] = {}
 def _tree_fingerprint(root: Path, stack: str) -> list:
     """What a test may change in a tree between two runs: the stack file's text, the program's sources."""
     stack_file = root / f"Pulumi.{stack}.yaml"
-    sources = [root / "__main__.py", *root.glob("components/**/*.py"), *root.glob("workshop/**/*.py"),
-               *root.glob("workshop/**/*.json")]  # not __pycache__: bytecode written mid-session is no change
+    # Not __pycache__: bytecode written mid-session is no change.
+    sources = [path for source in PROGRAM_SOURCES for path in
+               ([root / source] if source.endswith(".py") else [*root.glob(f"{source}/**/*.py"),
+                                                               *root.glob(f"{source}/**/*.json")])]
     return [stack_file.read_text() if stack_file.exists() else None,
             max((s.stat().st_mtime_ns for s in sources if s.is_file()), default=0)]
 

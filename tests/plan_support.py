@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from offline.plan import main
+from workshop.project import PROGRAM_SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
-PROGRAM_FILES = ["__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml",
-                 "components", "workshop"]
+PROGRAM_FILES = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", *PROGRAM_SOURCES]
 
 
 @dataclass

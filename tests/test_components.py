@@ -13,7 +13,7 @@ from components.network import Network, NetworkArgs
 from components.node_group import ManagedNodeGroup, ManagedNodeGroupArgs
 from components.vpc_cni import VpcCniAddon, VpcCniAddonArgs, render_configuration_values
 from offline.runner import ProgramRun, run_function
-from workshop.config import Taint, VpcCniConfig
+from workshop.config import ResolvedVpcCniConfig, Taint, VpcCniConfig, parse
 
 CONFIG = {"aws:region": "us-west-2"}
 
@@ -106,8 +106,8 @@ def test_node_group_depends_on_what_its_component_depends_on():
 
 
 def test_vpc_cni_settings_render_to_the_addon_schema():
-    rendered = json.loads(render_configuration_values(VpcCniConfig(
-        prefix_delegation=False, pod_eni=False, pod_security_group_enforcing_mode="strict",
+    rendered = json.loads(render_configuration_values(ResolvedVpcCniConfig(
+        version="v1.19.2-eksbuild.1", prefix_delegation=False, pod_eni=False, pod_security_group_enforcing_mode="strict",
         network_policy=False, policy_event_logs=False)))
     assert rendered == {"env": {"ENABLE_PREFIX_DELEGATION": "false", "ENABLE_POD_ENI": "false",
                                 "POD_SECURITY_GROUP_ENFORCING_MODE": "strict"},
@@ -116,7 +116,7 @@ def test_vpc_cni_settings_render_to_the_addon_schema():
 
 def test_vpc_cni_addon_uses_its_irsa_role_after_the_policy_is_attached():
     result = run(lambda: VpcCniAddon("cni", VpcCniAddonArgs(
-        cluster_name="c", settings=VpcCniConfig(version="v1.19.2-eksbuild.1"),
+        cluster_name="c", settings=ResolvedVpcCniConfig(version="v1.19.2-eksbuild.1"),
         oidc_provider_arn="arn:aws:iam::1:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/X",
         oidc_issuer_url="https://oidc.eks.us-west-2.amazonaws.com/id/X", tags={})))
     addon = result.one("aws:eks/addon:Addon")
@@ -186,11 +186,13 @@ def test_node_role_trusts_ec2_and_carries_no_cni_policy():
                         "AmazonSSMManagedInstanceCore"]
 
 
-def test_vpc_cni_addon_refuses_an_unresolved_catalogue_version():
-    # The config model's default says "catalogue"; only parse() turns it into a real add-on version.
-    with pytest.raises(ValueError, match="settings.version is 'catalogue'"):
-        VpcCniAddon("cni", VpcCniAddonArgs(cluster_name="c", settings=VpcCniConfig(), oidc_provider_arn="a",
-                                           oidc_issuer_url="https://x", tags={}))
+def test_an_unresolved_vpc_cni_version_cannot_become_component_settings():
+    # The config model's default says "catalogue"; VpcCniAddonArgs takes only the resolved type, which
+    # refuses it where it is made, so the component needs no check of its own.
+    assert VpcCniConfig().version == "catalogue"
+    with pytest.raises(ValueError, match="vpcCni.version 'catalogue' is not resolved"):
+        ResolvedVpcCniConfig(**dict(VpcCniConfig()))
+    assert parse({"aws:region": "us-west-2"}).vpc_cni.version.startswith("v")
 
 
 def test_network_s3_endpoint_needs_the_region():

@@ -10,7 +10,8 @@ import datetime as dt
 import pytest
 
 from offline.runner import load_stack_config, run_stack
-from workshop.config import ConfigError, StackConfig, parse, subnet_layout
+from workshop.config import ConfigError, StackConfig, parse
+from workshop.subnets import subnet_layout
 from workshop.versions import catalogue
 
 DEV = load_stack_config("dev")
@@ -73,7 +74,7 @@ def test_subnet_layout_is_eksctls_for_three_zones_and_computed_otherwise():
 
 
 def test_scalars_arrive_as_strings_from_the_cli_and_are_typed_by_the_model():
-    from workshop.config import _scalar
+    from workshop.config.load import _scalar
 
     assert _scalar("true") is True and _scalar("false") is False and _scalar("x") == "x"
 

@@ -204,10 +204,10 @@ def test_bootstrap_has_the_stacks_values(bootstrap):
 
 def test_bootstrap_quotes_values():
     from components.ide.ide import render_bootstrap
-    from workshop.config import StackConfig
-    from workshop.wiring import ide_args
+    from wiring import ide_args
+    from workshop.config import parse
 
-    args = ide_args(StackConfig(), "x", "arn:aws:eks:ap-northeast-2:1:cluster/x")
+    args = ide_args(parse({"aws:region": "ap-northeast-2"}), "x", "arn:aws:eks:ap-northeast-2:1:cluster/x")
     text = render_bootstrap(args, "name with space; rm -rf /")
     assert "readonly CLUSTER_NAME='name with space; rm -rf /'" in text
 

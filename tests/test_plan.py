@@ -389,7 +389,7 @@ def test_alias_specs_resolve_as_the_engine_does():
 
 
 def test_exit_code_2_for_a_resource_that_races_what_it_names(plan_cli, program_copy, tmp_path):
-    wiring = program_copy / "workshop" / "wiring.py"
+    wiring = program_copy / "wiring.py"
     text = wiring.read_text()
     assert "cluster_name=cluster_name," in text
     wiring.write_text(text.replace("cluster_name=cluster_name,", "cluster_name=cfg.cluster.name,"))

@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
 # The promotion order of the stacks this repository ships; other stacks follow, sorted.
 PROMOTION_ORDER = ("dev", "staging", "prod")
+# The program's own code, what `pulumi up` runs: the offline tools import it from another tree (a
+# changed copy, a worktree of another ref), and the tests copy and fingerprint it.
+PROGRAM_SOURCES = ("__main__.py", "wiring.py", "components", "workshop")
+PROGRAM_PACKAGES = tuple(Path(source).stem for source in PROGRAM_SOURCES if source != "__main__.py")
 
 
 def stacks(root: Path = ROOT) -> list[str]:

@@ -1,7 +1,7 @@
 """The live upgrade guard: before anything changes, read what runs in the account and refuse the
 version moves EKS would reject, or that would leave nodes outside the Kubernetes skew rules.
 
-Static validation (workshop/config.py) judges the stack file alone. This judges it against the
+Static validation (workshop/config) judges the stack file alone. This judges it against the
 cluster as it is: in `pulumi preview` and `pulumi up` the program reads the cluster (if it exists) and
 its node groups through pulumi-aws data sources, and checks that every pinned AMI release has its
 public SSM parameter in the region. Under the offline mock engine the same reads are answered by
@@ -17,7 +17,8 @@ from typing import Mapping
 import pulumi_aws as aws
 
 from workshop import versions
-from workshop.config import PROJECT, ConfigError, StackConfig
+from workshop.config import ConfigError, ResolvedStackConfig
+from workshop.project import PROJECT
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class LiveCluster:
     node_groups: Mapping[str, str] = field(default_factory=dict)
 
 
-def upgrade_problems(cfg: StackConfig, live: LiveCluster) -> list[str]:
+def upgrade_problems(cfg: ResolvedStackConfig, live: LiveCluster) -> list[str]:
     """Every reason EKS would reject moving `live` to what `cfg` asks for, as `key: value rule` lines."""
     key = f"{PROJECT}:cluster.version"
     target, now = cfg.cluster.version, live.version
@@ -94,7 +95,7 @@ def ssm_parameter_not_found(name: str) -> str:
     return f"reading SSM Parameter ({name}): couldn't find resource"
 
 
-def missing_ami_releases(cfg: StackConfig) -> list[str]:
+def missing_ami_releases(cfg: ResolvedStackConfig) -> list[str]:
     """A problem for each pinned AMI release without its public SSM parameter in the stack's region."""
     problems = []
     for name, group in cfg.node_groups.items():
@@ -114,7 +115,7 @@ def missing_ami_releases(cfg: StackConfig) -> list[str]:
     return problems
 
 
-def check(cfg: StackConfig) -> None:
+def check(cfg: ResolvedStackConfig) -> None:
     """Raise ConfigError (no traceback, nothing registered) if the live state makes this config unsafe."""
     problems = missing_ami_releases(cfg)
     live = read_live_cluster(cfg.cluster.name)

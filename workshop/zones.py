@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pulumi_aws as aws
 
-from workshop.config import PROJECT, ConfigError, StackConfig
+from workshop.config import ConfigError, ResolvedStackConfig
+from workshop.project import PROJECT
 
 PREFERRED = "abc"  # the seed's zones, first where they exist
 
@@ -22,7 +23,7 @@ def choose(region: str, offered: list[str], count: int) -> list[str]:
     return (preferred + [z for z in offered if z not in preferred])[:count]
 
 
-def resolve(cfg: StackConfig) -> StackConfig:
+def resolve(cfg: ResolvedStackConfig) -> ResolvedStackConfig:
     """The config with network.availabilityZones set to the zones the stack will use. Raises
     ConfigError (nothing registered) for more zones than the region offers, or a named zone it lacks."""
     offered = list(aws.get_availability_zones(state="available").names or [])

@@ -17,7 +17,8 @@ from components.node_group import ManagedNodeGroupArgs
 from components.readiness import ReadinessGateArgs
 from components.vpc_cni import VpcCniAddonArgs
 from components.vpc_parts import flow_log_group_name
-from workshop.config import StackConfig, subnet_layout
+from workshop.config import ResolvedStackConfig
+from workshop.subnets import subnet_layout
 
 KARPENTER_DISCOVERY = "karpenter.sh/discovery"
 
@@ -28,7 +29,7 @@ def _without_discovery(tags: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in tags.items() if k != KARPENTER_DISCOVERY}
 
 
-def log_encryption_args(cfg: StackConfig) -> LogEncryptionKeyArgs:
+def log_encryption_args(cfg: ResolvedStackConfig) -> LogEncryptionKeyArgs:
     """The key for exactly the log groups this stack creates."""
     groups = [control_plane_log_group_name(cfg.cluster.name)]
     if cfg.network.flow_logs:
@@ -39,7 +40,7 @@ def log_encryption_args(cfg: StackConfig) -> LogEncryptionKeyArgs:
                                 tags=_without_discovery(cfg.base_tags), protect=cfg.protect)
 
 
-def network_args(cfg: StackConfig, log_kms_key_arn: pulumi.Input[str] | None = None) -> NetworkArgs:
+def network_args(cfg: ResolvedStackConfig, log_kms_key_arn: pulumi.Input[str] | None = None) -> NetworkArgs:
     public, private = subnet_layout(cfg.network.vpc_cidr, len(cfg.availability_zones))
     tags = cfg.base_tags
     return NetworkArgs(
@@ -63,7 +64,7 @@ def network_args(cfg: StackConfig, log_kms_key_arn: pulumi.Input[str] | None = N
     )
 
 
-def cluster_args(cfg: StackConfig, subnet_ids: pulumi.Input[Sequence[str]],
+def cluster_args(cfg: ResolvedStackConfig, subnet_ids: pulumi.Input[Sequence[str]],
                  log_kms_key_arn: pulumi.Input[str] | None = None) -> EksClusterArgs:
     c = cfg.cluster
     return EksClusterArgs(
@@ -90,7 +91,7 @@ def cluster_args(cfg: StackConfig, subnet_ids: pulumi.Input[Sequence[str]],
     )
 
 
-def node_group_args(cfg: StackConfig, name: str, cluster_name: pulumi.Input[str],
+def node_group_args(cfg: ResolvedStackConfig, name: str, cluster_name: pulumi.Input[str],
                     node_role_arn: pulumi.Input[str],
                     subnet_ids: pulumi.Input[Sequence[str]]) -> ManagedNodeGroupArgs:
     g = cfg.node_groups[name]
@@ -117,7 +118,7 @@ def node_group_args(cfg: StackConfig, name: str, cluster_name: pulumi.Input[str]
     )
 
 
-def vpc_cni_args(cfg: StackConfig, cluster_name: pulumi.Input[str], oidc_provider_arn: pulumi.Input[str],
+def vpc_cni_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str], oidc_provider_arn: pulumi.Input[str],
                  oidc_issuer_url: pulumi.Input[str]) -> VpcCniAddonArgs:
     return VpcCniAddonArgs(
         cluster_name=cluster_name,
@@ -128,7 +129,7 @@ def vpc_cni_args(cfg: StackConfig, cluster_name: pulumi.Input[str], oidc_provide
     )
 
 
-def addons_args(cfg: StackConfig, cluster_name: pulumi.Input[str],
+def addons_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str],
                 node_groups: Sequence[pulumi.Resource] | None = None) -> ManagedAddonsArgs:
     """Without node groups: the add-ons that need no nodes (kube-proxy must match the control plane),
     created before the nodes (and moved there from `addons`: aliased). With them: the ones that do."""
@@ -139,7 +140,7 @@ def addons_args(cfg: StackConfig, cluster_name: pulumi.Input[str],
                              versions={n: v for n, v in cfg.addons.items() if n in NEEDS_NODES})
 
 
-def ide_args(cfg: StackConfig, cluster_name: pulumi.Input[str], cluster_arn: pulumi.Input[str],
+def ide_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str], cluster_arn: pulumi.Input[str],
              log_kms_key_arn: pulumi.Input[str] | None = None) -> WorkshopIdeArgs:
     """`cluster_name` is the cluster's output, not the configured string: the IDE's access entry must
     wait for the cluster to exist (offline/ordering.py checks that every such reference does)."""
@@ -165,7 +166,7 @@ def ide_args(cfg: StackConfig, cluster_name: pulumi.Input[str], cluster_arn: pul
     )
 
 
-def hybrid_nodes_args(cfg: StackConfig, cluster_name: pulumi.Input[str],
+def hybrid_nodes_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str],
                       cluster_arn: pulumi.Input[str]) -> HybridNodesArgs:
     iam = cfg.cluster.remote_networks.iam
     return HybridNodesArgs(cluster_name=cluster_name, cluster_arn=cluster_arn, region=cfg.region,
@@ -173,7 +174,7 @@ def hybrid_nodes_args(cfg: StackConfig, cluster_name: pulumi.Input[str],
                            tags=_without_discovery(cfg.base_tags))
 
 
-def readiness_gate_args(cfg: StackConfig) -> ReadinessGateArgs:
+def readiness_gate_args(cfg: ResolvedStackConfig) -> ReadinessGateArgs:
     """Pinned to the first node group's labels: the workshop's `default` group, `workshop-default=yes`."""
     first = next(iter(cfg.node_groups.values()))
     return ReadinessGateArgs(node_selector=dict(first.labels))

@@ -1,0 +1,518 @@
+"""The stack configuration model: every key the program reads, with its default, reason and rule.
+
+Defaults are the workshop's values (spec section 1); they are what `dev` runs. A rule on one value
+sits on its field (an annotated type from workshop.config.rules); a rule across fields sits on the
+model that holds them (an `after` model validator), and rules across sections run once each
+section is valid, so a problem is reported once, not again as its consequences.
+
+This is the model as written in the stack file: version pins may still say `catalogue`.
+workshop.config.resolve turns it into a ResolvedStackConfig, the only kind the program builds from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from typing import Annotated, Mapping
+
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
+
+from workshop import versions
+from workshop.config.rules import (
+    CATALOGUE,
+    CONTROL_PLANE_LOG_TYPES,
+    MANAGED_ADDONS,
+    NODE_GROUP_NAME,
+    RELEASE_VERSION,
+    AddonVersion,
+    AmiType,
+    AuthenticationMode,
+    Between,
+    CapacityType,
+    Cidr,
+    ConfigModel,
+    HybridCredentials,
+    InstanceType,
+    LabelKey,
+    LogType,
+    Matching,
+    NatMode,
+    NodeInstanceType,
+    PodSecurityGroupEnforcingMode,
+    RetentionDays,
+    Rfc1918Cidr,
+    TaintEffect,
+    UpgradeSupportType,
+    VpcCidr,
+    broken_rule,
+    camel,
+    checked,
+    cidr_between,
+    list_field,
+    valid_labels,
+)
+from workshop.project import PROJECT
+from workshop.subnets import architecture, subnet_capacity, subnet_prefix
+
+
+class HybridNodesIam(ConfigModel):
+    provider: HybridCredentials = Field(
+        "SSM", description="How on-premises nodes get credentials: SSM (hybrid activations, eksctl's default) or IRA "
+        "(IAM Roles Anywhere, with caBundle).")
+    role_arn: Matching(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", "is not an IAM role ARN",
+                       allow=("",)) = Field(
+        "", description="An existing role for the nodes: then only its HYBRID_LINUX access entry is created.")
+    ca_bundle: Matching(r"^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$",
+                        "is not a PEM certificate bundle", allow=("",)) = Field(
+        "", description="IRA only: the PEM CA bundle the Roles Anywhere trust anchor trusts.")
+
+    @model_validator(mode="after")
+    def _ira_needs_a_bundle(self) -> HybridNodesIam:
+        if self.provider == "IRA" and not self.role_arn and not self.ca_bundle:
+            raise broken_rule(("caBundle", "'' but provider IRA creates a Roles Anywhere trust anchor, which needs the "
+                                     "PEM CA bundle of the certificates the nodes present"))
+        return self
+
+
+class RemoteNetworks(ConfigModel):
+    nodes: tuple[Rfc1918Cidr, ...] = list_field(
+        ("10.52.0.0/16",), "EKS Hybrid Nodes: on-premises node CIDRs (RFC 1918, at most one network entry).")
+    pods: tuple[Rfc1918Cidr, ...] = list_field(
+        ("10.53.0.0/16",), "EKS Hybrid Nodes: on-premises pod CIDRs (RFC 1918); needs `nodes`.")
+    vpc_gateway_id: Matching(r"^(tgw|vgw)-[0-9a-f]{8,17}$", "is not a transit gateway (tgw-…) or virtual private "
+                             "gateway (vgw-…) ID", allow=("",)) = Field(
+        "", description="The gateway to the remote networks: a transit gateway (attached to the private subnets) or a "
+        "virtual private gateway (attached to the VPC); every private route table then routes each remote CIDR "
+        "through it. Empty: nothing routes there (as eksctl warns).")
+    iam: HybridNodesIam = Field(HybridNodesIam(), description="The hybrid nodes' identity.")
+
+    @model_validator(mode="after")
+    def _pods_need_nodes_and_no_overlap(self) -> RemoteNetworks:
+        problems = []
+        if self.pods and not self.nodes:
+            problems.append(("pods", f"{list(self.pods)} needs remoteNetworks.nodes (pod networks belong to "
+                                     "hybrid nodes)"))
+        if self.vpc_gateway_id and not self.nodes:
+            problems.append(("vpcGatewayId", f"{self.vpc_gateway_id!r} but no remoteNetworks.nodes: there is "
+                                             "nothing to route to"))
+        seen: list[tuple[str, ipaddress.IPv4Network]] = []
+        for kind, cidrs in (("nodes", self.nodes), ("pods", self.pods)):
+            for i, cidr in enumerate(cidrs):
+                net = ipaddress.ip_network(cidr)
+                problems += [(f"{kind}[{i}]", f"{cidr!r} overlaps {PROJECT}:cluster.remoteNetworks.{key} ({other})")
+                             for key, other in seen if net.overlaps(other)]
+                seen.append((f"{kind}[{i}]", net))
+        if problems:
+            raise broken_rule(*problems)
+        return self
+
+
+class Rollback(ConfigModel):
+    from_version: str = Field("", description="The version the cluster runs now and is rolled back from.")
+    upgraded_on: str = Field("", description="The date (YYYY-MM-DD) the upgrade to fromVersion completed.")
+
+
+class ClusterConfig(ConfigModel):
+    name: Matching(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$",
+                   "must be 1-100 letters, digits, '-' or '_', starting with a letter or digit") = Field(
+        "eks-workshop", description="EKS cluster name; also the `env` and `karpenter.sh/discovery` tag value.")
+    version: str = Field(
+        versions.catalogue().default,
+        description="Kubernetes minor version of the control plane; moves every version-bound pin left at "
+        "`catalogue` (README \"Upgrading Kubernetes\"). Default: the catalogue's, the newest version generally "
+        "available for three months whose pins are confirmed.")
+    upgrade_support_type: UpgradeSupportType = Field(
+        "STANDARD",
+        description="upgradePolicy.supportType at the end of standard support: STANDARD (EKS upgrades the "
+        "control plane) or EXTENDED (EKS keeps the version 12 more months at 6x the control-plane price).")
+    rollback: Rollback = Field(
+        Rollback(),
+        description="Allows `version` one minor below what the cluster runs: EKS rolls a control plane back "
+        f"within {versions.ROLLBACK_WINDOW_DAYS} days of an in-place upgrade. Empty refuses every downgrade.")
+    endpoint_private_access: bool = Field(True, description="Private API endpoint inside the VPC (nodes use it).")
+    endpoint_public_access: bool = Field(
+        True, description="Public API endpoint (the workshop reaches the cluster over it).")
+    public_access_cidrs: tuple[Cidr, ...] = list_field(
+        ("0.0.0.0/0",), "CIDRs allowed to reach the public endpoint. The workshop's 0.0.0.0/0 is a dev-only choice.")
+    authentication_mode: AuthenticationMode = Field(
+        "API", description="API, API_AND_CONFIG_MAP or CONFIG_MAP. API: access entries only (required by hybrid "
+        "nodes).")
+    bootstrap_cluster_creator_admin_permissions: bool = Field(
+        True, description="Give the identity that creates the cluster cluster-admin through an access entry.")
+    log_types: tuple[LogType, ...] = list_field(
+        CONTROL_PLANE_LOG_TYPES, "Control-plane log types sent to CloudWatch; all five so audits are possible.")
+    log_retention_days: RetentionDays = Field(30, description="Retention of the control-plane log group, in days.")
+    service_cidr: Annotated[Rfc1918Cidr, cidr_between(12, 24)] = Field(
+        "172.20.0.0/16", description="Kubernetes service CIDR; pinned (EKS would pick one) so overlap with remote "
+        "networks is checkable.")
+    remote_networks: RemoteNetworks = Field(
+        RemoteNetworks(), description="EKS Hybrid Nodes remote networks; empty lists turn the feature off.")
+    admin_principals: tuple[Matching(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
+                                     "is not an IAM role or user ARN"), ...] = list_field(
+        (), "IAM role or user ARNs given cluster-admin through EKS access entries.")
+    deployer_cidrs: tuple[Cidr, ...] = list_field(
+        ("0.0.0.0/0",), "Egress CIDRs of wherever `pulumi up` runs (CI runners, operators). The program talks to "
+        "the Kubernetes API from there (readinessGate): with the gate on they must reach the API. Default: "
+        "anywhere, as GitHub-hosted runners are.")
+
+    @model_validator(mode="after")
+    def _endpoints_and_access(self) -> ClusterConfig:
+        problems = []
+        if not (self.endpoint_private_access or self.endpoint_public_access):
+            problems.append(("endpointPublicAccess", "false with endpointPrivateAccess false: at least one API "
+                                                     "endpoint must be on"))
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            problems.append(("publicAccessCidrs", "[] with the public endpoint on: list at least one CIDR"))
+        if len(set(self.log_types)) != len(self.log_types):
+            problems.append(("logTypes", f"{list(self.log_types)} lists a log type twice"))
+        if self.authentication_mode == "CONFIG_MAP":
+            if self.admin_principals:
+                problems.append(("authenticationMode", "CONFIG_MAP cannot hold access entries for adminPrincipals: "
+                                                       "use API or API_AND_CONFIG_MAP"))
+            if self.remote_networks.nodes or self.remote_networks.pods:
+                problems.append(("authenticationMode", "CONFIG_MAP is not supported with remoteNetworks: use API "
+                                                       "or API_AND_CONFIG_MAP"))
+        if problems:
+            raise broken_rule(*problems)
+        return self
+
+
+class NetworkConfig(ConfigModel):
+    vpc_cidr: VpcCidr = Field("10.42.0.0/16", description="The cluster VPC's IPv4 CIDR.")
+    az_count: Between(2, 6, why="EKS needs subnets in two zones") = Field(
+        3, description="Availability zones used: one public and one private subnet in each.")
+    availability_zones: tuple[str, ...] = list_field(
+        (), "Explicit zone names; empty means `<region>a`, `<region>b`, ... as eksctl does.")
+    nat_gateways: NatMode = Field(
+        "single", description="`single` (eksctl's default, cheapest) or `perAz` (survives the loss of one zone).")
+    flow_logs: bool = Field(True, description="VPC flow logs to CloudWatch Logs (CIS / CKV2_AWS_11).")
+    s3_gateway_endpoint: bool = Field(
+        True, description="An S3 gateway endpoint on the private route tables (free): the nodes' S3 traffic, "
+        "ECR image layers included, skips the NAT gateway's per-GB charge. Same-region S3 only; bucket policies "
+        "then see the endpoint (aws:sourceVpce), not the NAT address.")
+    flow_log_retention_days: RetentionDays = Field(30, description="Retention of the flow-log group, in days.")
+
+    @model_validator(mode="after")
+    def _zones_fit(self) -> NetworkConfig:
+        problems = []
+        if self.availability_zones and len(self.availability_zones) != self.az_count:
+            problems.append(("availabilityZones", f"{list(self.availability_zones)} lists "
+                                                  f"{len(self.availability_zones)} zones but azCount is {self.az_count}"))
+        prefix = subnet_prefix(ipaddress.ip_network(self.vpc_cidr), self.az_count)
+        if prefix > 28:
+            problems.append(("vpcCidr", f"{self.vpc_cidr!r} is too small for {2 * self.az_count} subnets "
+                                        f"(would need /{prefix}; AWS subnets are /28 at the smallest)"))
+        if problems:
+            raise broken_rule(*problems)
+        return self
+
+
+class Taint(ConfigModel):
+    key: Matching(LabelKey, "is not a valid taint key") = Field("", description="Taint key.")
+    value: str = Field("", description="Taint value (may be empty).")
+    effect: TaintEffect = Field("NO_SCHEDULE", description="NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE.")
+
+
+class NodeGroupConfig(ConfigModel):
+    instance_types: Annotated[tuple[NodeInstanceType, ...], checked(
+        bool, lambda v: "[] must list at least one instance type")] = list_field(
+        ("m5.large",), "EC2 instance types, first preferred; each one the EKS AMI's instance table knows, of the "
+        "amiType's architecture (Graviton families such as m6g need an ARM_64 type).")
+    min_size: int = Field(3, description="Minimum nodes.")
+    desired_size: int = Field(
+        3, description="Nodes at creation; afterwards owned by autoscalers (ignored on update).")
+    max_size: int = Field(6, description="Maximum nodes.")
+    version: str = Field("", description="Kubernetes minor version of the nodes; empty: the control plane's. At "
+                         f"most {versions.MAX_KUBELET_SKEW} minors behind it, never newer.")
+    ami_type: AmiType = Field("AL2023_x86_64_STANDARD", description="EKS-optimized AMI family; AL2 ends with "
+                              "Kubernetes 1.32 (EKS publishes no later AL2 AMI).")
+    release_version: Matching(RELEASE_VERSION.pattern, "is not an AMI release like 1.35.6-20260625 or 'catalogue'",
+                              allow=(CATALOGUE,)) = Field(
+        CATALOGUE, description="EKS-optimized AMI release `<k8s>.<patch>-<yyyymmdd>`; `catalogue`: the catalogue's "
+        "pin for the node group's version and amiType, one release behind the newest (the upgrade lab rolls it).")
+    max_unavailable_percentage: Between(1, 100) = Field(
+        50, description="Share of nodes replaced at once during a rolling update.")
+    labels: Annotated[Mapping[str, str], AfterValidator(valid_labels)] = Field(
+        {"workshop-default": "yes"}, description="Kubernetes node labels.")
+    taints: tuple[Taint, ...] = list_field((), "Kubernetes node taints.")
+    disk_size: Between(20, 16384, "GiB") = Field(
+        80, description="Root volume size in GiB (gp3, encrypted); eksctl's default is 80.")
+    capacity_type: CapacityType = Field("ON_DEMAND", description="ON_DEMAND or SPOT.")
+    generated_name: bool = Field(
+        False, description="false: the EKS node group is named after its key (the workshop's `default`), and a "
+        "change that replaces it (instance types, AMI type, disk) deletes it first: every node goes before the new "
+        "group has any. true: Pulumi names it `nodes-<key>-<random>` and a replacement creates the new group "
+        "before deleting the old one.")
+    metadata_hop_limit: Between(1, 64, why="EC2's range") = Field(
+        1, description="IMDSv2 response hop limit. 1: pods on the pod network can't reach instance metadata (the "
+        "node role's credentials); every add-on here that uses it runs on the host network (README \"Instance "
+        "metadata\"). 2 lets pods reach it.")
+
+    @model_validator(mode="after")
+    def _architecture_matches(self) -> NodeGroupConfig:
+        wanted = "arm64" if "ARM_64" in self.ami_type else "x86_64"
+        wrong = [t for t in self.instance_types if architecture(t) != wanted]
+        if wrong:
+            raise broken_rule(("amiType", f"{self.ami_type!r} boots {wanted} but {wrong} "
+                                    f"{'is' if len(wrong) == 1 else 'are'} {architecture(wrong[0])} (instanceTypes)"))
+        return self
+
+    @model_validator(mode="after")
+    def _sizes_in_order(self) -> NodeGroupConfig:
+        problems = [("", rule) for broken, rule in (
+            (self.max_size < 1, f"maxSize {self.max_size} < 1"),
+            (self.min_size < 0, f"minSize {self.min_size} < 0"),
+            (self.min_size > self.desired_size, f"minSize {self.min_size} > desiredSize {self.desired_size}"),
+            (self.desired_size > self.max_size, f"desiredSize {self.desired_size} > maxSize {self.max_size}"),
+        ) if broken]
+        if problems:
+            raise broken_rule(*problems)
+        return self
+
+
+
+class VpcCniConfig(ConfigModel):
+    version: AddonVersion("v1.19.2-eksbuild.1") = Field(
+        CATALOGUE, description="vpc-cni add-on version; `catalogue`: the catalogue's pin for the cluster version.")
+    prefix_delegation: bool = Field(
+        True, description="ENABLE_PREFIX_DELEGATION: /28 prefixes per ENI slot, more pods per node.")
+    pod_eni: bool = Field(
+        True, description="ENABLE_POD_ENI: security groups for pods (needs AmazonEKSVPCResourceController).")
+    pod_security_group_enforcing_mode: PodSecurityGroupEnforcingMode = Field(
+        "standard", description="POD_SECURITY_GROUP_ENFORCING_MODE: standard or strict.")
+    network_policy: bool = Field(
+        True, description="enableNetworkPolicy: Kubernetes NetworkPolicy enforced by the node agent.")
+    policy_event_logs: bool = Field(True, description="nodeAgent.enablePolicyEventLogs: log allow/deny decisions.")
+
+
+class IdeConfig(ConfigModel):
+    enabled: bool = Field(True, description="Create the workshop IDE (code-server behind CloudFront).")
+    instance_type: InstanceType("t3.medium") = Field("t3.medium", description="EC2 instance type of the IDE.")
+    volume_size: Between(8, 16384, "GiB") = Field(30, description="Encrypted gp3 root volume of the IDE, in GiB.")
+    vpc_cidr: VpcCidr = Field(
+        "10.0.0.0/24", description="The IDE's own small VPC (one public subnet), apart from the cluster's.")
+    repository_owner: Matching(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", "is not a GitHub user or organization") = Field(
+        "aws-samples", description="GitHub owner of the workshop content cloned into the IDE.")
+    repository_name: Matching(r"^[A-Za-z0-9._-]{1,100}$", "is not a GitHub repository name") = Field(
+        "eks-workshop-v2", description="GitHub repository of the workshop content.")
+    repository_ref: Annotated[Matching(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$", "is not a branch or tag name"),
+                              checked(lambda v: ".." not in v, lambda v: f"{v!r} is not a branch or tag name")] = Field(
+        "stable", description="Branch or tag cloned; the guide deploys `stable`.")
+    code_server_version: Matching(r"^\d+\.\d+\.\d+$", "is not a release like 4.96.4") = Field(
+        "4.96.4", description="Pinned code-server release installed on the IDE.")
+
+
+DEFAULT_ADDONS = {name: CATALOGUE for name in MANAGED_ADDONS}
+
+
+def _stack_key(name: str) -> str:
+    """The config key of a top-level field: `aws:region` is the provider's, the rest are the project's."""
+    return "aws:region" if name == "region" else f"{PROJECT}:{camel(name)}"
+
+
+def _known_region(region: str) -> str:
+    """A region pulumi-aws knows (its Region enum, from the provider's endpoint data)."""
+    from pulumi_aws import Region
+
+    known = sorted(r.value for r in Region)
+    if region not in known:
+        near = difflib.get_close_matches(region, known, n=1)
+        raise broken_rule(("", f"{region!r} is not an AWS region pulumi-aws knows{f'; did you mean {near[0]!r}?' if near else ''}"))
+    return region
+
+
+class StackConfig(ConfigModel):
+    model_config = ConfigDict(alias_generator=_stack_key)
+
+    region: Annotated[Matching(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", "is not an AWS region name"),
+                      AfterValidator(_known_region)] = Field(
+        "ap-northeast-2", description="`aws:region` of the stack; the workshop guide uses ap-northeast-2.")
+    cluster: ClusterConfig = Field(ClusterConfig(), description="The EKS control plane.")
+    network: NetworkConfig = Field(NetworkConfig(), description="The cluster VPC.")
+    node_groups: Mapping[str, NodeGroupConfig] = Field(
+        {"default": NodeGroupConfig()},
+        description="Managed node groups by name; the map replaces the default wholly.")
+    vpc_cni: VpcCniConfig = Field(VpcCniConfig(), description="The vpc-cni managed add-on.")
+    addons: Mapping[str, AddonVersion("v1.11.3-eksbuild.2")] = Field(
+        DEFAULT_ADDONS,
+        description="Other managed add-ons, name -> version or `catalogue` (the catalogue's pin for the cluster "
+        "version); the map replaces the default wholly.")
+    ide: IdeConfig = Field(IdeConfig(), description="The workshop IDE.")
+    readiness_gate: bool = Field(
+        True, description="Deploy a probe workload on the default node group, so `pulumi up` fails if pods "
+        "can't run.")
+    log_encryption: bool = Field(
+        True, description="Encrypt the CloudWatch log groups (control plane, flow logs) with a customer KMS key "
+        "that only CloudWatch Logs may use, for exactly these groups. On in every stack: 1 USD a month, and the "
+        "audit log holds every API request.")
+    tags: Mapping[str, str] = Field({}, description="Extra tags on every taggable resource.")
+    protect: bool = Field(False, description="Protect stateful resources (cluster, VPC, KMS key) from deletion.")
+
+    @field_validator("node_groups")
+    @classmethod
+    def _node_group_names(cls, groups: Mapping[str, NodeGroupConfig]) -> Mapping[str, NodeGroupConfig]:
+        if not groups:
+            raise broken_rule(("", "{} must define at least one node group (CoreDNS needs nodes)"))
+        bad = [(name, f"{name!r} is not a node group name (1-63 letters, digits, '-' or '_')")
+               for name in groups if not NODE_GROUP_NAME.match(name)]
+        if bad:
+            raise broken_rule(*bad)
+        return groups
+
+    @field_validator("addons")
+    @classmethod
+    def _known_addons(cls, addons: Mapping[str, str]) -> Mapping[str, str]:
+        unknown = [(name, f"unknown add-on (known: {', '.join(MANAGED_ADDONS)}; vpc-cni is vpcCni)")
+                   for name in addons if name not in MANAGED_ADDONS]
+        if unknown:
+            raise broken_rule(*unknown)
+        return addons
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_allowed(cls, tags: Mapping[str, str]) -> Mapping[str, str]:
+        problems = []
+        for k, v in tags.items():
+            if k.lower().startswith("aws:"):
+                problems.append((k, "keys starting with 'aws:' are reserved by AWS"))
+            if not 1 <= len(k) <= 128 or len(v) > 256:
+                problems.append((k, f"{v!r}: keys are 1-128 and values at most 256 characters"))
+        if problems:
+            raise broken_rule(*problems)
+        return tags
+
+    @model_validator(mode="after")
+    def _across_sections(self) -> StackConfig:
+        """Rules that read more than one top-level key; keys here are absolute."""
+        p, c, n = f"{PROJECT}:", self.cluster, self.network
+        vpc, service = ipaddress.ip_network(n.vpc_cidr), ipaddress.ip_network(c.service_cidr)
+        problems = []
+        if service.overlaps(vpc):
+            problems.append((f"{p}cluster.serviceCidr", f"{c.service_cidr!r} overlaps the VPC {n.vpc_cidr}"))
+        for kind, cidrs in (("nodes", c.remote_networks.nodes), ("pods", c.remote_networks.pods)):
+            for i, cidr in enumerate(cidrs):
+                net, key = ipaddress.ip_network(cidr), f"{p}cluster.remoteNetworks.{kind}[{i}]"
+                if net.overlaps(vpc):
+                    problems.append((key, f"{cidr!r} overlaps the VPC CIDR {n.vpc_cidr}"))
+                if net.overlaps(service):
+                    problems.append((key, f"{cidr!r} overlaps the service CIDR {c.service_cidr}"))
+        for i, az in enumerate(n.availability_zones):
+            if not (az.startswith(self.region) and len(az) == len(self.region) + 1):
+                problems.append((f"{p}network.availabilityZones[{i}]", f"{az!r} is not a zone of {self.region}"))
+        problems += _capacity_problems(self) + _api_reach_problems(self)
+        if len(self.base_tags) > 50:
+            problems.append((f"{p}tags", f"{len(self.base_tags)} tags with the workshop's own: AWS allows 50"))
+        if problems:
+            raise broken_rule(*problems)
+        return self
+
+    @property
+    def remote_routes(self) -> tuple[str, ...]:
+        """What the private route tables send through cluster.remoteNetworks.vpcGatewayId: the remote node
+        and pod networks, and the deployer ranges outside the VPC they don't cover."""
+        r = self.cluster.remote_networks
+        if not r.vpc_gateway_id:
+            return ()
+        routed = [*r.nodes, *r.pods]
+        vpc = ipaddress.ip_network(self.network.vpc_cidr)
+        for cidr in self.cluster.deployer_cidrs:
+            net = ipaddress.ip_network(cidr)
+            if net.prefixlen and not net.subnet_of(vpc) and not any(net.subnet_of(ipaddress.ip_network(x))
+                                                                    for x in routed):
+                routed.append(cidr)
+        return tuple(routed)
+
+    @property
+    def private_api_deployers(self) -> tuple[str, ...]:
+        """The deployer ranges the cluster security group must admit on 443: where only the private endpoint
+        answers and `up` talks to the API (the readiness gate)."""
+        c = self.cluster
+        return c.deployer_cidrs if self.readiness_gate and not c.endpoint_public_access else ()
+
+    @property
+    def availability_zones(self) -> tuple[str, ...]:
+        if self.network.availability_zones:
+            return self.network.availability_zones
+        return tuple(f"{self.region}{chr(ord('a') + i)}" for i in range(self.network.az_count))
+
+    @property
+    def base_tags(self) -> dict[str, str]:
+        """The workshop's cluster tags (eksctl `metadata.tags`) plus the stack's extra tags."""
+        return {
+            "karpenter.sh/discovery": self.cluster.name,
+            "created-by": "eks-workshop-v2",
+            "env": self.cluster.name,
+            **self.tags,
+        }
+
+
+def stack_capacity(cfg: StackConfig):
+    """The busiest private subnet's capacity at maxSize (workshop.subnets); None without ENI data."""
+    vpc = ipaddress.ip_network(cfg.network.vpc_cidr)
+    return subnet_capacity(subnet_prefix(vpc, cfg.network.az_count),
+                           cfg.network.az_count,
+                           {n: g.instance_types for n, g in cfg.node_groups.items()},
+                           {n: g.max_size for n, g in cfg.node_groups.items()},
+                           cfg.vpc_cni.prefix_delegation)
+
+
+def _capacity_problems(cfg: StackConfig) -> list[tuple[str, str]]:
+    """Each private subnet must hold its zone's share of every node group at maxSize, and their pods."""
+    capacity = stack_capacity(cfg)
+    if capacity is None or capacity.fits:
+        return []
+    mode = "with prefix delegation" if cfg.vpc_cni.prefix_delegation else "without prefix delegation"
+    groups = ", ".join(f"nodeGroups.{name}.maxSize {g.max_size}" for name, g in cfg.node_groups.items())
+    if cfg.vpc_cni.prefix_delegation:
+        need = (f"{capacity.blocks_needed} free aligned /28 blocks (each node's pods {mode}, a warm prefix) "
+                f"and {capacity.addresses_needed} addresses; each has {capacity.blocks_free} such blocks")
+    else:
+        need = f"{capacity.addresses_needed} addresses ({mode}); each has {capacity.addresses_free}"
+    return [(f"{PROJECT}:network.vpcCidr",
+             f"{cfg.network.vpc_cidr!r} gives /{capacity.prefix_length} private subnets, too small for the nodes "
+             f"at maxSize: {groups} put {capacity.nodes} nodes in a zone, needing {need}: widen network.vpcCidr "
+             "or lower maxSize")]
+
+
+def _api_reach_problems(cfg: StackConfig) -> list[tuple[str, str]]:
+    """Kubernetes resources (the readiness gate) are created from where `pulumi up` runs: the API must
+    be reachable from there, through the public endpoint's CIDRs or, with only the private endpoint,
+    from inside the VPC or from a range routed back through the remote networks' gateway."""
+    c = cfg.cluster
+    if not cfg.readiness_gate:
+        return []
+    if c.endpoint_public_access:
+        allowed = [ipaddress.ip_network(x) for x in c.public_access_cidrs]
+        where = f"publicAccessCidrs {list(c.public_access_cidrs)}"
+    else:
+        # The private endpoint answers inside the VPC, and outside it only where its answers are routed
+        # back: through the gateway to the remote networks (remote_routes adds each deployer range).
+        vpc = ipaddress.ip_network(cfg.network.vpc_cidr)
+        gateway = c.remote_networks.vpc_gateway_id
+        problems = []
+        for cidr in c.deployer_cidrs:
+            net = ipaddress.ip_network(cidr)
+            if net.subnet_of(vpc):
+                continue
+            if not net.prefixlen:
+                missing = "the private endpoint can't answer the whole internet: list the runners' own ranges"
+            elif not gateway:
+                missing = (f"it is outside the VPC {cfg.network.vpc_cidr} and nothing routes the private endpoint's "
+                           "answers back to it: set cluster.remoteNetworks.vpcGatewayId (the range is then routed "
+                           "through it), or run the deployers inside the VPC")
+            else:
+                continue
+            problems.append((f"{PROJECT}:cluster.deployerCidrs", f"{cidr!r}: only the private endpoint is on and "
+                                                                 f"the readiness gate talks to the API, but {missing}"))
+        return problems
+    outside = [cidr for cidr in c.deployer_cidrs if not any(ipaddress.ip_network(cidr).subnet_of(a) for a in allowed)]
+    if not outside:
+        return []
+    return [(f"{PROJECT}:readinessGate",
+             f"true, but deployers {outside} (cluster.deployerCidrs) can't reach the Kubernetes API ({where}): "
+             "deploy from inside those ranges and list them in deployerCidrs, or set readinessGate false")]
+
+
+# --------------------------------------------------------------------------------------------
+# From pydantic's errors to `<key>: <value> <rule>` lines.
+# --------------------------------------------------------------------------------------------

@@ -1,0 +1,161 @@
+"""Rules on one value, as annotated types: each names the bad value and the rule it breaks.
+
+The key comes from where the value sits (workshop.config.errors turns pydantic's location into
+`<config key>: <bad value> <rule>`). The model (workshop.config.model) is written in these types.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from typing import Annotated, Any, Callable, Literal, Mapping, get_args
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from workshop.subnets import known_instance_types
+
+# A version pin left to the catalogue: the catalogue's confirmed pin for the version in use.
+CATALOGUE = "catalogue"
+
+# The whole of RFC 1918: the only space AWS accepts for EKS Hybrid Nodes' remote networks.
+RFC1918 = tuple(ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
+AuthenticationMode = Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
+UpgradeSupportType = Literal["STANDARD", "EXTENDED"]
+NatMode = Literal["single", "perAz"]
+CapacityType = Literal["ON_DEMAND", "SPOT"]
+TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
+# Bottlerocket is not offered: its releases (`1.20.3-5d9ac849`) are not `<k8s>.<patch>-<date>` strings
+# and the catalogue pins none, so such a node group could never validate.
+AmiType = Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2_x86_64", "AL2_ARM_64"]
+PodSecurityGroupEnforcingMode = Literal["standard", "strict"]
+CONTROL_PLANE_LOG_TYPES: tuple[str, ...] = get_args(LogType)
+# The managed add-ons this program knows how to order; vpc-cni has its own key (vpcCni).
+MANAGED_ADDONS = ("coredns", "kube-proxy", "metrics-server", "eks-pod-identity-agent")
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                      2557, 2922, 3288, 3653)
+
+K8S_VERSION = re.compile(r"^1\.\d{2}$")
+RELEASE_VERSION = re.compile(r"^(\d+\.\d+)\.\d+-\d{8}$")
+ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
+NODE_GROUP_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
+
+HybridCredentials = Literal["SSM", "IRA"]
+
+
+def broken_rule(*problems: tuple[str, str]) -> PydanticCustomError:
+    """A broken rule: (key relative to where the validator sits, message) pairs; "" is the key itself."""
+    return PydanticCustomError("rule", "{problems}", {"problems": list(problems)})
+
+
+def checked(test: Callable[[Any], Any], message: Callable[[Any], str]) -> AfterValidator:
+    """A validator for one value: `message(value)` when `test(value)` is false."""
+    def check(value):
+        if not test(value):
+            raise broken_rule(("", message(value)))
+        return value
+    return AfterValidator(check)
+
+
+def Matching(regex: str, rule: str, allow: tuple[str, ...] = ()) -> Any:
+    """A string matching `regex` (also written to the JSON Schema) or one of `allow`."""
+    compiled = re.compile(regex)
+    schema = regex if not allow else f"^(?:{'|'.join(map(re.escape, allow))})$|{regex}"
+    return Annotated[str, Field(json_schema_extra={"pattern": schema}),
+                     checked(lambda v: v in allow or compiled.match(v), lambda v: f"{v!r} {rule}")]
+
+
+def Between(low: int, high: int, unit: str = "", why: str = "") -> Any:
+    """A whole number from `low` to `high` inclusive."""
+    tail = (f" {unit}" if unit else "") + (f" ({why})" if why else "")
+    return Annotated[int, Field(json_schema_extra={"minimum": low, "maximum": high}),
+                     checked(lambda v: low <= v <= high, lambda v: f"{v} must be {low} to {high}{tail}")]
+
+
+def ipv4(value: str) -> ipaddress.IPv4Network:
+    """The network, or the rule it breaks (a PydanticCustomError)."""
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError as e:
+        raise broken_rule(("", f"{value!r} is not a valid CIDR ({e})")) from None
+    if net.version != 4:
+        raise broken_rule(("", f"{value!r} is not IPv4 (IPv4 only)"))
+    return net
+
+
+def cidr_between(low: int = 0, high: int = 32, why: str = "") -> AfterValidator:
+    """An IPv4 CIDR whose prefix length is from `low` to `high`."""
+    def check(value: str) -> str:
+        net = ipv4(value)
+        if not low <= net.prefixlen <= high:
+            raise broken_rule(("", f"{value!r} must be a /{low} to /{high}" + (f" ({why})" if why else "")))
+        return value
+    return AfterValidator(check)
+
+
+Cidr = Annotated[str, cidr_between()]
+VpcCidr = Annotated[str, cidr_between(16, 28, "AWS VPC limits")]
+Rfc1918Cidr = Annotated[str, cidr_between(), checked(
+    lambda v: any(ipaddress.ip_network(v).subnet_of(r) for r in RFC1918),
+    lambda v: f"{v!r} must be within RFC 1918 (10/8, 172.16/12, 192.168/16)")]
+
+
+def InstanceType(example: str) -> Any:
+    """A string shaped like an EC2 instance type (`m5.large`)."""
+    return Matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", f"is not an EC2 instance type like {example}")
+
+
+def booted_by_eks(instance_type: str) -> str:
+    """An instance type the EKS AMI's instance table knows, else the nearest known name."""
+    if instance_type in known_instance_types():
+        return instance_type
+    near = difflib.get_close_matches(instance_type, sorted(known_instance_types()), n=1)
+    raise broken_rule(("", f"{instance_type!r} is not an instance type the EKS AMI knows (workshop/instance_network_limits"
+                     f".json, amazon-eks-ami's instance table){f'; did you mean {near[0]!r}?' if near else ''}"))
+
+
+NodeInstanceType = Annotated[InstanceType("m5.large"), AfterValidator(booted_by_eks)]
+
+LabelKey = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+_LABEL_KEY, _LABEL_VALUE = re.compile(LabelKey), re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+RetentionDays = Annotated[int, Field(json_schema_extra={"enum": list(LOG_RETENTION_DAYS)}), checked(
+    lambda v: v in LOG_RETENTION_DAYS, lambda v: f"{v} is not a CloudWatch retention period {LOG_RETENTION_DAYS}")]
+
+
+def camel(name: str) -> str:
+    """`endpoint_public_access` -> `endpointPublicAccess`: the wire name of a field."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+class ConfigModel(BaseModel):
+    """Strict, closed, immutable, camelCase on the wire. Lists arrive as YAML sequences (`strict=False`
+    on tuple fields lets a list through; their items stay strict)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, alias_generator=camel,
+                              validate_by_name=True, validate_by_alias=True)
+
+
+def list_field(default: tuple, doc: str) -> Any:
+    """A tuple field with its default and description; YAML sequences are accepted for it."""
+    return Field(default, strict=False, description=doc)
+
+
+def valid_labels(labels: Mapping[str, str]) -> Mapping[str, str]:
+    """Kubernetes label keys and values, each bad pair named."""
+    bad = [(k, f"{v!r} is not a valid Kubernetes label") for k, v in labels.items()
+           if not _LABEL_KEY.match(k) or not _LABEL_VALUE.match(v)]
+    if bad:
+        raise broken_rule(*bad)
+    return labels
+
+
+def AddonVersion(example: str) -> Any:
+    """An EKS add-on version (`v1.19.2-eksbuild.1`) or `catalogue`."""
+    return Matching(ADDON_VERSION.pattern, f"is not an add-on version like {example} or 'catalogue'",
+                    allow=(CATALOGUE,))
+
