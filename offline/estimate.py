@@ -30,11 +30,10 @@ from offline.plan_model import (
     NotPriced,
     PathStep,
     Plan,
-    PlannedResource,
     TimeEstimate,
 )
+from offline.prices import PriceBook, Unpriced
 from offline.resource_types import DEFAULT_SECONDS, TYPES
-from workshop.versions import catalogue
 
 TABLES = Path(__file__).resolve().parent.parent / "estimates"
 
@@ -66,13 +65,6 @@ def price_table(region: str) -> dict[str, Any]:
     return _table(path.name)
 
 
-def support_status(version: str, as_of: dt.date) -> str:
-    """unreleased | standard | extended | ended | unknown: EKS's support for a version on a date, by the
-    version catalogue (workshop/kubernetes_versions.json)."""
-    entry = catalogue().get(version)
-    return "unknown" if entry is None else entry.support(as_of)
-
-
 # ------------------------------------------------------------------------------------------ cost
 
 
@@ -81,81 +73,24 @@ def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> CostEstimate:
     assumptions = _table("assumptions.json")
     hours = assumptions["hoursPerMonth"]
     usage = {k: v["value"] for k, v in assumptions["usage"].items()}
-    by_urn = {r.urn: r for r in plan.resources}
     lines: list[CostLine] = []
     not_priced: list[NotPriced] = []
 
-    def line(r: PlannedResource, item: str, desired: float, maximum: float | None = None) -> None:
-        lines.append(CostLine(r.urn, r.name, r.type, item, round(desired, 2),
-                              round(desired if maximum is None else maximum, 2)))
-
-    def unit(key: str) -> float | None:
-        entry = prices.get(key)
-        return None if entry is None else float(entry["usd"])
-
+    book = PriceBook(prices, hours, usage, as_of, {r.urn: r for r in plan.resources})
     for r in plan.resources:
-        t, inputs = r.type, r.inputs
-        row = TYPES.get(t)
+        row = TYPES.get(r.type)
         if not r.custom or (row is not None and row.price is None):
             continue  # free by itself (its traffic or what it enables is priced elsewhere)
-        rule = row.price if row is not None else None
-        if rule == "eks-control-plane":
-            status = support_status(str(inputs.get("version")), as_of)
-            # Past extended support EKS upgrades the cluster to the oldest extended version: still extended.
-            tier = "extended" if status in ("extended", "ended") else "standard"
-            line(r, f"control plane, Kubernetes {inputs.get('version')} ({status} support on {as_of})",
-                 unit(f"eks.controlPlane.{tier}") * hours)
-            by_type = usage["controlPlaneLogGbPerMonthByType"]
-            gb = sum(by_type.get(k, 0) for k in inputs.get("enabledClusterLogTypes") or [])
-            if gb:
-                line(r, f"control-plane logs, {gb} GB/month ingested (assumed)", gb * unit("cloudwatch.logs.ingest"))
-        elif rule == "node-group":
-            scaling = inputs.get("scalingConfig") or {}
-            desired, maximum = int(scaling.get("desiredSize", 0)), int(scaling.get("maxSize", 0))
-            instance = (inputs.get("instanceTypes") or ["?"])[0]
-            hourly = unit(f"ec2.{instance}")
-            if inputs.get("capacityType") == "SPOT" or hourly is None:
-                why = "spot prices vary" if inputs.get("capacityType") == "SPOT" else f"no price for {instance}"
-                not_priced.append(NotPriced(r.urn, t, why))
+        if row is None or row.price is None:
+            not_priced.append(NotPriced(r.urn, r.type, "no pricing rule for this type"))
+            continue
+        for charge in row.price(r, book):
+            if isinstance(charge, Unpriced):
+                not_priced.append(NotPriced(r.urn, r.type, charge.why))
             else:
-                line(r, f"{instance} x {desired} (max {maximum})", hourly * hours * desired, hourly * hours * maximum)
-            size = _node_volume_size(r, by_urn)
-            gp3 = unit("ebs.gp3")
-            line(r, f"gp3 root volumes {size} GiB x {desired} (max {maximum})", size * gp3 * desired, size * gp3 * maximum)
-        elif rule == "nat-gateway":
-            line(r, "NAT gateway", unit("vpc.natGateway.hour") * hours)
-            gb = usage["natGatewayDataGbPerMonth"]
-            line(r, f"NAT data processing, {gb} GB/month (assumed)", gb * unit("vpc.natGateway.data"))
-        elif rule == "transit-gateway-attachment":
-            line(r, "transit gateway VPC attachment", unit("vpc.transitGateway.attachment") * hours)
-            gb = usage["transitGatewayDataGbPerMonth"]
-            line(r, f"transit gateway data processing, {gb} GB/month (assumed)", gb * unit("vpc.transitGateway.data"))
-        elif rule == "public-ipv4":
-            line(r, "public IPv4 address", unit("vpc.publicIpv4") * hours)
-        elif rule == "ec2-instance":
-            instance = inputs.get("instanceType", "?")
-            hourly = unit(f"ec2.{instance}")
-            if hourly is None:
-                not_priced.append(NotPriced(r.urn, t, f"no price for {instance}"))
-            else:
-                line(r, f"{instance} instance", hourly * hours)
-            root = inputs.get("rootBlockDevice") or {}
-            line(r, f"gp3 root volume {int(root.get('volumeSize', 8))} GiB", int(root.get("volumeSize", 8)) * unit("ebs.gp3"))
-            if inputs.get("associatePublicIpAddress"):
-                line(r, "public IPv4 address", unit("vpc.publicIpv4") * hours)
-        elif rule == "kms-key":
-            line(r, "KMS key", unit("kms.key"))
-        elif rule == "secret":
-            line(r, "secret", unit("secretsmanager.secret"))
-        elif rule == "cloudfront":
-            line(r, "CloudFront within the always-free tier (workshop traffic)", unit("cloudfront.freeTier"))
-        elif rule == "log-group":
-            if "/aws/vpc/" in str(inputs.get("name", "")):
-                gb = usage["flowLogGbPerMonth"]
-                line(r, f"flow logs, {gb} GB/month ingested (assumed)", gb * unit("cloudwatch.logs.ingest"))
-            # control-plane log volume is priced on the cluster, from its enabled log types
-        else:
-            not_priced.append(NotPriced(r.urn, t, "no pricing rule for this type"))
+                desired = round(charge.desired, 2)
+                maximum = desired if charge.maximum is None else round(charge.maximum, 2)
+                lines.append(CostLine(r.urn, r.name, r.type, charge.item, desired, maximum))
     return CostEstimate(
         region=region,
         currency="USD",
@@ -166,20 +101,6 @@ def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> CostEstimate:
         monthly_at_desired=round(sum(x.desired for x in lines), 2),
         monthly_at_max=round(sum(x.max for x in lines), 2),
     )
-
-
-def _node_volume_size(node_group: PlannedResource, by_urn: dict[str, PlannedResource]) -> int:
-    """The root volume size the node group's launch template gives, found by the dependency of its
-    `launchTemplate` input (the template's ID is unknown in a preview; the dependency is not)."""
-    inputs = node_group.inputs
-    templates = [by_urn[u] for u in node_group.property_dependencies.get("launchTemplate", [])
-                 if u in by_urn and by_urn[u].type == "aws:ec2/launchTemplate:LaunchTemplate"]
-    for template in templates:
-        for mapping in template.inputs.get("blockDeviceMappings") or []:
-            size = (mapping.get("ebs") or {}).get("volumeSize")
-            if size:
-                return int(size)
-    return int(inputs.get("diskSize") or 20)  # EKS's default for node groups without a template
 
 
 # ------------------------------------------------------------------------------------------ time

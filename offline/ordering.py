@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from offline.runner import ProgramRun, RegisteredResource, reveal
+from offline.runner import ProgramRun, RegisteredResource
+from offline.wire import reveal
 
 # Outputs that identify a resource to AWS APIs, besides its ID.
 IDENTITY_OUTPUTS = ("arn", "name")

@@ -8,7 +8,7 @@ import dataclasses
 import re
 from typing import Any
 
-from offline.mocks import UNKNOWN_WIRE
+from offline.wire import UNKNOWN_WIRE
 from offline.plan_model import Diff, Plan, PlannedResource, ResourceChange, Upgrade, UpgradeStep
 from offline.replacement import provider_deletes_first, replacement
 from offline.resource_types import TYPES

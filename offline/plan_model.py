@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from offline.mocks import UNKNOWN_WIRE
-from offline.runner import is_secret
+from offline.wire import UNKNOWN_WIRE
+from offline.wire import is_secret
 from workshop.config import camel, config_warnings, stack_capacity, version_warnings
 from workshop.versions import catalogue
 

@@ -17,28 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from offline.mocks import (
-    _access_entry,
-    _addon,
-    _cluster,
-    _distribution,
-    _eip,
-    _iam_role,
-    _instance,
-    _instance_profile,
-    _kms_key,
-    _launch_template,
-    _log_group,
-    _node_group,
-    _oidc_provider,
-    _random_password,
-    _role_policy,
-    _secret,
-    _secret_version,
-    _subnet,
-    _vpc,
-    _named,
-)
+from offline import mock_handlers as answers
+from offline import prices
+from offline.prices import PriceRule
 
 # A create the table doesn't time (an API call that returns at once).
 DEFAULT_SECONDS = 5
@@ -47,7 +28,7 @@ DEFAULT_SECONDS = 5
 @dataclass(frozen=True)
 class ResourceType:
     mock: Callable[..., tuple[str, dict[str, Any]]] | None = None  # None: answered generically
-    price: str | None = None  # the estimator's rule (offline/estimate.py PRICE_RULES); None: free
+    price: PriceRule | None = None  # what one costs a month (offline/prices.py); None: free by itself
     seconds: int = DEFAULT_SECONDS  # typical create time
     basis: str = "estimate"  # "docs" (an AWS document says so) or "estimate" (an engineering estimate)
     source: str = ""
@@ -63,16 +44,16 @@ class ResourceType:
 TYPES: dict[str, ResourceType] = {
     "aws:cloudfront/distribution:Distribution": ResourceType(
         terraform="aws_cloudfront_distribution",
-        mock=_distribution,
-        price="cloudfront",
+        mock=answers.distribution,
+        price=prices.cloudfront,
         seconds=300,
         basis="estimate",
         source="distribution deployed to the edge (the provider waits for Deployed)",
         taggable=True),
     "aws:cloudwatch/logGroup:LogGroup": ResourceType(
         terraform="aws_cloudwatch_log_group",
-        mock=_log_group,
-        price="log-group",
+        mock=answers.log_group,
+        price=prices.log_group,
         seconds=2,
         basis="estimate",
         source="CloudWatch Logs call",
@@ -82,44 +63,44 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ResourceType(
         terraform="aws_default_security_group",
-        mock=_named("sg", "ec2", "security-group"),
+        mock=answers.named("sg", "ec2", "security-group"),
         seconds=3,
         basis="estimate",
         source="EC2 calls",
         taggable=True),
     "aws:ec2/eip:Eip": ResourceType(
         terraform="aws_eip",
-        mock=_eip,
-        price="public-ipv4",
+        mock=answers.eip,
+        price=prices.public_ipv4,
         seconds=2,
         basis="estimate",
         source="EC2 call",
         taggable=True),
     "aws:ec2/flowLog:FlowLog": ResourceType(
         terraform="aws_flow_log",
-        mock=_named("fl", "ec2", "vpc-flow-log"),
+        mock=answers.named("fl", "ec2", "vpc-flow-log"),
         seconds=3,
         basis="estimate",
         source="EC2 call",
         taggable=True),
     "aws:ec2/instance:Instance": ResourceType(
         terraform="aws_instance",
-        mock=_instance,
-        price="ec2-instance",
+        mock=answers.instance,
+        price=prices.ec2_instance,
         seconds=40,
         basis="estimate",
         source="instance reaching running (bootstrap not included)",
         taggable=True),
     "aws:ec2/internetGateway:InternetGateway": ResourceType(
         terraform="aws_internet_gateway",
-        mock=_named("igw", "ec2", "internet-gateway"),
+        mock=answers.named("igw", "ec2", "internet-gateway"),
         seconds=3,
         basis="estimate",
         source="EC2 call and attach",
         taggable=True),
     "aws:ec2/launchTemplate:LaunchTemplate": ResourceType(
         terraform="aws_launch_template",
-        mock=_launch_template,
+        mock=answers.launch_template,
         seconds=2,
         basis="estimate",
         source="EC2 call",
@@ -127,41 +108,41 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:ec2/natGateway:NatGateway": ResourceType(
         terraform="aws_nat_gateway",
-        mock=_named("nat", "ec2", "natgateway"),
-        price="nat-gateway",
+        mock=answers.named("nat", "ec2", "natgateway"),
+        price=prices.nat_gateway,
         seconds=120,
         basis="estimate",
         source="NAT gateway reaching available",
         taggable=True),
     "aws:ec2/route:Route": ResourceType(
         terraform="aws_route",
-        mock=_named("r", "ec2"),
+        mock=answers.named("r", "ec2"),
         seconds=2,
         basis="estimate",
         source="EC2 call"),
     "aws:ec2/routeTable:RouteTable": ResourceType(
         terraform="aws_route_table",
-        mock=_named("rtb", "ec2", "route-table"),
+        mock=answers.named("rtb", "ec2", "route-table"),
         seconds=2,
         basis="estimate",
         source="EC2 call",
         taggable=True),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": ResourceType(
         terraform="aws_route_table_association",
-        mock=_named("rtbassoc", "ec2"),
+        mock=answers.named("rtbassoc", "ec2"),
         seconds=2,
         basis="estimate",
         source="EC2 call"),
     "aws:ec2/securityGroup:SecurityGroup": ResourceType(
         terraform="aws_security_group",
-        mock=_named("sg", "ec2", "security-group"),
+        mock=answers.named("sg", "ec2", "security-group"),
         seconds=3,
         basis="estimate",
         source="EC2 call",
         taggable=True),
     "aws:ec2/subnet:Subnet": ResourceType(
         terraform="aws_subnet",
-        mock=_subnet,
+        mock=answers.subnet,
         seconds=3,
         basis="estimate",
         source="EC2 call",
@@ -170,13 +151,13 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:ec2/tag:Tag": ResourceType(
         terraform="aws_ec2_tag",
-        mock=_named("", "ec2"),
+        mock=answers.named("", "ec2"),
         seconds=1,
         basis="estimate",
         source="EC2 call"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": ResourceType(
         terraform="aws_vpc_endpoint",
-        mock=_named("vpce", "ec2", "vpc-endpoint"),
+        mock=answers.named("vpce", "ec2", "vpc-endpoint"),
         seconds=10,
         basis="estimate",
         source="EC2 call; a gateway endpoint is routes only and turns available within seconds",
@@ -184,7 +165,7 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:ec2/vpc:Vpc": ResourceType(
         terraform="aws_vpc",
-        mock=_vpc,
+        mock=answers.vpc,
         seconds=5,
         basis="estimate",
         source="EC2 call and DNS attributes",
@@ -194,8 +175,8 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:ec2transitgateway/vpcAttachment:VpcAttachment": ResourceType(
         terraform="aws_ec2_transit_gateway_vpc_attachment",
-        mock=_named("tgw-attach", "ec2", "transit-gateway-attachment"),
-        price="transit-gateway-attachment",
+        mock=answers.named("tgw-attach", "ec2", "transit-gateway-attachment"),
+        price=prices.transit_gateway_attachment,
         seconds=90,
         basis="estimate",
         source="Transit Gateway attachments take a minute or two to become available",
@@ -203,14 +184,14 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:ec2/vpnGatewayAttachment:VpnGatewayAttachment": ResourceType(
         terraform="aws_vpn_gateway_attachment",
-        mock=_named("vpc-attach", "ec2"),
+        mock=answers.named("vpc-attach", "ec2"),
         seconds=30,
         basis="estimate",
         source="EC2 call; the provider waits for the attachment to be attached",
         headline=("vpnGatewayId",)),
     "aws:rolesanywhere/trustAnchor:TrustAnchor": ResourceType(
         terraform="aws_rolesanywhere_trust_anchor",
-        mock=_named("ta", "rolesanywhere", "trust-anchor"),
+        mock=answers.named("ta", "rolesanywhere", "trust-anchor"),
         seconds=2,
         basis="estimate",
         source="IAM Roles Anywhere call; no charge",
@@ -218,7 +199,7 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:rolesanywhere/profile:Profile": ResourceType(
         terraform="aws_rolesanywhere_profile",
-        mock=_named("rap", "rolesanywhere", "profile"),
+        mock=answers.named("rap", "rolesanywhere", "profile"),
         seconds=2,
         basis="estimate",
         source="IAM Roles Anywhere call; no charge",
@@ -226,7 +207,7 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:eks/accessEntry:AccessEntry": ResourceType(
         terraform="aws_eks_access_entry",
-        mock=_access_entry,
+        mock=answers.access_entry,
         seconds=3,
         basis="estimate",
         source="EKS call",
@@ -234,13 +215,13 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": ResourceType(
         terraform="aws_eks_access_policy_association",
-        mock=_named("", "eks"),
+        mock=answers.named("", "eks"),
         seconds=3,
         basis="estimate",
         source="EKS call"),
     "aws:eks/addon:Addon": ResourceType(
         terraform="aws_eks_addon",
-        mock=_addon,
+        mock=answers.addon,
         seconds=60,
         basis="estimate",
         source="EKS add-on reaching ACTIVE",
@@ -248,8 +229,8 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:eks/cluster:Cluster": ResourceType(
         terraform="aws_eks_cluster",
-        mock=_cluster,
-        price="eks-control-plane",
+        mock=answers.cluster,
+        price=prices.eks_control_plane,
         seconds=600,
         basis="docs",
         source="Amazon EKS user guide, Create a cluster: provisioning takes several minutes (10-15 typical)",
@@ -259,8 +240,8 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:eks/nodeGroup:NodeGroup": ResourceType(
         terraform="aws_eks_node_group",
-        mock=_node_group,
-        price="node-group",
+        mock=answers.node_group,
+        price=prices.node_group,
         seconds=240,
         basis="estimate",
         source="managed node group: instances launch, join and turn Ready",
@@ -269,47 +250,47 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:iam/instanceProfile:InstanceProfile": ResourceType(
         terraform="aws_iam_instance_profile",
-        mock=_instance_profile,
+        mock=answers.instance_profile,
         seconds=10,
         basis="estimate",
         source="the provider waits for IAM propagation",
         taggable=True),
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ResourceType(
         terraform="aws_iam_openid_connect_provider",
-        mock=_oidc_provider,
+        mock=answers.oidc_provider,
         seconds=3,
         basis="estimate",
         source="IAM call",
         taggable=True),
     "aws:iam/role:Role": ResourceType(
         terraform="aws_iam_role",
-        mock=_iam_role,
+        mock=answers.iam_role,
         seconds=3,
         basis="estimate",
         source="IAM create call",
         taggable=True),
     "aws:iam/rolePolicy:RolePolicy": ResourceType(
         terraform="aws_iam_role_policy",
-        mock=_role_policy,
+        mock=answers.role_policy,
         seconds=2,
         basis="estimate",
         source="IAM call"),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ResourceType(
         terraform="aws_iam_role_policy_attachment",
-        mock=_named("", "iam"),
+        mock=answers.named("", "iam"),
         seconds=2,
         basis="estimate",
         source="IAM call"),
     "aws:kms/alias:Alias": ResourceType(
         terraform="aws_kms_alias",
-        mock=_named("", "kms"),
+        mock=answers.named("", "kms"),
         seconds=2,
         basis="estimate",
         source="KMS call"),
     "aws:kms/key:Key": ResourceType(
         terraform="aws_kms_key",
-        mock=_kms_key,
-        price="kms-key",
+        mock=answers.kms_key,
+        price=prices.kms_key,
         seconds=10,
         basis="estimate",
         source="key creation and rotation setting",
@@ -318,28 +299,28 @@ TYPES: dict[str, ResourceType] = {
         taggable=True),
     "aws:secretsmanager/secret:Secret": ResourceType(
         terraform="aws_secretsmanager_secret",
-        mock=_secret,
-        price="secret",
+        mock=answers.secret,
+        price=prices.secret,
         seconds=2,
         basis="estimate",
         source="Secrets Manager call",
         taggable=True),
     "aws:secretsmanager/secretVersion:SecretVersion": ResourceType(
         terraform="aws_secretsmanager_secret_version",
-        mock=_secret_version,
+        mock=answers.secret_version,
         seconds=2,
         basis="estimate",
         source="Secrets Manager call"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ResourceType(
         terraform="aws_vpc_security_group_egress_rule",
-        mock=_named("sgr", "ec2", "security-group-rule"),
+        mock=answers.named("sgr", "ec2", "security-group-rule"),
         seconds=2,
         basis="estimate",
         source="EC2 call",
         taggable=True),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ResourceType(
         terraform="aws_vpc_security_group_ingress_rule",
-        mock=_named("sgr", "ec2", "security-group-rule"),
+        mock=answers.named("sgr", "ec2", "security-group-rule"),
         seconds=2,
         basis="estimate",
         source="EC2 call",
@@ -359,7 +340,7 @@ TYPES: dict[str, ResourceType] = {
         source="endpoints populated"),
     "random:index/randomPassword:RandomPassword": ResourceType(
         terraform="random_password",
-        mock=_random_password,
+        mock=answers.random_password,
         seconds=0,
         basis="estimate",
         source="local to the provider"),

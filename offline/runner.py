@@ -24,7 +24,8 @@ from pulumi.runtime import settings
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_in_stack
 
-from offline.mocks import SECRET_SIG, SECRET_SIG_KEY, WorkshopMocks
+from offline.mocks import WorkshopMocks
+from offline.wire import reveal
 from offline.urns import create_urn
 
 from workshop.project import PROJECT, ROOT, StackFileError, load_stack_config, stacks  # noqa: F401 - the offline tools' view of the project
@@ -99,20 +100,6 @@ def _no_stack_trace() -> source_pb2.StackTrace:
 # the mock engine reports none. Taking it (traceback.extract_stack, reading each frame's source line) was
 # half the time of every run, so offline runs register with an empty one: nothing else changes.
 pulumi_resource_runtime._get_stack_trace = _no_stack_trace
-
-
-def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
-
-
-def reveal(value: Any) -> Any:
-    if is_secret(value):
-        return reveal(value.get("value"))
-    if isinstance(value, dict):
-        return {k: reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [reveal(v) for v in value]
-    return value
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from offline.mocks import WorkshopMocks
-from offline.runner import is_secret, reveal, run_program
+from offline.runner import run_program
+from offline.wire import is_secret, reveal
 
 CONSUMER = Path(__file__).resolve().parent.parent / "examples" / "consumer"
 

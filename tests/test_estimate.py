@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from offline.estimate import estimate_cost, estimate_time, support_status
+from offline.estimate import estimate_cost, estimate_time
+from offline.prices import support_status
 from offline.plan_model import SCHEMA_VERSION, CostEstimate, NotPriced, Plan
 from offline.runner import run_stack
 

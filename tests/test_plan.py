@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from offline.mocks import SECRET_SIG, UNKNOWN_WIRE
+from offline.wire import SECRET_SIG, UNKNOWN_WIRE
 from offline.plan_diff import diff_plans, upgrade_of
 from offline.plan_model import Plan
 from offline.plan_render import render

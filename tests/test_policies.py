@@ -19,7 +19,7 @@ import datetime as dt
 
 from offline.analyzer import PolicyPackProcess, load_policy_config
 from offline.plan import with_as_of
-from offline.mocks import UNKNOWN_WIRE
+from offline.wire import UNKNOWN_WIRE
 from offline.runner import RegisteredResource, run_stack
 
 UNKNOWN = UNKNOWN_WIRE

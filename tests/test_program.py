@@ -8,7 +8,8 @@ import re
 import pytest
 
 
-from offline.runner import ProgramRun, is_secret, load_stack_config, reveal, run_stack
+from offline.runner import ProgramRun, load_stack_config, run_stack
+from offline.wire import is_secret, reveal
 from workshop.versions import catalogue
 
 CLUSTER = "aws:eks/cluster:Cluster"

@@ -118,7 +118,7 @@ def test_policy_pack_carries_the_same_catalogue():
 
 
 def test_estimator_reads_the_catalogue_calendar():
-    from offline.estimate import support_status
+    from offline.prices import support_status
 
     v = CAT.versions["1.31"]
     assert support_status("1.31", v.standard_support_ends) == "standard"

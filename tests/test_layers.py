@@ -1,0 +1,106 @@
+"""The program's layers, read from every import statement (module-level or inside functions).
+
+    workshop (config model, value types, catalogue)  <-  components  <-  wiring.py, __main__.py
+                                                     <-  offline (mock engine, plan, estimate)
+
+Components take their own Args and the config package's value types, never the stack config
+itself; the config package knows nothing of components; no module imports itself back.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERED = ("__main__.py", "wiring.py", "components", "workshop", "offline", "scripts", "bench")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for entry in LAYERED:
+        path = ROOT / entry
+        for file in ([path] if path.suffix == ".py" else sorted(path.rglob("*.py"))):
+            found[_module_name(file)] = file
+    return found
+
+
+MODULES = _modules()
+
+
+def _imports(path: Path) -> set[str]:
+    """The project modules `path` imports: `from a.b import c` is a.b.c when that is a module, else a.b."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
+                     for a in node.names]
+        else:
+            continue
+        out |= {n for n in names if n in MODULES or n.partition(".")[0] in {m.partition(".")[0] for m in MODULES}}
+    return out
+
+
+GRAPH = {name: _imports(path) for name, path in MODULES.items()}
+
+
+def _third_party(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            roots |= {a.name.partition(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.partition(".")[0])
+    project = {m.partition(".")[0] for m in MODULES}
+    return {r for r in roots if r not in project and r not in sys.stdlib_module_names and r != "__future__"}
+
+
+def test_the_graph_sees_the_known_imports():
+    # The reader must find what is certainly there, or every other assertion here passes vacuously.
+    assert "wiring" in GRAPH["__main__"] and "components.cluster" in GRAPH["__main__"]
+    assert "workshop.config.model" in GRAPH["workshop.config.errors"]
+    assert "offline.resource_types" in GRAPH["offline.mocks"]
+
+
+def test_no_module_imports_itself_back():
+    cycles = []
+    for start in GRAPH:
+        stack, seen = [(start, (start,))], set()
+        while stack:
+            name, path = stack.pop()
+            for dep in GRAPH.get(name, ()):
+                if dep == start:
+                    cycles.append(" -> ".join((*path, dep)))
+                elif dep not in seen:
+                    seen.add(dep)
+                    stack.append((dep, (*path, dep)))
+    assert cycles == []
+
+
+def test_components_know_only_pulumi_their_own_args_and_the_value_types():
+    for name, deps in GRAPH.items():
+        if name.startswith("components"):
+            assert {d for d in deps if not d.startswith("components")} <= {"workshop.config"}, name
+            assert _third_party(MODULES[name]) <= {"pulumi", "pulumi_aws", "pulumi_kubernetes", "pulumi_random"}, name
+
+
+def test_the_config_package_sits_below_components_and_wiring():
+    for name, deps in GRAPH.items():
+        if name.startswith("workshop"):
+            assert not {d for d in deps if d.partition(".")[0] in ("components", "wiring", "offline")}, name
+
+
+def test_wiring_is_the_only_place_config_meets_components():
+    meet = {name for name, deps in GRAPH.items()
+            if any(d.startswith("components") for d in deps) and "workshop.config" in deps
+            and not name.startswith("components")}
+    # __main__ reads the config and composes components from wiring's Args; the offline tools only run it.
+    assert meet <= {"wiring", "__main__"}
