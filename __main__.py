@@ -8,6 +8,7 @@ plane, then the add-ons that must match it, then the node groups roll, then the 
 
 import pulumi
 
+import wiring
 from components.addons import ManagedAddons
 from components.cluster import EksCluster
 from components.hybrid_nodes import HybridNodes
@@ -18,7 +19,6 @@ from components.node_group import ManagedNodeGroup
 from components.node_role import NodeRole
 from components.readiness import ReadinessGate
 from components.vpc_cni import VpcCniAddon
-import wiring
 from workshop import config, upgrade_guard, zones
 
 cfg = config.from_pulumi()  # validates everything before any resource exists

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.iam import attach_managed_policies, cluster_admin_access, service_trust_policy
-from components.logs import retained_log_group
 from components.kms import USE_ACTIONS, account_key_policy
+from components.logs import retained_log_group
 
 # Required for security groups for pods (vpc-cni ENABLE_POD_ENI): EKS manages trunk/branch ENIs with it.
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController")

@@ -18,8 +18,8 @@ Either role may pull images (AmazonEC2ContainerRegistryPullOnly), run the SSM ag
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import pulumi
 import pulumi_aws as aws

@@ -4,7 +4,7 @@ and cluster-admin access entries."""
 from __future__ import annotations
 
 import json
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import pulumi
 import pulumi_aws as aws

@@ -4,8 +4,9 @@ it may use it, nothing wider. Used by the cluster's secrets key and the log encr
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws

@@ -3,8 +3,8 @@ flow logs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -161,7 +161,7 @@ class Network(pulumi.ComponentResource):
             attachment = aws.ec2.VpnGatewayAttachment(f"{name}-vgw", vpc_id=self.vpc.id, vpn_gateway_id=gateway,
                                                       opts=child)
             via = {"gateway_id": gateway}
-        for table, az in zip(private_route_tables, args.availability_zones):
+        for table, az in zip(private_route_tables, args.availability_zones, strict=True):
             for i, cidr in enumerate(args.remote_cidrs):
                 aws.ec2.Route(f"{name}-private-{az}-remote-{i}", route_table_id=table.id,
                               destination_cidr_block=cidr, **via,

@@ -8,8 +8,8 @@ instead of the first workshop attendee.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import pulumi
 import pulumi_kubernetes as k8s

@@ -4,7 +4,7 @@ the route table that sends public subnets to an internet gateway."""
 from __future__ import annotations
 
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws

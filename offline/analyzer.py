@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import grpc
 import jsonschema
@@ -115,7 +116,7 @@ class PolicyPackProcess:
         self.process.kill()
         self.process.wait(timeout=10)
 
-    def __enter__(self) -> "PolicyPackProcess":
+    def __enter__(self) -> PolicyPackProcess:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -204,6 +205,7 @@ def _options(r: RegisteredResource) -> analyzer_pb2.AnalyzerResourceOptions:
 
 
 def _violations(diagnostics, default_urn: str) -> list[Violation]:
-    return [Violation(d.policyName, LEVEL_NAMES[d.enforcementLevel], d.urn or default_urn, d.message)
+    return [Violation(policy=d.policyName, enforcement=LEVEL_NAMES[d.enforcementLevel], urn=d.urn or default_urn,
+                      message=d.message)
             for d in diagnostics]
 

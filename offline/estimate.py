@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ DELIBERATE = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(name: str) -> dict[str, Any]:
     return json.loads((TABLES / name).read_text())
 
@@ -82,15 +82,15 @@ def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> CostEstimate:
         if not r.custom or (row is not None and row.price is None):
             continue  # free by itself (its traffic or what it enables is priced elsewhere)
         if row is None or row.price is None:
-            not_priced.append(NotPriced(r.urn, r.type, "no pricing rule for this type"))
+            not_priced.append(NotPriced(urn=r.urn, type=r.type, why="no pricing rule for this type"))
             continue
         for charge in row.price(r, book):
             if isinstance(charge, Unpriced):
-                not_priced.append(NotPriced(r.urn, r.type, charge.why))
+                not_priced.append(NotPriced(urn=r.urn, type=r.type, why=charge.why))
             else:
                 desired = round(charge.desired, 2)
                 maximum = desired if charge.maximum is None else round(charge.maximum, 2)
-                lines.append(CostLine(r.urn, r.name, r.type, charge.item, desired, maximum))
+                lines.append(CostLine(urn=r.urn, name=r.name, type=r.type, item=charge.item, desired=desired, max=maximum))
     return CostEstimate(
         region=region,
         currency="USD",
@@ -162,7 +162,7 @@ def estimate_time(plan: Plan) -> TimeEstimate:
                 reason = DELIBERATE.get((r.type, prev.type))
                 edge = f"explicit dependsOn: {reason}" if reason else \
                     "explicit dependsOn, not data: review whether it must wait"
-        steps.append(PathStep(urn, r.type, r.name, duration(urn), finish[urn], edge))
+        steps.append(PathStep(urn=urn, type=r.type, name=r.name, seconds=duration(urn), finishes=finish[urn], edge=edge))
     return TimeEstimate(
         critical_path_seconds=max(finish.values(), default=0),
         serial_seconds=sum(duration(u) for u in resources),
@@ -180,8 +180,8 @@ def estimate(plan: Plan, region: str, as_of: dt.date) -> Estimate:
     try:
         cost: CostEstimate | CostUnavailable = estimate_cost(plan, region, as_of)
     except KeyError as e:
-        cost = CostUnavailable(str(e.args[0]))
-    return Estimate(cost, estimate_time(plan))
+        cost = CostUnavailable(unavailable=str(e.args[0]))
+    return Estimate(cost=cost, time=estimate_time(plan))
 
 
 def _minutes(s: int) -> str:

@@ -12,8 +12,9 @@ import base64
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from offline.wire import SECRET_SIG, SECRET_SIG_KEY
 from workshop.upgrade_guard import ssm_parameter_not_found
@@ -241,7 +242,7 @@ def get_node_group(m: MockAccount, cluster: str, group: str) -> dict:
 ZONES_FILE = Path(__file__).resolve().parent / "availability_zones.json"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def recorded_zones() -> dict[str, list[str]]:
     return json.loads(ZONES_FILE.read_text())["regions"]
 

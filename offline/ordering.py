@@ -13,7 +13,8 @@ using what they name.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from offline.runner import ProgramRun, RegisteredResource
 from offline.wire import reveal

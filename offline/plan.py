@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import datetime as dt
 import os
 import re
@@ -28,8 +27,9 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from offline.across_stacks import clashes
 from offline.estimate import estimate, estimate_delta, render_estimate
@@ -356,16 +356,16 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         from workshop.config import parse
 
         plan = plan.with_summaries(parse(run.config, args.as_of), args.as_of)
-        plan = dataclasses.replace(plan, warnings=[*plan.warnings, *clash_warnings.get(stack, [])])
+        plan = plan.model_copy(update={"warnings": [*(plan.warnings or []), *clash_warnings.get(stack, [])]})
     region = str(run.config.get("aws:region", ""))
-    plan = dataclasses.replace(plan, estimate=estimate(plan, region, args.as_of))
+    plan = plan.model_copy(update={"estimate": estimate(plan, region, args.as_of)})
     if old_plan is not None:
         if old_plan.project != plan.project:
             raise PlanError(f"--against {against}: a plan of {old_plan.project}/{old_plan.stack}, "
                             f"not {plan.project}/{plan.stack}")
         diff = diff_plans(old_plan, plan)
-        plan = dataclasses.replace(plan, diff=dataclasses.replace(
-            diff, estimate=estimate_delta(old_plan.estimate, plan.estimate)))
+        plan = plan.model_copy(update={"diff": diff.model_copy(
+            update={"estimate": estimate_delta(old_plan.estimate, plan.estimate)})})
     path = args.out_dir / f"plan-{stack}.json"
     write_atomically(path, plan.dumps(), stack)
     mandatory = [v for v in plan.violations if v.enforcement == "mandatory"]

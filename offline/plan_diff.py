@@ -4,15 +4,14 @@ are lost or a version steps back, and a Kubernetes version change read as an upg
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 
-from offline.wire import UNKNOWN_WIRE
 from offline.plan_model import Diff, Plan, PlannedResource, ResourceChange, Upgrade, UpgradeStep
 from offline.replacement import provider_deletes_first, replacement
 from offline.resource_types import TYPES
 from offline.urns import ROOT_STACK_TYPE, create_urn, new_urn, urn_parts
+from offline.wire import UNKNOWN_WIRE
 
 # The types whose replacement or deletion loses data or endpoints (a WARNING in every diff).
 STATEFUL = tuple(t for t, row in TYPES.items() if row.stateful)
@@ -99,7 +98,7 @@ def diff_plans(old: Plan, new: Plan) -> Diff:
     refusals = protection_refusals(before, diff)
     if upgrade and upgrade.verdict.startswith("refused"):
         refusals.append(f"Kubernetes {upgrade.from_} -> {upgrade.to}: {upgrade.verdict}")
-    return dataclasses.replace(diff, upgrade=upgrade, refusals=refusals)
+    return diff.model_copy(update={"upgrade": upgrade, "refusals": refusals})
 
 
 def protection_refusals(before: dict[str, PlannedResource], diff: Diff) -> list[str]:
@@ -236,6 +235,6 @@ def upgrade_of(old: Plan, new: Plan, diff: Diff) -> Upgrade | None:
                    else "refused: a downgrade without cluster.rollback")
     actions = {c.urn: c.action for c in diff.changed}
     by_urn = {r.urn: r for r in new.resources}
-    return Upgrade(before, after, verdict,
-                   [[UpgradeStep(u, by_urn[u].type, by_urn[u].name, actions[u]) for u in wave]
+    return Upgrade(from_=before, to=after, verdict=verdict,
+                   waves=[[UpgradeStep(urn=u, type=by_urn[u].type, name=by_urn[u].name, action=actions[u]) for u in wave]
                     for wave in update_waves(new, set(actions))])

@@ -10,8 +10,9 @@ because a price is missing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from offline.plan_model import PlannedResource
 from workshop.versions import catalogue

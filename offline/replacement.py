@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ KUBERNETES_FORCE_NEW = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules() -> dict[str, Any]:
     return json.loads(RULES_FILE.read_text())
 
@@ -85,7 +85,7 @@ EXPLICIT_AUTO_NAMES = {"aws:eks/nodeGroup:NodeGroup": "nodeGroupName",
                        "aws:eks/fargateProfile:FargateProfile": "fargateProfileName"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def auto_named_input(type_: str) -> str | None:
     """The input the provider names automatically when the program leaves it out, or None. For AWS
     types: the explicit AutoName fields, else `name` where the pulumi-aws SDK's class takes one (the

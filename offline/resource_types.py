@@ -14,8 +14,9 @@ Adding a resource type to a component is adding its row here (a test fails for a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from offline import mock_handlers as answers
 from offline import prices

@@ -12,9 +12,10 @@ import atexit
 import gc
 import json
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 from google.protobuf import json_format
@@ -25,9 +26,8 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from offline.mocks import WorkshopMocks
-from offline.wire import reveal
 from offline.urns import create_urn
-
+from offline.wire import reveal
 from workshop.project import PROJECT, ROOT, StackFileError, load_stack_config, stacks  # noqa: F401 - the offline tools' view of the project
 
 STACKS = tuple(stacks())

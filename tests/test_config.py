@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import copy
 import datetime as dt
+import json
 
 import pytest
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from workshop.docs import END, START, config_reference, generated_sections, render_section
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from offline.estimate import estimate_cost, estimate_time
-from offline.prices import support_status
 from offline.plan_model import SCHEMA_VERSION, CostEstimate, NotPriced, Plan
+from offline.prices import support_status
 from offline.runner import run_stack
 
 DAY = dt.date(2025, 1, 1)
@@ -61,8 +61,8 @@ def test_cost_of_a_small_plan_in_us_west_2():
     assert items[("key", "KMS key")] == (1.00, 1.00)
     assert len(cost.lines) == 8  # the VPC and the component cost nothing and add no line
     assert cost.monthly_at_desired == 266.91 and cost.monthly_at_max == 415.07
-    assert cost.not_priced == [NotPriced("urn:pulumi:s::p::aws:s3/bucket:Bucket::bucket", "aws:s3/bucket:Bucket",
-                                         "no pricing rule for this type")]
+    assert cost.not_priced == [NotPriced(urn="urn:pulumi:s::p::aws:s3/bucket:Bucket::bucket", type="aws:s3/bucket:Bucket",
+                                         why="no pricing rule for this type")]
 
 
 def test_extended_support_costs_six_times_standard():

@@ -11,10 +11,10 @@ import pytest
 
 from components.ide.ide import ALL_VIEWER_ORIGIN_REQUEST_POLICY, CACHING_DISABLED_POLICY
 from offline.plan_model import Plan
-from workshop.versions import catalogue
 from offline.runner import run_stack
 from offline.wire import is_secret, reveal
 from workshop.contract import OUTPUTS
+from workshop.versions import catalogue
 
 IDE_OUTPUTS = {o.name for o in OUTPUTS if o.only_with == "ide.enabled"}
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
 
 import pytest
 import yaml
+from plan_support import ROOT, Result, dev_cli, dev_plan, edit_stack, plan_cli, program_copy  # noqa: F401 - fixtures
 
-from offline.wire import SECRET_SIG, UNKNOWN_WIRE
 from offline.plan_diff import diff_plans, upgrade_of
 from offline.plan_model import Plan
 from offline.plan_render import render
 from offline.runner import reveal, run_stack
-from plan_support import ROOT, Result, dev_cli, dev_plan, edit_stack, plan_cli, program_copy  # noqa: F401 - fixtures
+from offline.wire import SECRET_SIG, UNKNOWN_WIRE
 
 
 def test_plan_json_schema(dev_plan):
@@ -380,7 +379,7 @@ def test_alias_specs_resolve_as_the_engine_does():
     ]
     # A child not named after it keeps its URN (a URN holds the parent's type, not its name): no move.
     same = res(u + "x:a:Comp$aws:s3/bucket:Bucket::f", parent=u + "x:a:Comp::new")
-    old = plan(comp_old, *(o for o, _ in cases), dataclasses.replace(same, parent=u + "x:a:Comp::old"))
+    old = plan(comp_old, *(o for o, _ in cases), same.model_copy(update={"parent": u + "x:a:Comp::old"}))
     new = plan(comp_new, *(n for _, n in cases), same)
     assert resolve_aliases(old, new) == {comp_old.urn: comp_new.urn, **{o.urn: n.urn for o, n in cases}}
     # An alias naming another stack or project points elsewhere: nothing in this stack's old state.

@@ -13,11 +13,10 @@ import sys
 import time
 
 import pytest
+from plan_support import ROOT, Result, dev_cli, dev_plan, edit_stack, plan_cli, program_copy  # noqa: F401 - fixtures
 
 from offline.plan_model import Plan, PlanFormatError
 from offline.plan_render import render_summary
-from plan_support import ROOT, Result, dev_cli, dev_plan, edit_stack, plan_cli, program_copy  # noqa: F401 - fixtures
-
 
 SLOW_GIT = """#!/bin/sh
 # git, except that `worktree add` leaves the new worktree locked (as an interrupted add does) and then
@@ -50,13 +49,13 @@ def test_a_signal_during_against_ref_leaves_no_worktree_behind(tmp_path):
             [sys.executable, "-m", "offline.plan", "--stack", "dev", "--against-ref", "HEAD", "--no-policy", "--quiet",
              "--out-dir", str(tmp_path / f"out-{signum}")],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    for signum, (temp, marker, plan) in runs.items():
+    for signum, (_, marker, plan) in runs.items():
         deadline = time.monotonic() + 60
         while not marker.exists() and plan.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         assert marker.exists(), plan.communicate()
         plan.send_signal(signum)
-    for signum, (temp, marker, plan) in runs.items():
+    for signum, (temp, _, plan) in runs.items():
         _, stderr = plan.communicate(timeout=60)
         assert plan.returncode == 128 + signum, stderr
         assert "Traceback" not in stderr and stderr.strip().endswith("nothing left behind")
@@ -107,7 +106,8 @@ def test_the_summary_comes_first(dev_cli, dev_plan):
     head = dev_cli.stdout.splitlines()[:7]
     assert head[0] == "== eks-workshop/dev"
     custom = sum(r["custom"] for r in dev_plan["resources"])  # the same run's count (checked in the render test)
-    assert head[1].startswith(f"  changes:     {custom} to create") and head[2].startswith("  policy:      0 mandatory, 3 advisory")
+    assert head[1].startswith(f"  changes:     {custom} to create")
+    assert head[2].startswith("  policy:      0 mandatory, 3 advisory")
     assert head[3].startswith("  cost:") and head[4].startswith("  create time:") and head[5].startswith("  kubernetes:  1.35")
 
 
@@ -200,7 +200,7 @@ def test_a_duplicated_key_is_an_error_with_its_line(plan_cli, program_copy, tmp_
     path = program_copy / "Pulumi.dev.yaml"
     text = path.read_text()
     path.write_text(text.replace("  aws:region: ap-northeast-2\n", "  aws:region: ap-northeast-2\n  aws:region: us-west-2\n", 1))
-    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l == "  aws:region: us-west-2")
+    line = next(i for i, text_line in enumerate(path.read_text().splitlines(), 1) if text_line == "  aws:region: us-west-2")
     result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip().startswith(f"error: dev: Pulumi.dev.yaml:{line}:3: found duplicate key \"aws:region\"")
@@ -221,7 +221,7 @@ def test_a_config_error_points_at_the_key_in_the_file(plan_cli, program_copy, tm
     edit_stack(program_copy, "dev", "eks-workshop:nodeGroups",
                lambda g: g["default"].update(minSize=4, desiredSize=3, maxSize=2))
     text = (program_copy / "Pulumi.dev.yaml").read_text().splitlines()
-    line = next(i for i, l in enumerate(text, 1) if l.strip() == "default:")
+    line = next(i for i, text_line in enumerate(text, 1) if text_line.strip() == "default:")
     column = text[line - 1].index("default") + 1
     result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
     assert result.returncode == 2

@@ -7,6 +7,7 @@ real program passes the pack at that stack's enforcement levels.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -15,12 +16,10 @@ from pathlib import Path
 
 import pytest
 
-import datetime as dt
-
 from offline.analyzer import PolicyPackProcess, load_policy_config
 from offline.plan import with_as_of
-from offline.wire import UNKNOWN_WIRE
 from offline.runner import RegisteredResource, run_stack
+from offline.wire import UNKNOWN_WIRE
 
 UNKNOWN = UNKNOWN_WIRE
 # The version policies judge EKS support on a date: every verdict here is asked for this one.

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-
 from offline.runner import ProgramRun, load_stack_config, run_stack
 from offline.wire import is_secret, reveal
 from workshop.versions import catalogue
@@ -481,7 +480,8 @@ def test_the_flow_log_role_is_scoped_to_this_account_and_its_group(any_stack):
         assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": account},
                                       "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*"}}
         policy = json.loads(any_stack.one("aws:iam/rolePolicy:RolePolicy", role.name).plain_inputs["policy"])
-        allowed = {a: s["Resource"] for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+        allowed = {a: s["Resource"] for s in policy["Statement"]
+                   for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
         assert set(allowed) == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                                 "logs:DescribeLogGroups", "logs:DescribeLogStreams"}
         assert allowed["logs:PutLogEvents"] == [arn, f"{arn}:*"]

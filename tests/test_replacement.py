@@ -13,7 +13,7 @@ from offline.replacement import changed_paths, has_rules, replacement, rules
 from offline.runner import STACKS, load_stack_config, run_stack
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def plan_of(stack: str, overrides: str = "{}") -> Plan:
     return Plan.of_run(run_stack(stack, overrides=json.loads(overrides)))
 

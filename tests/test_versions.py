@@ -310,8 +310,8 @@ def test_guard_refuses_a_node_group_downgrade_outside_a_rollback():
 
 
 def test_guard_runs_in_the_program_before_any_resource():
-    from offline.runner import PROJECT, ProgramRun, run_program
     from offline.mocks import WorkshopMocks
+    from offline.runner import PROJECT, ProgramRun, run_program
 
     live = {"eks-workshop": LiveCluster("1.33", {"default": "1.33"})}
     run = ProgramRun(project=PROJECT, stack="dev")

@@ -18,8 +18,7 @@ from pydantic import BaseModel
 from workshop import versions
 from workshop.config import NodeGroupConfig, StackConfig, Taint, parse
 from workshop.config.errors import unwrap
-from workshop.project import PROJECT
-from workshop.project import load_stack_config
+from workshop.project import PROJECT, load_stack_config
 from workshop.project import stacks as project_stacks
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LIMITS_FILE = Path(__file__).resolve().parent / "instance_network_limits.json"
@@ -29,7 +29,7 @@ RESERVED_BLOCKS = 2
 RESERVED_BLOCK_FREE_ADDRESSES = 16 - 4 + 16 - 1
 
 
-@lru_cache(maxsize=None)
+@cache
 def _limits() -> dict[str, list[int]]:
     return json.loads(LIMITS_FILE.read_text())["instanceTypes"]
 

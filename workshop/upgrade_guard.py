@@ -11,8 +11,8 @@ public SSM parameter in the region. Under the offline mock engine the same reads
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import pulumi_aws as aws
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Mapping
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "kubernetes_versions.json"
 # The policy pack runs standalone under the Pulumi CLI: it carries a copy (`make docs` writes it).
@@ -131,7 +131,7 @@ def parse_catalogue(data: Mapping) -> Catalogue:
                      sources=sources, versions=versions)
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
     return parse_catalogue(json.loads(path.read_text()))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -32,7 +33,7 @@ def dig(props: Any, path: str) -> Any:
 
 
 def _described(name: str, description: str, severity: Severity, remediation: str,
-               enforcement: EnforcementLevel, config: Optional[dict[str, Any]]) -> dict[str, Any]:
+               enforcement: EnforcementLevel, config: dict[str, Any] | None) -> dict[str, Any]:
     """What every policy of the pack declares besides its check."""
     return dict(name=name, description=description, enforcement_level=enforcement, severity=severity,
                 remediation_steps=remediation,
@@ -41,7 +42,7 @@ def _described(name: str, description: str, severity: Severity, remediation: str
 
 def resource_policy(name: str, description: str, types: Iterable[str], check: Callable[[Any, Any, ReportViolation], None],
                     *, severity: Severity, remediation: str, enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
-                    config: Optional[dict[str, Any]] = None) -> ResourceValidationPolicy:
+                    config: dict[str, Any] | None = None) -> ResourceValidationPolicy:
     """A policy that runs `check(props, config, report)` on resources of the given types only."""
     wanted = frozenset(types)
 
@@ -56,7 +57,7 @@ def resource_policy(name: str, description: str, types: Iterable[str], check: Ca
 def stack_policy(name: str, description: str, check: Callable[[StackValidationArgs, ReportViolation], None],
                  *, severity: Severity, remediation: str,
                  enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
-                 config: Optional[dict[str, Any]] = None) -> StackValidationPolicy:
+                 config: dict[str, Any] | None = None) -> StackValidationPolicy:
     return StackValidationPolicy(validate=check,
                                  **_described(name, description, severity, remediation, enforcement, config))
 
@@ -67,7 +68,7 @@ def has_key(mapping: Any, key: str) -> bool:
     return any(k == key for k in mapping)
 
 
-def network(cidr: Any) -> Optional[ipaddress._BaseNetwork]:
+def network(cidr: Any) -> ipaddress._BaseNetwork | None:
     try:
         return ipaddress.ip_network(str(cidr), strict=False)
     except ValueError:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Iterable, Union, get_args, get_origin
+from collections.abc import Iterable
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pulumi
 from pydantic import BaseModel, ValidationError

@@ -6,7 +6,8 @@ import datetime as dt
 import difflib
 import functools
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 from pydantic import ValidationError
@@ -19,11 +20,10 @@ from workshop.config.rules import camel
 from workshop.config.stack_warnings import config_warnings
 from workshop.project import PROJECT
 
-
 NAMESPACES = (PROJECT, "aws", "kubernetes", "random", "pulumi")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def aws_config_keys() -> tuple[str, ...]:
     """Every setting the pulumi-aws provider reads (`aws:region`, `aws:allowedAccountIds`, …): its SDK's
     config properties, camelCase as in a stack file."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from typing import Annotated, Mapping
+from collections.abc import Mapping
+from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -59,11 +60,11 @@ class HybridNodesIam(ConfigModel):
     provider: HybridCredentials = Field(
         "SSM", description="How on-premises nodes get credentials: SSM (hybrid activations, eksctl's default) or IRA "
         "(IAM Roles Anywhere, with caBundle).")
-    role_arn: Matching(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", "is not an IAM role ARN",
-                       allow=("",)) = Field(
+    role_arn: Annotated[str, Matching(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", "is not an IAM role ARN",
+                       allow=("",))] = Field(
         "", description="An existing role for the nodes: then only its HYBRID_LINUX access entry is created.")
-    ca_bundle: Matching(r"^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$",
-                        "is not a PEM certificate bundle", allow=("",)) = Field(
+    ca_bundle: Annotated[str, Matching(r"^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$",
+                        "is not a PEM certificate bundle", allow=("",))] = Field(
         "", description="IRA only: the PEM CA bundle the Roles Anywhere trust anchor trusts.")
 
     @model_validator(mode="after")
@@ -79,8 +80,8 @@ class RemoteNetworks(ConfigModel):
         ("10.52.0.0/16",), "EKS Hybrid Nodes: on-premises node CIDRs (RFC 1918, at most one network entry).")
     pods: tuple[Rfc1918Cidr, ...] = list_field(
         ("10.53.0.0/16",), "EKS Hybrid Nodes: on-premises pod CIDRs (RFC 1918); needs `nodes`.")
-    vpc_gateway_id: Matching(r"^(tgw|vgw)-[0-9a-f]{8,17}$", "is not a transit gateway (tgw-…) or virtual private "
-                             "gateway (vgw-…) ID", allow=("",)) = Field(
+    vpc_gateway_id: Annotated[str, Matching(r"^(tgw|vgw)-[0-9a-f]{8,17}$", "is not a transit gateway (tgw-…) or virtual private "
+                             "gateway (vgw-…) ID", allow=("",))] = Field(
         "", description="The gateway to the remote networks: a transit gateway (attached to the private subnets) or a "
         "virtual private gateway (attached to the VPC); every private route table then routes each remote CIDR "
         "through it. Empty: nothing routes there (as eksctl warns).")
@@ -113,8 +114,8 @@ class Rollback(ConfigModel):
 
 
 class ClusterConfig(ConfigModel):
-    name: Matching(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$",
-                   "must be 1-100 letters, digits, '-' or '_', starting with a letter or digit") = Field(
+    name: Annotated[str, Matching(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$",
+                   "must be 1-100 letters, digits, '-' or '_', starting with a letter or digit")] = Field(
         "eks-workshop", description="EKS cluster name; also the `env` and `karpenter.sh/discovery` tag value.")
     version: str = Field(
         versions.catalogue().default,
@@ -147,8 +148,8 @@ class ClusterConfig(ConfigModel):
         "networks is checkable.")
     remote_networks: RemoteNetworks = Field(
         RemoteNetworks(), description="EKS Hybrid Nodes remote networks; empty lists turn the feature off.")
-    admin_principals: tuple[Matching(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
-                                     "is not an IAM role or user ARN"), ...] = list_field(
+    admin_principals: tuple[Annotated[str, Matching(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
+                                     "is not an IAM role or user ARN")], ...] = list_field(
         (), "IAM role or user ARNs given cluster-admin through EKS access entries.")
     deployer_cidrs: tuple[Cidr, ...] = list_field(
         ("0.0.0.0/0",), "Egress CIDRs of wherever `pulumi up` runs (CI runners, operators). The program talks to "
@@ -179,7 +180,7 @@ class ClusterConfig(ConfigModel):
 
 class NetworkConfig(ConfigModel):
     vpc_cidr: VpcCidr = Field("10.42.0.0/16", description="The cluster VPC's IPv4 CIDR.")
-    az_count: Between(2, 6, why="EKS needs subnets in two zones") = Field(
+    az_count: Annotated[int, Between(2, 6, why="EKS needs subnets in two zones")] = Field(
         3, description="Availability zones used: one public and one private subnet in each.")
     availability_zones: tuple[str, ...] = list_field(
         (), "Explicit zone names; empty means `<region>a`, `<region>b`, ... as eksctl does.")
@@ -208,7 +209,7 @@ class NetworkConfig(ConfigModel):
 
 
 class Taint(ConfigModel):
-    key: Matching(LabelKey, "is not a valid taint key") = Field("", description="Taint key.")
+    key: Annotated[str, Matching(LabelKey, "is not a valid taint key")] = Field("", description="Taint key.")
     value: str = Field("", description="Taint value (may be empty).")
     effect: TaintEffect = Field("NO_SCHEDULE", description="NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE.")
 
@@ -226,16 +227,16 @@ class NodeGroupConfig(ConfigModel):
                          f"most {versions.MAX_KUBELET_SKEW} minors behind it, never newer.")
     ami_type: AmiType = Field("AL2023_x86_64_STANDARD", description="EKS-optimized AMI family; AL2 ends with "
                               "Kubernetes 1.32 (EKS publishes no later AL2 AMI).")
-    release_version: Matching(RELEASE_VERSION.pattern, "is not an AMI release like 1.35.6-20260625 or 'catalogue'",
-                              allow=(CATALOGUE,)) = Field(
+    release_version: Annotated[str, Matching(RELEASE_VERSION.pattern, "is not an AMI release like 1.35.6-20260625 or 'catalogue'",
+                              allow=(CATALOGUE,))] = Field(
         CATALOGUE, description="EKS-optimized AMI release `<k8s>.<patch>-<yyyymmdd>`; `catalogue`: the catalogue's "
         "pin for the node group's version and amiType, one release behind the newest (the upgrade lab rolls it).")
-    max_unavailable_percentage: Between(1, 100) = Field(
+    max_unavailable_percentage: Annotated[int, Between(1, 100)] = Field(
         50, description="Share of nodes replaced at once during a rolling update.")
     labels: Annotated[Mapping[str, str], AfterValidator(valid_labels)] = Field(
         {"workshop-default": "yes"}, description="Kubernetes node labels.")
     taints: tuple[Taint, ...] = list_field((), "Kubernetes node taints.")
-    disk_size: Between(20, 16384, "GiB") = Field(
+    disk_size: Annotated[int, Between(20, 16384, "GiB")] = Field(
         80, description="Root volume size in GiB (gp3, encrypted); eksctl's default is 80.")
     capacity_type: CapacityType = Field("ON_DEMAND", description="ON_DEMAND or SPOT.")
     generated_name: bool = Field(
@@ -243,7 +244,7 @@ class NodeGroupConfig(ConfigModel):
         "change that replaces it (instance types, AMI type, disk) deletes it first: every node goes before the new "
         "group has any. true: Pulumi names it `nodes-<key>-<random>` and a replacement creates the new group "
         "before deleting the old one.")
-    metadata_hop_limit: Between(1, 64, why="EC2's range") = Field(
+    metadata_hop_limit: Annotated[int, Between(1, 64, why="EC2's range")] = Field(
         1, description="IMDSv2 response hop limit. 1: pods on the pod network can't reach instance metadata (the "
         "node role's credentials); every add-on here that uses it runs on the host network (README \"Instance "
         "metadata\"). 2 lets pods reach it.")
@@ -272,7 +273,7 @@ class NodeGroupConfig(ConfigModel):
 
 
 class VpcCniConfig(ConfigModel):
-    version: AddonVersion("v1.19.2-eksbuild.1") = Field(
+    version: Annotated[str, AddonVersion("v1.19.2-eksbuild.1")] = Field(
         CATALOGUE, description="vpc-cni add-on version; `catalogue`: the catalogue's pin for the cluster version.")
     prefix_delegation: bool = Field(
         True, description="ENABLE_PREFIX_DELEGATION: /28 prefixes per ENI slot, more pods per node.")
@@ -287,18 +288,19 @@ class VpcCniConfig(ConfigModel):
 
 class IdeConfig(ConfigModel):
     enabled: bool = Field(True, description="Create the workshop IDE (code-server behind CloudFront).")
-    instance_type: InstanceType("t3.medium") = Field("t3.medium", description="EC2 instance type of the IDE.")
-    volume_size: Between(8, 16384, "GiB") = Field(30, description="Encrypted gp3 root volume of the IDE, in GiB.")
+    instance_type: Annotated[str, InstanceType("t3.medium")] = Field("t3.medium", description="EC2 instance type of the IDE.")
+    volume_size: Annotated[int, Between(8, 16384, "GiB")] = Field(30, description="Encrypted gp3 root volume of the IDE, in GiB.")
     vpc_cidr: VpcCidr = Field(
         "10.0.0.0/24", description="The IDE's own small VPC (one public subnet), apart from the cluster's.")
-    repository_owner: Matching(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", "is not a GitHub user or organization") = Field(
+    repository_owner: Annotated[str, Matching(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$",
+                                              "is not a GitHub user or organization")] = Field(
         "aws-samples", description="GitHub owner of the workshop content cloned into the IDE.")
-    repository_name: Matching(r"^[A-Za-z0-9._-]{1,100}$", "is not a GitHub repository name") = Field(
+    repository_name: Annotated[str, Matching(r"^[A-Za-z0-9._-]{1,100}$", "is not a GitHub repository name")] = Field(
         "eks-workshop-v2", description="GitHub repository of the workshop content.")
-    repository_ref: Annotated[Matching(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$", "is not a branch or tag name"),
+    repository_ref: Annotated[str, Matching(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$", "is not a branch or tag name"),
                               checked(lambda v: ".." not in v, lambda v: f"{v!r} is not a branch or tag name")] = Field(
         "stable", description="Branch or tag cloned; the guide deploys `stable`.")
-    code_server_version: Matching(r"^\d+\.\d+\.\d+$", "is not a release like 4.96.4") = Field(
+    code_server_version: Annotated[str, Matching(r"^\d+\.\d+\.\d+$", "is not a release like 4.96.4")] = Field(
         "4.96.4", description="Pinned code-server release installed on the IDE.")
 
 
@@ -317,14 +319,15 @@ def _known_region(region: str) -> str:
     known = sorted(r.value for r in Region)
     if region not in known:
         near = difflib.get_close_matches(region, known, n=1)
-        raise broken_rule(("", f"{region!r} is not an AWS region pulumi-aws knows{f'; did you mean {near[0]!r}?' if near else ''}"))
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise broken_rule(("", f"{region!r} is not an AWS region pulumi-aws knows{hint}"))
     return region
 
 
 class StackConfig(ConfigModel):
     model_config = ConfigDict(alias_generator=_stack_key)
 
-    region: Annotated[Matching(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", "is not an AWS region name"),
+    region: Annotated[str, Matching(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", "is not an AWS region name"),
                       AfterValidator(_known_region)] = Field(
         "ap-northeast-2", description="`aws:region` of the stack; the workshop guide uses ap-northeast-2.")
     cluster: ClusterConfig = Field(ClusterConfig(), description="The EKS control plane.")
@@ -333,7 +336,7 @@ class StackConfig(ConfigModel):
         {"default": NodeGroupConfig()},
         description="Managed node groups by name; the map replaces the default wholly.")
     vpc_cni: VpcCniConfig = Field(VpcCniConfig(), description="The vpc-cni managed add-on.")
-    addons: Mapping[str, AddonVersion("v1.11.3-eksbuild.2")] = Field(
+    addons: Mapping[str, Annotated[str, AddonVersion("v1.11.3-eksbuild.2")]] = Field(
         DEFAULT_ADDONS,
         description="Other managed add-ons, name -> version or `catalogue` (the catalogue's pin for the cluster "
         "version); the map replaces the default wholly.")

@@ -9,7 +9,7 @@ as written.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from collections.abc import Mapping
 
 from pydantic import model_validator
 

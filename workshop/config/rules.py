@@ -9,10 +9,13 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from typing import Annotated, Any, Callable, Literal, Mapping, get_args
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from workshop.subnets import known_instance_types
 
@@ -61,19 +64,40 @@ def checked(test: Callable[[Any], Any], message: Callable[[Any], str]) -> AfterV
     return AfterValidator(check)
 
 
-def Matching(regex: str, rule: str, allow: tuple[str, ...] = ()) -> Any:
+@dataclass(frozen=True)
+class Rule:
+    """A rule on one value, as `Annotated` metadata: the value passes when `test(value)` is true, else
+    `message(value)` is the problem; `schema` is what the rule adds to the JSON Schema."""
+
+    test: Callable[[Any], Any]
+    message: Callable[[Any], str]
+    schema: Mapping[str, Any] = field(default_factory=dict)
+
+    def _validate(self, value: Any) -> Any:
+        if not self.test(value):
+            raise broken_rule(("", self.message(value)))
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._validate, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), **self.schema}
+
+
+def Matching(regex: str, rule: str, allow: tuple[str, ...] = ()) -> Rule:
     """A string matching `regex` (also written to the JSON Schema) or one of `allow`."""
     compiled = re.compile(regex)
     schema = regex if not allow else f"^(?:{'|'.join(map(re.escape, allow))})$|{regex}"
-    return Annotated[str, Field(json_schema_extra={"pattern": schema}),
-                     checked(lambda v: v in allow or compiled.match(v), lambda v: f"{v!r} {rule}")]
+    return Rule(lambda v: v in allow or compiled.match(v), lambda v: f"{v!r} {rule}", {"pattern": schema})
 
 
-def Between(low: int, high: int, unit: str = "", why: str = "") -> Any:
+def Between(low: int, high: int, unit: str = "", why: str = "") -> Rule:
     """A whole number from `low` to `high` inclusive."""
     tail = (f" {unit}" if unit else "") + (f" ({why})" if why else "")
-    return Annotated[int, Field(json_schema_extra={"minimum": low, "maximum": high}),
-                     checked(lambda v: low <= v <= high, lambda v: f"{v} must be {low} to {high}{tail}")]
+    return Rule(lambda v: low <= v <= high, lambda v: f"{v} must be {low} to {high}{tail}",
+                {"minimum": low, "maximum": high})
 
 
 def ipv4(value: str) -> ipaddress.IPv4Network:
@@ -104,7 +128,7 @@ Rfc1918Cidr = Annotated[str, cidr_between(), checked(
     lambda v: f"{v!r} must be within RFC 1918 (10/8, 172.16/12, 192.168/16)")]
 
 
-def InstanceType(example: str) -> Any:
+def InstanceType(example: str) -> Rule:
     """A string shaped like an EC2 instance type (`m5.large`)."""
     return Matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", f"is not an EC2 instance type like {example}")
 
@@ -118,7 +142,7 @@ def booted_by_eks(instance_type: str) -> str:
                      f".json, amazon-eks-ami's instance table){f'; did you mean {near[0]!r}?' if near else ''}"))
 
 
-NodeInstanceType = Annotated[InstanceType("m5.large"), AfterValidator(booted_by_eks)]
+NodeInstanceType = Annotated[str, InstanceType("m5.large"), AfterValidator(booted_by_eks)]
 
 LabelKey = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 _LABEL_KEY, _LABEL_VALUE = re.compile(LabelKey), re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
@@ -154,7 +178,7 @@ def valid_labels(labels: Mapping[str, str]) -> Mapping[str, str]:
     return labels
 
 
-def AddonVersion(example: str) -> Any:
+def AddonVersion(example: str) -> Rule:
     """An EKS add-on version (`v1.19.2-eksbuild.1`) or `catalogue`."""
     return Matching(ADDON_VERSION.pattern, f"is not an add-on version like {example} or 'catalogue'",
                     allow=(CATALOGUE,))
