@@ -59,7 +59,7 @@ if cfg.cluster.remote_networks.nodes:
 if cfg.ide.enabled:
     ide = WorkshopIde("ide", wiring.ide_args(cfg, cluster.name, cluster.arn, log_key))
 
-# The stack's public contract (docs: README "Stack outputs"); names and types are stable.
+# The stack's public contract (docs/outputs.md); names and types are stable.
 pulumi.export("region", cfg.region)
 pulumi.export("clusterName", cluster.name)
 pulumi.export("clusterEndpoint", cluster.endpoint)

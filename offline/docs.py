@@ -1,51 +1,145 @@
-"""README sections that need the offline tools: the roles' IAM actions (offline/iam_actions.py) and the
-sample summary `make plan` prints for dev, each rewritten between its markers by `make docs`, so neither
-can drift (tests/test_docs.py). workshop/docs.py generates the sections that need only the config model.
+"""Every generated part of the docs, written by `make docs`; tests/test_docs.py fails while one is stale.
 
-    venv/bin/python -m offline.docs        (part of `make docs`)
+workshop/docs.py contributes what needs only the config package (the configuration reference, the
+version table, the output contract, the stack files' schema). This module adds what needs the offline
+tools: the sample summary `make plan` prints for dev (README), the roles' IAM actions
+(docs/deploy.md, from offline/iam_actions.py), the plan file's JSON Schema and field reference
+(docs/plan.schema.json, docs/plan.md, from offline/plan_model.py) and every stack's estimate
+(docs/plan.md).
+
+    venv/bin/python -m offline.docs        (`make docs`)
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import tempfile
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from offline.iam_actions import iam_section
+from offline.plan_model import CostEstimate, Plan
+from workshop import docs as config_docs
+from workshop.docs import Section
+from workshop.project import PROMOTION_ORDER
 
-ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
-# The sample is planned on the date the tests pin, so that it changes only when the program does.
+ROOT = config_docs.ROOT
+PLAN_SCHEMA_FILE = ROOT / "docs" / "plan.schema.json"
+# The samples are planned on the date the tests pin, so that they change only when the program does.
 SAMPLE_DATE = "2026-11-25"
-SECTIONS = {"iam": lambda: iam_section(), "plan-sample": lambda: plan_sample()}
 
 
-def plan_sample() -> str:
-    """The summary `make plan STACK=dev` prints (its first block), planned on SAMPLE_DATE."""
+@cache
+def _plan(*stacks: str) -> tuple[str, dict[str, Plan]]:
+    """`make plan` of `stacks` on SAMPLE_DATE: what it printed, and the plan files."""
     from offline.plan import main
 
     out = io.StringIO()
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(out), \
             contextlib.redirect_stderr(io.StringIO()):
-        main(["--stack", "dev", "--out-dir", tmp, "--as-of", SAMPLE_DATE])
-    summary = out.getvalue().split("\n\n", 1)[0]
+        main(["--out-dir", tmp, "--as-of", SAMPLE_DATE, *(a for s in stacks for a in ("--stack", s))])
+        return out.getvalue(), {s: Plan.load(Path(tmp) / f"plan-{s}.json") for s in stacks}
+
+
+def plan_sample() -> str:
+    """The summary `make plan STACK=dev` prints (its first block), planned on SAMPLE_DATE."""
+    summary = _plan("dev")[0].split("\n\n", 1)[0]
     return f"```\n{summary}\n…\n```"
 
 
-def render(text: str, names: tuple[str, ...] = tuple(SECTIONS)) -> str:
-    for name in names:
-        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-        head, found, rest = text.partition(start)
-        if not found:
-            raise SystemExit(f"{README}: no {start} marker")
-        _, _, tail = rest.partition(end)
-        text = f"{head}{start}\n{SECTIONS[name]()}\n{end}{tail}"
-    return text
+def plan_verdict() -> str:
+    """The policy verdict `make plan STACK=dev` prints, planned on SAMPLE_DATE."""
+    printed = _plan("dev")[0]
+    block = printed[printed.index("Policy verdict"):].split("\n\n", 1)[0]
+    return f"```\n{block}\n```"
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def estimates_table() -> str:
+    """Cost and create time of the project's stacks on SAMPLE_DATE, read from their plans."""
+    lines = [f"Planned on {SAMPLE_DATE} (`make plan --as-of {SAMPLE_DATE}`):", "",
+             "| stack | region | Kubernetes | per month at desired nodes | at max nodes | critical path | serial |",
+             "|---|---|---|---|---|---|---|"]
+    for stack, plan in _plan(*PROMOTION_ORDER)[1].items():
+        if plan.estimate is None or plan.kubernetes is None:
+            raise ValueError(f"plan-{stack}.json has no estimate or Kubernetes summary")
+        cost, time = plan.estimate.cost, plan.estimate.time
+        if isinstance(cost, CostEstimate):
+            region, desired, at_max = cost.region, f"{cost.monthly_at_desired:,.2f} USD", f"{cost.monthly_at_max:,.2f} USD"
+        else:
+            region, desired, at_max = "", cost.unavailable, ""
+        lines.append(f"| {stack} | {region} | {plan.kubernetes.version} | {desired} | {at_max} | "
+                     f"{_minutes(time.critical_path_seconds)} | {_minutes(time.serial_seconds)} |")
+    return "\n".join(lines)
+
+
+def plan_schema() -> dict[str, Any]:
+    """The plan file's JSON Schema, from the model pydantic reads it with."""
+    schema = Plan.model_json_schema(by_alias=True, mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "build/plan-<stack>.json (generated by `make docs` from offline/plan_model.py)",
+            **{k: v for k, v in config_docs.without_titles(schema).items() if k != "title"}}
+
+
+def plan_fields() -> str:
+    """Every part of the plan file and its fields, from the schema's descriptions."""
+    schema = plan_schema()
+    parts = {"Plan": schema, **schema["$defs"]}
+    out = []
+    for name, part in parts.items():
+        about = part.get('description', '').replace(chr(10), ' ')
+        out += [f"**{name}**: {about}", "", "| field | type | meaning |", "|---|---|---|"]
+        required = set(part.get("required", []))
+        for key, prop in part["properties"].items():
+            optional = "" if key in required else " (optional)"
+            out.append(f"| `{key}` | {_type(prop)}{optional} | {prop.get('description', '').replace(chr(10), ' ')} |")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def _type(prop: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        return f"`{prop['$ref'].rsplit('/', 1)[-1]}`"
+    if "anyOf" in prop:
+        return " or ".join(_type(p) for p in prop["anyOf"])
+    kind = prop.get("type", "any")
+    if kind == "array":
+        return f"list of {_type(prop.get('items', {}))}"
+    if kind == "object" and isinstance(prop.get("additionalProperties"), dict):
+        return f"map of {_type(prop['additionalProperties'])}"
+    return str(kind)
+
+
+def sections() -> list[Section]:
+    return [
+        *config_docs.sections(),
+        Section(ROOT / "README.md", "plan-sample", plan_sample),
+        Section(ROOT / "docs" / "deploy.md", "iam", iam_section),
+        Section(ROOT / "docs" / "plan.md", "plan-verdict", plan_verdict),
+        Section(ROOT / "docs" / "plan.md", "plan-fields", plan_fields),
+        Section(ROOT / "docs" / "plan.md", "estimates", estimates_table),
+    ]
+
+
+def files() -> dict[Path, str]:
+    return {**config_docs.files(), PLAN_SCHEMA_FILE: json.dumps(plan_schema(), indent=2) + "\n"}
 
 
 def main() -> int:
-    README.write_text(render(README.read_text()))
+    try:
+        for section in sections():
+            section.path.write_text(section.render(section.path.read_text()))
+    except ValueError as e:
+        print(f"error: {e}")
+        return 1
+    for path, content in files().items():
+        path.write_text(content)
     return 0
 
 

@@ -1,15 +1,53 @@
-"""README's configuration reference is generated from the config model and must match it."""
+"""The docs' generated parts match the code, and what they promise holds."""
 
 from __future__ import annotations
 
-from workshop.docs import END, START, config_reference, generated_sections, render_section
+import json
+
+import pytest
+from plan_support import dev_cli, dev_plan, plan_cli, program_copy  # noqa: F401 - fixtures
+
+from offline.docs import PLAN_SCHEMA_FILE, files, plan_schema, sections
+from workshop.docs import Section, config_reference
+from workshop.project import ROOT
 
 
-def test_generated_sections_match_the_code():
-    for path, start, end, content in generated_sections():
-        text = path.read_text()
-        assert start in text and end in text, path
-        assert render_section(text, content, start, end) == text, f"{path} is stale: run `make docs`"
+@pytest.mark.parametrize("section", sections(), ids=lambda s: f"{s.path.relative_to(ROOT)}:{s.name}")
+def test_generated_sections_match_the_code(section):
+    text = section.path.read_text()
+    assert section.render(text) == text, f"{section.path.relative_to(ROOT)} is stale: run `make docs`"
+
+
+def test_generated_files_match_the_code():
+    stale = [str(path.relative_to(ROOT)) for path, content in files().items() if path.read_text() != content]
+    assert stale == [], "stale: run `make docs`"
+
+
+def test_a_page_without_its_markers_is_an_error_not_a_silent_skip(tmp_path):
+    page = tmp_path / "page.md"
+    section = Section(page, "thing", lambda: "new")
+    assert section.render("head\n<!-- thing:start -->\nold\n<!-- thing:end -->\ntail\n") == \
+        "head\n<!-- thing:start -->\nnew\n<!-- thing:end -->\ntail\n"
+    with pytest.raises(ValueError, match="lacks the markers <!-- thing:start -->"):
+        Section(ROOT / "README.md", "thing", lambda: "new").render("no markers here")
+
+
+def test_every_plan_validates_against_the_published_schema_and_a_broken_one_does_not(dev_plan):
+    import jsonschema
+
+    schema = json.loads(PLAN_SCHEMA_FILE.read_text())
+    assert schema == plan_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(dev_plan)) == []
+    broken = {**dev_plan, "resources": [{k: v for k, v in r.items() if k != "urn"} for r in dev_plan["resources"]]}
+    assert any("'urn' is a required property" in e.message for e in validator.iter_errors(broken))
+
+
+def test_a_users_own_stack_changes_no_generated_doc(program_copy):
+    # The docs describe the project's stacks; one a user adds beside them is theirs.
+    dev = (program_copy / "Pulumi.dev.yaml").read_text()
+    (program_copy / "Pulumi.alice.yaml").write_text(dev.replace("name: eks-workshop\n", "name: eks-workshop-alice\n"))
+    assert config_reference(program_copy) == config_reference(ROOT)
 
 
 def test_reference_lists_every_top_level_key_with_each_stacks_value():
@@ -20,11 +58,6 @@ def test_reference_lists_every_top_level_key_with_each_stacks_value():
         assert f"`{key}`" in reference
     protect = next(line for line in reference.splitlines() if line.startswith("| `eks-workshop:protect`"))
     assert protect.split(" | ")[3:6] == ["`false`", "`false`", "`true`"]  # dev, staging, prod
-
-
-def test_render_replaces_only_the_marked_section():
-    text = f"head\n{START}\nold\n{END}\ntail\n"
-    assert render_section(text, "new") == f"head\n{START}\nnew\n{END}\ntail\n"
 
 
 def test_stack_files_validate_against_the_generated_schema_and_typos_do_not():
@@ -58,8 +91,7 @@ def test_stack_files_validate_against_the_generated_schema_and_typos_do_not():
         assert errors and any(where in m for m in errors), (where, errors)
 
 
-def test_the_roles_iam_actions_cover_every_invoke_and_type_and_readme_says_them():
-    from offline.docs import README, render
+def test_the_roles_iam_actions_cover_every_invoke_and_type():
     from offline.iam_actions import INVOKE_ACTIONS, deploy_services, service_of
     from offline.mock_handlers import INVOKES
     from offline.resource_types import TYPES
@@ -70,13 +102,28 @@ def test_the_roles_iam_actions_cover_every_invoke_and_type_and_readme_says_them(
     # Every AWS type of the table belongs to a service the deploy role covers.
     assert all(service_of(t) for t in TYPES if t.startswith("aws:"))
     assert {"ec2", "eks", "iam", "kms", "logs"} <= set(deploy_services())
-    text = README.read_text()
-    assert render(text, ("iam",)) == text, "README's IAM list is stale: run `make docs`"
 
 
-def test_readme_shows_the_summary_make_plan_prints_for_dev():
-    from offline.docs import README, render
+def _pages() -> list:
+    return [ROOT / "README.md", ROOT / "policies" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
-    text = README.read_text()
-    assert render(text, ("plan-sample",)) == text, "README's sample summary is stale: run `make docs`"
-    assert "== eks-workshop/dev\n  changes:" in text
+
+def test_every_relative_link_in_the_docs_resolves():
+    import re
+
+    broken = []
+    for page in _pages():
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if not target.startswith(("http://", "https://", "mailto:")) and not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(ROOT)}: {target}")
+    assert broken == []
+
+
+def test_readme_is_the_front_door():
+    lines = (ROOT / "README.md").read_text().splitlines()
+    assert len(lines) <= 250
+    first_screen = "\n".join(lines[:30])
+    assert "make plan" in first_screen and "make test" in first_screen
+    # Every page by task is reachable from it.
+    linked = {p.name for p in (ROOT / "docs").glob("*.md") if f"](docs/{p.name})" in "\n".join(lines)}
+    assert linked == {p.name for p in (ROOT / "docs").glob("*.md")}

@@ -9,6 +9,7 @@ import pytest
 
 from offline.runner import ProgramRun, load_stack_config, run_stack
 from offline.wire import is_secret, reveal
+from workshop.config import parse
 from workshop.versions import catalogue
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -314,13 +315,15 @@ def test_the_secrets_key_is_used_by_the_cluster_role_only(dev):
 
 def test_log_groups_are_encrypted_with_a_key_only_cloudwatch_logs_uses_for_them(any_stack):
     key = any_stack.one("aws:kms/key:Key", "log-key")
+    cfg = parse(any_stack.config)
     groups = any_stack.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert len(groups) == (3 if any_stack.stack == "dev" else 2)  # control plane, flow logs (+ the IDE's)
+    # The control plane's, the flow logs' and the IDE's VPC flow logs, each where the stack has it.
+    assert len(groups) == 1 + cfg.network.flow_logs + cfg.ide.enabled
     assert {g.plain_inputs["kmsKeyId"] for g in groups} == {reveal(key.outputs)["arn"]}
     user = json.loads(key.plain_inputs["policy"])["Statement"][1]
-    assert user["Principal"] == {"Service": "logs.ap-northeast-2.amazonaws.com"}
+    assert user["Principal"] == {"Service": f"logs.{cfg.region}.amazonaws.com"}
     assert sorted(user["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == sorted(
-        f"arn:aws:logs:ap-northeast-2:123456789012:log-group:{g.plain_inputs['name']}" for g in groups)
+        f"arn:aws:logs:{cfg.region}:123456789012:log-group:{g.plain_inputs['name']}" for g in groups)
 
 
 def test_log_encryption_can_be_turned_off():
@@ -374,23 +377,25 @@ def test_contract_names_are_stable():
 def test_output_contract(any_stack):
     from workshop.contract import OUTPUTS, expected_outputs
 
-    assert set(any_stack.outputs) == expected_outputs(ide_enabled=any_stack.stack == "dev", hybrid_nodes=True)
+    cfg = parse(any_stack.config)
+    assert set(any_stack.outputs) == expected_outputs(ide_enabled=cfg.ide.enabled,
+                                                      hybrid_nodes=bool(cfg.cluster.remote_networks.nodes))
     secret = {o.name for o in OUTPUTS if o.secret}
     assert secret == {"kubeconfig"}
     assert {k for k, v in any_stack.outputs.items() if is_secret(v)} == secret
     outputs = reveal(any_stack.outputs)
-    assert outputs["region"] == "ap-northeast-2"
+    assert outputs["region"] == cfg.region
     assert outputs["clusterName"] == any_stack.one(CLUSTER).plain_inputs["name"]
     assert outputs["clusterEndpoint"].startswith("https://")
-    assert outputs["oidcIssuerUrl"].startswith("https://oidc.eks.ap-northeast-2.amazonaws.com/id/")
+    assert outputs["oidcIssuerUrl"].startswith(f"https://oidc.eks.{cfg.region}.amazonaws.com/id/")
     assert outputs["oidcProviderArn"].endswith(outputs["oidcIssuerUrl"].removeprefix("https://"))
-    assert len(outputs["publicSubnetIds"]) == len(outputs["privateSubnetIds"]) == 3
-    # dev keeps the workshop's name; staging and prod let Pulumi generate one (replacements create first).
-    if any_stack.stack == "dev":
-        assert outputs["nodeGroupNames"] == ["default"]
-    else:
-        (name,) = outputs["nodeGroupNames"]
-        assert re.fullmatch(r"nodes-default-[0-9a-f]{7}", name), name
+    assert len(outputs["publicSubnetIds"]) == len(outputs["privateSubnetIds"]) == cfg.network.az_count
+    # The workshop's name (dev), or one Pulumi generates (staging, prod: replacements create first).
+    for key, name in zip(cfg.node_groups, outputs["nodeGroupNames"], strict=True):
+        if cfg.node_groups[key].generated_name:
+            assert re.fullmatch(rf"nodes-{key}-[0-9a-f]{{7}}", name), name
+        else:
+            assert name == key
     assert outputs["nodeRoleArn"].startswith("arn:aws:iam::")
 
 

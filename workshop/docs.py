@@ -1,15 +1,19 @@
-"""Generated documentation: README's configuration reference (from the config model) and the output
-contract in docs/outputs.md (from workshop/contract.py), so neither can drift from the code.
+"""The generated parts of the docs that need only the config package: the configuration reference
+(docs/your-own-stack.md), the version table (docs/upgrades.md), the output contract (docs/outputs.md),
+the stack files' JSON Schema and the policy pack's copy of the version catalogue.
 
-`make docs` rewrites the sections between their markers; tests/test_docs.py fails when they differ.
+A generated section stands between `<!-- <name>:start -->` and `<!-- <name>:end -->` in its page.
+offline/docs.py adds the parts that need the offline tools and writes them all (`make docs`);
+tests/test_docs.py fails while any differs from what the code generates.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import json
-import sys
 import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +22,41 @@ from pydantic import BaseModel
 from workshop import versions
 from workshop.config import NodeGroupConfig, StackConfig, Taint, parse
 from workshop.config.errors import unwrap
-from workshop.project import PROJECT, load_stack_config
+from workshop.project import PROJECT, PROMOTION_ORDER, load_stack_config
 from workshop.project import stacks as project_stacks
 
 ROOT = Path(__file__).resolve().parent.parent
-START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
-OUTPUTS_START, OUTPUTS_END = "<!-- outputs:start -->", "<!-- outputs:end -->"
-VERSIONS_START, VERSIONS_END = "<!-- versions:start -->", "<!-- versions:end -->"
+DOCS = ROOT / "docs"
+SCHEMA_FILE = DOCS / "stack-config.schema.json"
 
+@dataclass(frozen=True)
+class Section:
+    """A generated section of a page: what stands between its markers."""
+
+    path: Path
+    name: str
+    content: Callable[[], str]
+
+    @property
+    def markers(self) -> tuple[str, str]:
+        return f"<!-- {self.name}:start -->", f"<!-- {self.name}:end -->"
+
+    def render(self, text: str) -> str:
+        """`text` with this section's content between its markers; a page without them is an error."""
+        start, end = self.markers
+        head, found, rest = text.partition(start)
+        if not found or end not in rest:
+            raise ValueError(f"{self.path.relative_to(ROOT)} lacks the markers {start} ... {end}")
+        _, _, tail = rest.partition(end)
+        return f"{head}{start}\n{self.content()}\n{end}{tail}"
 
 def _fields(cls: type[BaseModel]) -> list[tuple[str, str, Any, str]]:
     """(python name, wire name, annotation, doc) of each field, in declaration order."""
     return [(name, f.alias or name, f.annotation, f.description or "") for name, f in cls.model_fields.items()]
 
-
 def _model(tp: Any) -> type[BaseModel] | None:
     tp = unwrap(tp)
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
-
 
 def _type(tp: Any) -> str:
     tp = unwrap(tp)
@@ -50,7 +71,6 @@ def _type(tp: Any) -> str:
         return "object"
     return {bool: "bool", int: "int", str: "string"}[tp]
 
-
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True)
@@ -60,10 +80,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     return value
 
-
 def _show(value: Any) -> str:
     return f"`{json.dumps(_plain(value))}`"
-
 
 def _rows(cls: type[BaseModel], instances: list[Any], prefix: str) -> list[list[str]]:
     """One row per leaf field: key, type, default, one value per stack, doc."""
@@ -78,7 +96,6 @@ def _rows(cls: type[BaseModel], instances: list[Any], prefix: str) -> list[list[
         rows.append([f"`{key}`", _type(tp), _show(getattr(default, name)), *values, doc])
     return rows
 
-
 def _node_group_rows(default: StackConfig, stacks: list[StackConfig], key: str) -> list[list[str]]:
     """`nodeGroups.<name>.<field>` rows for every group any stack defines; `-` where it has none."""
     names = list(dict.fromkeys(n for s in (default, *stacks) for n in s.node_groups))
@@ -90,9 +107,9 @@ def _node_group_rows(default: StackConfig, stacks: list[StackConfig], key: str) 
             rows.append([f"`{key}.{group}.{wire}`", _type(tp), *cells, doc])
     return rows
 
-
 def config_reference(root: Path = ROOT) -> str:
-    names = project_stacks(root)
+    # The project's own stacks; one a user adds beside them is theirs, and not part of the docs.
+    names = [s for s in project_stacks(root) if s in PROMOTION_ORDER]
     stacks = [parse(load_stack_config(s, root)) for s in names]
     header = ["key", "type", "default", *names, "meaning"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -114,23 +131,18 @@ def config_reference(root: Path = ROOT) -> str:
             lines.append(f"| `{prefix}{wire}` | {_type(tp)} | {_show(getattr(cls(), name))} | {doc} |")
     return "\n".join(lines)
 
-
-SCHEMA_FILE = ROOT / "docs" / "stack-config.schema.json"
-
-
-def _without_titles(node: Any) -> Any:
+def without_titles(node: Any) -> Any:
     """pydantic titles every property with its Python name; editors show the description instead."""
     if isinstance(node, dict):
-        return {k: _without_titles(v) for k, v in node.items() if k != "title"}
+        return {k: without_titles(v) for k, v in node.items() if k != "title"}
     if isinstance(node, list):
-        return [_without_titles(v) for v in node]
+        return [without_titles(v) for v in node]
     return node
-
 
 def stack_config_schema() -> dict[str, Any]:
     """The JSON Schema of `Pulumi.<stack>.yaml`, from the config model (pydantic's, by wire name): editors
-    mark typos and wrong types before anything runs (README "Editor support")."""
-    model = _without_titles(StackConfig.model_json_schema(by_alias=True, mode="validation"))
+    mark typos and wrong types before anything runs (docs/your-own-stack.md "Editor support")."""
+    model = without_titles(StackConfig.model_json_schema(by_alias=True, mode="validation"))
     keys = model["properties"]
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -151,9 +163,8 @@ def stack_config_schema() -> dict[str, Any]:
         "$defs": model.get("$defs", {}),
     }
 
-
 def versions_table() -> str:
-    """The version catalogue as README shows it: calendar, default and every pin."""
+    """The version catalogue as docs/upgrades.md shows it: calendar, default and every pin."""
     cat = versions.catalogue()
     header = ["version", "EKS GA", "standard support ends", "extended support ends", *cat.addon_names,
               *(f"AMI release ({t})" for t in cat.ami_types)]
@@ -173,37 +184,19 @@ def versions_table() -> str:
     lines += [f"- `{key}`: {url}" for key, url in cat.sources.items()]
     return "\n".join(lines)
 
-
-def render_section(text: str, content: str, start: str = START, end: str = END) -> str:
-    """`text` with what stands between the `start` and `end` marker lines replaced by `content`."""
-    head, _, rest = text.partition(start)
-    _, _, tail = rest.partition(end)
-    return f"{head}{start}\n{content}\n{end}{tail}"
-
-
-def generated_sections(root: Path = ROOT) -> list[tuple[Path, str, str, str]]:
-    """Every generated section: (file, start marker, end marker, content)."""
+def sections(root: Path = ROOT) -> list[Section]:
     from workshop.contract import outputs_table
 
     return [
-        (root / "README.md", START, END, config_reference(root)),
-        (root / "docs" / "outputs.md", OUTPUTS_START, OUTPUTS_END, outputs_table()),
-        (root / "README.md", VERSIONS_START, VERSIONS_END, versions_table()),
+        Section(root / "docs" / "your-own-stack.md", "config-reference", lambda: config_reference(root)),
+        Section(root / "docs" / "upgrades.md", "versions", versions_table),
+        Section(root / "docs" / "outputs.md", "outputs", outputs_table),
     ]
 
-
-def main() -> int:
-    for path, start, end, content in generated_sections():
-        text = path.read_text()
-        if start not in text or end not in text:
-            print(f"{path} lacks the markers {start} ... {end}", file=sys.stderr)
-            return 1
-        path.write_text(render_section(text, content, start, end))
-    # The policy pack runs standalone under the Pulumi CLI: it gets its own copy of the catalogue.
-    versions.POLICY_PACK_COPY.write_bytes(versions.CATALOGUE_FILE.read_bytes())
-    SCHEMA_FILE.write_text(json.dumps(stack_config_schema(), indent=2) + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def files() -> dict[Path, str]:
+    """Whole generated files and their content."""
+    return {
+        SCHEMA_FILE: json.dumps(stack_config_schema(), indent=2) + "\n",
+        # The policy pack runs standalone under the Pulumi CLI: it gets its own copy of the catalogue.
+        versions.POLICY_PACK_COPY: versions.CATALOGUE_FILE.read_text(),
+    }

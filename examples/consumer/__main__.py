@@ -26,7 +26,7 @@ deployment = k8s.apps.v1.Deployment(
         "template": {
             "metadata": {"labels": labels},
             "spec": {
-                # The platform's default node group carries this label (docs/outputs.md, README).
+                # The platform's default node group carries this label (docs/outputs.md).
                 "nodeSelector": {"workshop-default": "yes"},
                 "containers": [{
                     "name": "catalog",

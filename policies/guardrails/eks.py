@@ -177,7 +177,7 @@ POLICIES = [
         "eks-supported-version",
         "The cluster runs a pinned Kubernetes version from the catalogue that EKS still supports.",
         [CLUSTER], _supported_version, severity=Severity.HIGH,
-        remediation="Set eks-workshop:cluster.version to a catalogued version in support (README \"Upgrading "
+        remediation="Set eks-workshop:cluster.version to a catalogued version in support (docs/upgrades.md \"Upgrading "
                     "Kubernetes\").",
         config={"asOf": {"type": "string", "format": "date",
                          "description": "judge support on this date (YYYY-MM-DD) instead of today"}}),
@@ -185,7 +185,7 @@ POLICIES = [
         "eks-version-support-window",
         "The cluster's Kubernetes version has at least minDaysOfStandardSupport days of EKS standard support left.",
         [CLUSTER], _support_window, severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
-        remediation="Upgrade eks-workshop:cluster.version one minor (README \"Upgrading Kubernetes\").",
+        remediation="Upgrade eks-workshop:cluster.version one minor (docs/upgrades.md \"Upgrading Kubernetes\").",
         config={"asOf": {"type": "string", "format": "date",
                          "description": "judge support on this date (YYYY-MM-DD) instead of today"},
                 "minDaysOfStandardSupport": {"type": "integer", "minimum": 0, "default": 60}}),

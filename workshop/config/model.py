@@ -120,7 +120,7 @@ class ClusterConfig(ConfigModel):
     version: str = Field(
         versions.catalogue().default,
         description="Kubernetes minor version of the control plane; moves every version-bound pin left at "
-        "`catalogue` (README \"Upgrading Kubernetes\"). Default: the catalogue's, the newest version generally "
+        "`catalogue` (docs/upgrades.md). Default: the catalogue's, the newest version generally "
         "available for three months whose pins are confirmed.")
     upgrade_support_type: UpgradeSupportType = Field(
         "STANDARD",
@@ -246,7 +246,7 @@ class NodeGroupConfig(ConfigModel):
         "before deleting the old one.")
     metadata_hop_limit: Annotated[int, Between(1, 64, why="EC2's range")] = Field(
         1, description="IMDSv2 response hop limit. 1: pods on the pod network can't reach instance metadata (the "
-        "node role's credentials); every add-on here that uses it runs on the host network (README \"Instance "
+        "node role's credentials); every add-on here that uses it runs on the host network (docs/security.md \"Instance "
         "metadata\"). 2 lets pods reach it.")
 
     @model_validator(mode="after")

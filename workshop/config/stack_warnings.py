@@ -20,7 +20,7 @@ def config_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
     if c.remote_networks.nodes and c.endpoint_public_access and c.endpoint_private_access:
         warnings.append(f"{PROJECT}:cluster.endpointPublicAccess: true with endpointPrivateAccess and "
                         "remoteNetworks: EKS documents that a hybrid-nodes cluster cannot use 'Public and "
-                        "Private' endpoint connectivity; choose one (README \"Hybrid nodes and the API endpoint\")")
+                        "Private' endpoint connectivity; choose one (docs/hybrid-nodes.md)")
     return warnings
 
 
