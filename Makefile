@@ -8,7 +8,7 @@ PY := venv/bin/python
 # takes twice as long), so make's own runs write the cache.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: test install lock lock-check docs plan plan-diff bench clean
+.PHONY: test install lock lock-check lint docs plan plan-diff bench clean
 
 install:
 	@$(PYTHON) scripts/install.py
@@ -24,6 +24,12 @@ lock-check:
 
 test: install
 	$(PY) -m pytest -q
+
+# ruff and mypy as pyproject.toml configures them; the pack's entry point is its own __main__, checked apart.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m mypy policies/__main__.py
 
 # make plan                 every stack;  make plan STACK=dev   one stack
 plan: install
@@ -43,4 +49,4 @@ bench: install
 	$(PY) bench/suite_benchmark.py
 
 clean:
-	rm -rf venv policies/venv build .pytest_cache .tools
+	rm -rf venv policies/venv build .pytest_cache .mypy_cache .ruff_cache .tools

@@ -153,7 +153,8 @@ class EksCluster(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.oidc_issuer_url = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+        # EKS gives every cluster one OIDC identity.
+        self.oidc_issuer_url = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)  # type: ignore[index]
         self.oidc_provider = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc",
             url=self.oidc_issuer_url,
@@ -165,7 +166,7 @@ class EksCluster(pulumi.ComponentResource):
         for i, principal in enumerate(args.admin_principals):
             cluster_admin_access(f"{name}-admin-{i}", self.cluster.name, principal, args.tags, self)
 
-        self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
+        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(
             self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data,
         ).apply(lambda a: render_kubeconfig(a[0], a[1], a[2], args.region)))
 

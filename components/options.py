@@ -14,4 +14,8 @@ def inherited_depends_on(opts: pulumi.ResourceOptions | None) -> list[pulumi.Res
     deps = opts.depends_on if opts else None
     if deps is None:
         return []
-    return list(deps) if isinstance(deps, (list, tuple)) else [deps]
+    items = list(deps) if isinstance(deps, (list, tuple)) else [deps]
+    # pulumi's type also allows outputs of resources; passing one on would need awaiting it first.
+    if not all(isinstance(d, pulumi.Resource) for d in items):
+        raise TypeError("depends_on of a component whose children inherit it must list resources, not outputs")
+    return [d for d in items if isinstance(d, pulumi.Resource)]

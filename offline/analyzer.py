@@ -100,6 +100,7 @@ class PolicyPackProcess:
     @property
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         if self._stub is None:
+            assert self.process.stdout is not None and self.process.stderr is not None  # started with pipes
             line = self.process.stdout.readline().decode().strip()
             if not line.isdigit():
                 self.process.kill()

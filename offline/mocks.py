@@ -81,7 +81,8 @@ class WorkshopMocks(pulumi.runtime.Mocks):
 
     # ---------------------------------------------------------------- invokes
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+    # The SDK's monitor takes a bare dict of outputs too (pulumi.runtime.mocks.MockMonitor.Invoke).
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
         handler = INVOKES.get(args.token)
         if handler is None:
             raise NotImplementedError(
@@ -119,7 +120,7 @@ def _placeholders(value: Any) -> Any:
 
 def _unknown_beyond(inputs: dict, state: dict) -> dict:
     """`state` with every value the inputs didn't give (at any depth) replaced by the unknown marker."""
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in state.items():
         if key not in inputs:
             out[key] = UNKNOWN_WIRE

@@ -123,7 +123,7 @@ def located(problem: str, stack: str, root: Path) -> str:
     that key (`Pulumi.dev.yaml:34:7: …`), the deepest key of its path the file has."""
     key = problem.partition(": ")[0]
     namespace, _, rest = key.partition(":")
-    top = re.match(r"[^.\[]*", rest).group(0)
+    top = re.split(r"[.\[]", rest, maxsplit=1)[0]
     path = (f"{namespace}:{top}", *(m.group(1) if m.group(1) is not None else int(m.group(2))
                                     for m in KEY_PATH.finditer(rest[len(top):])))
     try:
@@ -358,14 +358,15 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         plan = plan.with_summaries(parse(run.config, args.as_of), args.as_of)
         plan = plan.model_copy(update={"warnings": [*(plan.warnings or []), *clash_warnings.get(stack, [])]})
     region = str(run.config.get("aws:region", ""))
-    plan = plan.model_copy(update={"estimate": estimate(plan, region, args.as_of)})
+    planned_estimate = estimate(plan, region, args.as_of)
+    plan = plan.model_copy(update={"estimate": planned_estimate})
     if old_plan is not None:
         if old_plan.project != plan.project:
             raise PlanError(f"--against {against}: a plan of {old_plan.project}/{old_plan.stack}, "
                             f"not {plan.project}/{plan.stack}")
         diff = diff_plans(old_plan, plan)
         plan = plan.model_copy(update={"diff": diff.model_copy(
-            update={"estimate": estimate_delta(old_plan.estimate, plan.estimate)})})
+            update={"estimate": estimate_delta(old_plan.estimate, planned_estimate)})})
     path = args.out_dir / f"plan-{stack}.json"
     write_atomically(path, plan.dumps(), stack)
     mandatory = [v for v in plan.violations if v.enforcement == "mandatory"]
@@ -385,7 +386,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
             lines += render(plan, config_file)
         lines += render_kubernetes(plan.kubernetes)
         lines += [""] * bool(plan.warnings) + [f"WARNING: {w}" for w in plan.warnings or []]
-        lines += render_estimate(plan.estimate)
+        lines += render_estimate(planned_estimate)
         if plan.diff and not args.tree:
             lines += ["", "(the full resource tree: add --tree)"]
         print("\n".join(lines + ["", f"Plan written to {os.path.relpath(path)}", ""]), flush=True)

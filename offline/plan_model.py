@@ -214,6 +214,8 @@ class KubernetesSummary(PlanModel):
     @classmethod
     def of(cls, cfg: Any, as_of: dt.date) -> KubernetesSummary:
         entry = catalogue().get(cfg.cluster.version)
+        if entry is None:  # parse() refuses a version the catalogue lacks
+            raise ValueError(f"cluster.version {cfg.cluster.version!r} is not in the catalogue")
         standard_left, extended_left = entry.days_left(as_of)
         return cls(
             version=cfg.cluster.version, as_of=as_of.isoformat(), support=entry.support(as_of),

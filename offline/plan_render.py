@@ -75,6 +75,8 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
         levels = [v.enforcement for v in plan.violations]
         lines.append(f"  policy:      {levels.count('mandatory')} mandatory, {levels.count('advisory')} advisory "
                      f"({config_file})")
+    if plan.estimate is None:
+        return lines
     cost, time = plan.estimate.cost, plan.estimate.time
     if isinstance(cost, CostEstimate):
         partial = ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def _matches(path: str, rule: str) -> bool:
 
 
 def replacement(rtype: str, old_inputs: dict, new_inputs: dict,
-                replace_on_changes: list[str] = ()) -> tuple[list[str], list[str]]:
+                replace_on_changes: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """(inputs whose change forces a replacement, conditional rules that may) for one changed resource.
     `replace_on_changes` is the resource's Pulumi option of that name ("*" for any input)."""
     changed = changed_paths(old_inputs, new_inputs)

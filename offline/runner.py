@@ -202,9 +202,11 @@ def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
         settings.SETTINGS.rpc_manager.clear()
         settings.SETTINGS.outputs.clear()
         pulumi.runtime.set_all_config(to_runtime_config(config), [])
-        settings.set_root_resource(None)  # a fresh stack per run, as each CLI invocation has
+        settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack per run, as each CLI invocation has
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
-        settings.set_root_resource(None)  # set_mocks made a placeholder stack; run_in_stack makes the real one
+        # set_mocks made a placeholder stack; run_in_stack makes the real one. (The SDK types the argument
+        # as a Resource, but None is what resets it, as its own tests do.)
+        settings.set_root_resource(None)  # type: ignore[arg-type]
         loop.run_until_complete(run_in_stack(program))
     except BaseException:
         # The error goes to the caller; the run's abandoned outputs would otherwise each report it

@@ -44,7 +44,7 @@ def plan_cli(capsys) -> Callable[..., Result]:
         try:
             code = main(list(args))
         except SystemExit as e:  # argparse's usage errors
-            code = e.code
+            code = e.code if isinstance(e.code, int) else 2
         out = capsys.readouterr()
         return Result(code, out.out, out.err)
     return run

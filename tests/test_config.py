@@ -202,12 +202,14 @@ def test_bad_config_creates_nothing():
 
 
 def test_capacity_without_prefix_delegation_counts_every_eni_address():
-    from workshop.subnets import node_capacity
+    from workshop.subnets import NodeCapacity, node_capacity
 
     # m5.large: 3 ENIs x 10 addresses (eni-max-pods: 29 pods); with prefixes 110 pods in 8 /28s.
-    assert node_capacity("m5.large", False) == node_capacity("m5.large", False).__class__("m5.large", 29, 0, 30)
-    assert (node_capacity("m5.large", True).pods, node_capacity("m5.large", True).prefixes) == (110, 8)
-    assert node_capacity("m5.24xlarge", True).pods == 250  # 96 vCPUs: EKS's higher cap
+    assert node_capacity("m5.large", False) == NodeCapacity("m5.large", 29, 0, 30)
+    with_prefixes = node_capacity("m5.large", True)
+    assert with_prefixes is not None and (with_prefixes.pods, with_prefixes.prefixes) == (110, 8)
+    large = node_capacity("m5.24xlarge", True)
+    assert large is not None and large.pods == 250  # 96 vCPUs: EKS's higher cap
     values = with_key("eks-workshop:vpcCni", ["prefixDelegation"], False)
     values["eks-workshop:network"]["vpcCidr"] = "10.42.0.0/22"  # /25 private subnets: 123 usable addresses
     values["eks-workshop:nodeGroups"]["default"]["maxSize"] = 12  # 4 nodes a zone x 30 + 6 for EKS = 126

@@ -73,7 +73,8 @@ def test_the_graph_sees_the_known_imports():
 def test_no_module_imports_itself_back():
     cycles = []
     for start in GRAPH:
-        stack, seen = [(start, (start,))], set()
+        stack: list[tuple[str, tuple[str, ...]]] = [(start, (start,))]
+        seen: set[str] = set()
         while stack:
             name, path = stack.pop()
             for dep in GRAPH.get(name, ()):
@@ -104,3 +105,21 @@ def test_wiring_is_the_only_place_config_meets_components():
             and not name.startswith("components")}
     # __main__ reads the config and composes components from wiring's Args; the offline tools only run it.
     assert meet <= {"wiring", "__main__"}
+
+
+def test_mypy_reads_every_pulumi_aws_service_the_program_uses_and_no_other():
+    import re
+    import tomllib
+
+    from offline.mock_handlers import INVOKES
+    from offline.resource_types import TYPES
+
+    overrides = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
+    (read,) = [set(o["module"]) for o in overrides if o.get("follow_imports") == "normal"]
+    tokens = [t for t in (*TYPES, *INVOKES) if t.startswith("aws:")]
+    services = {t.split(":")[1].split("/")[0] for t in tokens} - {"index"}
+    functions = {re.sub(r"(?<!^)(?=[A-Z])", "_", t.split(":")[-1]).lower() for t in tokens if t.startswith("aws:index/")}
+    used = {m for s in services for m in (f"pulumi_aws.{s}", f"pulumi_aws.{s}.*")} | {f"pulumi_aws.{f}" for f in functions}
+    package = {"pulumi_aws", "pulumi_aws._enums", "pulumi_aws._inputs", "pulumi_aws._utilities", "pulumi_aws.outputs",
+               "pulumi_aws.provider", "pulumi_aws.config", "pulumi_aws.config.*"}
+    assert read - package == used

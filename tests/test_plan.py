@@ -74,7 +74,9 @@ def test_rendered_view_has_tree_counts_outputs_and_verdict(dev_plan):
     assert "  mandatory: none" in text and "    eks-public-endpoint-restricted  cluster:" in text
     from offline.estimate import render_estimate
 
-    text = "\n".join(render_estimate(Plan.from_json(dev_plan).estimate))
+    est = Plan.from_json(dev_plan).estimate
+    assert est is not None
+    text = "\n".join(render_estimate(est))
     assert "Estimated monthly cost (ap-northeast-2" in text and "  total " in text
     assert "Estimated create time:" in text and "aws:eks/cluster:Cluster  cluster" in text
 
@@ -260,7 +262,8 @@ def test_a_downgrade_or_a_jump_reads_as_refused(dev_plan):
             if r["type"] == "aws:eks/cluster:Cluster":
                 r["inputs"]["version"] = version
         before, after = Plan.from_json(old), Plan.from_json(dev_plan)
-        assert upgrade_of(before, after, diff_plans(before, after)).verdict == verdict
+        upgrade = upgrade_of(before, after, diff_plans(before, after))
+        assert upgrade is not None and upgrade.verdict == verdict
 
 
 def test_a_refused_upgrade_fails_the_gate_and_leads_the_summary(plan_cli, dev_plan, tmp_path):

@@ -43,7 +43,7 @@ def test_a_signal_during_against_ref_leaves_no_worktree_behind(tmp_path):
     for signum in (signal.SIGTERM, signal.SIGINT):
         temp, marker = tmp_path / f"tmp-{signum}", tmp_path / f"in-worktree-add-{signum}"
         temp.mkdir()
-        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "REAL_GIT": shutil.which("git"),
+        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "REAL_GIT": shutil.which("git") or "git",
                "MARKER": str(marker), "TMPDIR": str(temp)}
         runs[signum] = (temp, marker, subprocess.Popen(
             [sys.executable, "-m", "offline.plan", "--stack", "dev", "--against-ref", "HEAD", "--no-policy", "--quiet",
@@ -115,6 +115,7 @@ def test_the_plan_file_reads_back_into_the_typed_model_unchanged(dev_plan):
     # Every section, nested ones included, survives JSON -> model -> JSON: the model is the file's shape.
     plan = Plan.from_json(dev_plan)
     assert plan.to_json() == dev_plan
+    assert plan.kubernetes is not None and plan.capacity is not None
     assert plan.kubernetes.node_groups["default"].ami_type == "AL2023_x86_64_STANDARD"
     assert plan.capacity.pods_per_node == {"default": 110}
     assert {v.enforcement for v in plan.violations} == {"advisory"}

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from offline.plan_diff import diff_plans
-from offline.plan_model import Plan
+from offline.plan_model import Diff, Plan
 from offline.replacement import changed_paths, has_rules, replacement, rules
 from offline.runner import STACKS, load_stack_config, run_stack
 
@@ -18,7 +18,7 @@ def plan_of(stack: str, overrides: str = "{}") -> Plan:
     return Plan.of_run(run_stack(stack, overrides=json.loads(overrides)))
 
 
-def actions(stack: str, **overrides) -> dict[str, tuple[str, list[str]]]:
+def actions(stack: str, **overrides) -> tuple[dict[str, tuple[str, list[str]]], Diff]:
     config = load_stack_config(stack)
     changed = {}
     for key, change in overrides.items():

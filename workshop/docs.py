@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections.abc
 import json
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,14 +89,14 @@ def _rows(cls: type[BaseModel], instances: list[Any], prefix: str) -> list[list[
     rows = []
     for name, wire, tp, doc in _fields(cls):
         key = f"{prefix}{wire}"
-        if _model(tp):
-            rows += _rows(_model(tp), [getattr(i, name) for i in instances], f"{key}.")
+        if (model := _model(tp)) is not None:
+            rows += _rows(model, [getattr(i, name) for i in instances], f"{key}.")
             continue
         values = [_show(getattr(i, name)) for i in instances]
         rows.append([f"`{key}`", _type(tp), _show(getattr(default, name)), *values, doc])
     return rows
 
-def _node_group_rows(default: StackConfig, stacks: list[StackConfig], key: str) -> list[list[str]]:
+def _node_group_rows(default: StackConfig, stacks: Sequence[StackConfig], key: str) -> list[list[str]]:
     """`nodeGroups.<name>.<field>` rows for every group any stack defines; `-` where it has none."""
     names = list(dict.fromkeys(n for s in (default, *stacks) for n in s.node_groups))
     rows = []
@@ -115,8 +115,8 @@ def config_reference(root: Path = ROOT) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     default = StackConfig()
     for name, key, tp, doc in _fields(StackConfig):
-        if _model(tp):
-            rows = _rows(_model(tp), [getattr(s, name) for s in stacks], f"{key}.")
+        if (model := _model(tp)) is not None:
+            rows = _rows(model, [getattr(s, name) for s in stacks], f"{key}.")
         elif name == "node_groups":
             rows = _node_group_rows(default, stacks, key)
         else:

@@ -138,6 +138,6 @@ def subnet_layout(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:
 
     For a /16 and three zones this is the eksctl layout: /19s, public .0/.32/.64, private .96/.128/.160.
     """
-    vpc = ipaddress.ip_network(vpc_cidr)
+    vpc = ipaddress.IPv4Network(vpc_cidr)
     blocks = list(vpc.subnets(new_prefix=subnet_prefix(vpc, az_count)))
     return [str(b) for b in blocks[:az_count]], [str(b) for b in blocks[az_count:2 * az_count]]

@@ -111,7 +111,9 @@ def generated_secret(name: str, secret_name: str, description: str, field_name: 
         recovery_window_in_days=0, tags=dict(tags), opts=child)
     version = aws.secretsmanager.SecretVersion(
         name, secret_id=secret.id,
-        secret_string=pulumi.Output.secret(value.result.apply(lambda v: json.dumps({field_name: v}))), opts=child)
+        # mypy can't solve Output.secret's type variable through Input[T]'s union; the value is a str.
+        secret_string=pulumi.Output.secret(value.result.apply(  # type: ignore[arg-type]
+            lambda v: json.dumps({field_name: v}))), opts=child)
     return value, secret, version
 
 

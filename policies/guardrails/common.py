@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-RFC1918 = tuple(ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+RFC1918 = tuple(ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
 
 
@@ -68,11 +68,21 @@ def has_key(mapping: Any, key: str) -> bool:
     return any(k == key for k in mapping)
 
 
-def network(cidr: Any) -> ipaddress._BaseNetwork | None:
+def network(cidr: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
         return ipaddress.ip_network(str(cidr), strict=False)
     except ValueError:
         return None
+
+
+def within(inner: ipaddress.IPv4Network | ipaddress.IPv6Network,
+           outer: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """`inner` lies inside `outer`; networks of different IP versions never do."""
+    if isinstance(inner, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return inner.subnet_of(outer)
+    if isinstance(inner, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return inner.subnet_of(outer)
+    return False
 
 
 def depends_on(resource, prop: str) -> list:

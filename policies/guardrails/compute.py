@@ -55,7 +55,7 @@ def _scaling(props, config, report):
     limit = config.get("maxNodes", 20)
     if high is not None and high > limit:
         report(f"maxSize {int(high)} exceeds the limit of {limit} nodes per group")
-    if None not in (low, desired, high) and not low <= desired <= high:
+    if low is not None and desired is not None and high is not None and not low <= desired <= high:
         report(f"scaling must satisfy minSize <= desiredSize <= maxSize (got {int(low)}/{int(desired)}/{int(high)})")
 
 

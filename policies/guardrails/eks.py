@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 from pathlib import Path
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from .common import OPEN_CIDRS, RFC1918, dig, has_key, network, resource_policy
+from .common import OPEN_CIDRS, RFC1918, dig, has_key, network, resource_policy, within
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -27,7 +28,7 @@ def _public_endpoint(props, config, report):
     allowed = [network(c) for c in config.get("allowedCidrs", [])]
     if allowed:
         outside = [c for c in cidrs if c not in OPEN_CIDRS and not any(
-            (n := network(c)) is not None and a is not None and n.version == a.version and n.subnet_of(a)
+            (n := network(c)) is not None and a is not None and within(n, a)
             for a in allowed)]
         if outside:
             report(f"public endpoint CIDRs {outside} are outside the allowed {config['allowedCidrs']}")
@@ -106,11 +107,11 @@ def _remote_networks(props, config, report):
     if not remote:
         return
     service = network(dig(props, "kubernetesNetworkConfig.serviceIpv4Cidr"))
-    seen = []
+    seen: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
     for kind in ("remoteNodeNetworks", "remotePodNetworks"):
         for cidr in dig(remote, f"{kind}.cidrs") or []:
             net = network(cidr)
-            if net is None or net.version != 4 or not any(net.subnet_of(r) for r in RFC1918):
+            if net is None or not any(within(net, r) for r in RFC1918):
                 report(f"{kind} CIDR {cidr} is not an IPv4 RFC 1918 range")
                 continue
             if service is not None and net.overlaps(service):

@@ -23,7 +23,7 @@ def _flow_logs(args, report):
 
 
 def _default_sg(args, report):
-    closed = set()
+    closed: set[str] = set()
     for r in args.resources:
         if r.resource_type != DEFAULT_SG:
             continue

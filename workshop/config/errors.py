@@ -60,7 +60,7 @@ def _known_keys(loc: tuple) -> list[str]:
         else:  # a tuple item or a map value: the key or index says nothing about the type
             tp = get_args(tp)[-1] if get_origin(tp) is not tuple else get_args(tp)[0]
     tp = unwrap(tp)
-    if not isinstance(tp, type):
+    if not (isinstance(tp, type) and issubclass(tp, BaseModel)):
         return []
     # At the top, the project's own keys as the file's reader thinks of them; aws:region is the provider's.
     prefix = f"{PROJECT}:"

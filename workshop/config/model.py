@@ -99,7 +99,7 @@ class RemoteNetworks(ConfigModel):
         seen: list[tuple[str, ipaddress.IPv4Network]] = []
         for kind, cidrs in (("nodes", self.nodes), ("pods", self.pods)):
             for i, cidr in enumerate(cidrs):
-                net = ipaddress.ip_network(cidr)
+                net = ipaddress.IPv4Network(cidr)
                 problems += [(f"{kind}[{i}]", f"{cidr!r} overlaps {PROJECT}:cluster.remoteNetworks.{key} ({other})")
                              for key, other in seen if net.overlaps(other)]
                 seen.append((f"{kind}[{i}]", net))
@@ -199,7 +199,7 @@ class NetworkConfig(ConfigModel):
         if self.availability_zones and len(self.availability_zones) != self.az_count:
             problems.append(("availabilityZones", f"{list(self.availability_zones)} lists "
                                                   f"{len(self.availability_zones)} zones but azCount is {self.az_count}"))
-        prefix = subnet_prefix(ipaddress.ip_network(self.vpc_cidr), self.az_count)
+        prefix = subnet_prefix(ipaddress.IPv4Network(self.vpc_cidr), self.az_count)
         if prefix > 28:
             problems.append(("vpcCidr", f"{self.vpc_cidr!r} is too small for {2 * self.az_count} subnets "
                                         f"(would need /{prefix}; AWS subnets are /28 at the smallest)"))
@@ -388,13 +388,13 @@ class StackConfig(ConfigModel):
     def _across_sections(self) -> StackConfig:
         """Rules that read more than one top-level key; keys here are absolute."""
         p, c, n = f"{PROJECT}:", self.cluster, self.network
-        vpc, service = ipaddress.ip_network(n.vpc_cidr), ipaddress.ip_network(c.service_cidr)
+        vpc, service = ipaddress.IPv4Network(n.vpc_cidr), ipaddress.IPv4Network(c.service_cidr)
         problems = []
         if service.overlaps(vpc):
             problems.append((f"{p}cluster.serviceCidr", f"{c.service_cidr!r} overlaps the VPC {n.vpc_cidr}"))
         for kind, cidrs in (("nodes", c.remote_networks.nodes), ("pods", c.remote_networks.pods)):
             for i, cidr in enumerate(cidrs):
-                net, key = ipaddress.ip_network(cidr), f"{p}cluster.remoteNetworks.{kind}[{i}]"
+                net, key = ipaddress.IPv4Network(cidr), f"{p}cluster.remoteNetworks.{kind}[{i}]"
                 if net.overlaps(vpc):
                     problems.append((key, f"{cidr!r} overlaps the VPC CIDR {n.vpc_cidr}"))
                 if net.overlaps(service):
@@ -417,10 +417,10 @@ class StackConfig(ConfigModel):
         if not r.vpc_gateway_id:
             return ()
         routed = [*r.nodes, *r.pods]
-        vpc = ipaddress.ip_network(self.network.vpc_cidr)
+        vpc = ipaddress.IPv4Network(self.network.vpc_cidr)
         for cidr in self.cluster.deployer_cidrs:
-            net = ipaddress.ip_network(cidr)
-            if net.prefixlen and not net.subnet_of(vpc) and not any(net.subnet_of(ipaddress.ip_network(x))
+            net = ipaddress.IPv4Network(cidr)
+            if net.prefixlen and not net.subnet_of(vpc) and not any(net.subnet_of(ipaddress.IPv4Network(x))
                                                                     for x in routed):
                 routed.append(cidr)
         return tuple(routed)
@@ -451,7 +451,7 @@ class StackConfig(ConfigModel):
 
 def stack_capacity(cfg: StackConfig):
     """The busiest private subnet's capacity at maxSize (workshop.subnets); None without ENI data."""
-    vpc = ipaddress.ip_network(cfg.network.vpc_cidr)
+    vpc = ipaddress.IPv4Network(cfg.network.vpc_cidr)
     return subnet_capacity(subnet_prefix(vpc, cfg.network.az_count),
                            cfg.network.az_count,
                            {n: g.instance_types for n, g in cfg.node_groups.items()},
@@ -485,16 +485,16 @@ def _api_reach_problems(cfg: StackConfig) -> list[tuple[str, str]]:
     if not cfg.readiness_gate:
         return []
     if c.endpoint_public_access:
-        allowed = [ipaddress.ip_network(x) for x in c.public_access_cidrs]
+        allowed = [ipaddress.IPv4Network(x) for x in c.public_access_cidrs]
         where = f"publicAccessCidrs {list(c.public_access_cidrs)}"
     else:
         # The private endpoint answers inside the VPC, and outside it only where its answers are routed
         # back: through the gateway to the remote networks (remote_routes adds each deployer range).
-        vpc = ipaddress.ip_network(cfg.network.vpc_cidr)
+        vpc = ipaddress.IPv4Network(cfg.network.vpc_cidr)
         gateway = c.remote_networks.vpc_gateway_id
         problems = []
         for cidr in c.deployer_cidrs:
-            net = ipaddress.ip_network(cidr)
+            net = ipaddress.IPv4Network(cidr)
             if net.subnet_of(vpc):
                 continue
             if not net.prefixlen:
@@ -508,7 +508,7 @@ def _api_reach_problems(cfg: StackConfig) -> list[tuple[str, str]]:
             problems.append((f"{PROJECT}:cluster.deployerCidrs", f"{cidr!r}: only the private endpoint is on and "
                                                                  f"the readiness gate talks to the API, but {missing}"))
         return problems
-    outside = [cidr for cidr in c.deployer_cidrs if not any(ipaddress.ip_network(cidr).subnet_of(a) for a in allowed)]
+    outside = [cidr for cidr in c.deployer_cidrs if not any(ipaddress.IPv4Network(cidr).subnet_of(a) for a in allowed)]
     if not outside:
         return []
     return [(f"{PROJECT}:readinessGate",

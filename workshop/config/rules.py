@@ -23,7 +23,7 @@ from workshop.subnets import known_instance_types
 CATALOGUE = "catalogue"
 
 # The whole of RFC 1918: the only space AWS accepts for EKS Hybrid Nodes' remote networks.
-RFC1918 = tuple(ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+RFC1918 = tuple(ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 AuthenticationMode = Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
@@ -124,7 +124,7 @@ def cidr_between(low: int = 0, high: int = 32, why: str = "") -> AfterValidator:
 Cidr = Annotated[str, cidr_between()]
 VpcCidr = Annotated[str, cidr_between(16, 28, "AWS VPC limits")]
 Rfc1918Cidr = Annotated[str, cidr_between(), checked(
-    lambda v: any(ipaddress.ip_network(v).subnet_of(r) for r in RFC1918),
+    lambda v: any(ipaddress.IPv4Network(v).subnet_of(r) for r in RFC1918),
     lambda v: f"{v!r} must be within RFC 1918 (10/8, 172.16/12, 192.168/16)")]
 
 
