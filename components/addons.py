@@ -17,16 +17,29 @@ NEEDS_NODES = frozenset({"coredns", "metrics-server"})
 
 @dataclass(frozen=True)
 class ManagedAddonsArgs:
-    cluster_name: pulumi.Input[str]  # the cluster's name output
-    versions: Mapping[str, str]  # add-on name -> pinned version (eks-workshop:addons, resolved)
-    node_groups: Sequence[pulumi.Resource] = ()  # what the add-ons in NEEDS_NODES wait for
-    tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags plus eks-workshop:tags
-    # The ManagedAddons component these add-ons were children of before: aliases keep their
-    # identity (a move, not a delete and re-create).
+    """A set of EKS managed add-ons at pinned versions.
+
+    Attributes:
+        cluster_name: the cluster's name output: the add-ons wait for the cluster.
+        versions: add-on name to its version (`eks-workshop:addons`, catalogue pins resolved).
+        node_groups: what the add-ons in NEEDS_NODES wait for. Default: none (for a set of add-ons
+            that need no nodes).
+        tags: the workshop tags plus `eks-workshop:tags`. Default: none.
+        moved_from: the ManagedAddons these add-ons were children of before; their aliases keep their
+            identity (a move, not a delete and re-create). Default: "", never moved.
+    """
+
+    cluster_name: pulumi.Input[str]
+    versions: Mapping[str, str]
+    node_groups: Sequence[pulumi.Resource] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
     moved_from: str = ""
 
 
 class ManagedAddons(pulumi.ComponentResource):
+    """EKS managed add-ons (`eks-workshop:addons:ManagedAddons`), one `aws.eks.Addon` each, conflicts
+    overwritten; those in NEEDS_NODES wait for the node groups. Output: `addons`, name to resource."""
+
     def __init__(self, name: str, args: ManagedAddonsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:addons:ManagedAddons", name, None, opts)
         self.addons: dict[str, aws.eks.Addon] = {}

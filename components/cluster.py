@@ -20,71 +20,151 @@ CLUSTER_POLICIES = ("AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController")
 
 @dataclass(frozen=True)
 class EksClusterArgs:
-    name: str  # cluster.name
-    version: str  # cluster.version
-    region: str  # aws:region (the kubeconfig's get-token)
-    subnet_ids: pulumi.Input[Sequence[str]]  # the Network's private subnets: the control plane's ENIs
-    endpoint_private_access: bool  # cluster.endpointPrivateAccess
-    endpoint_public_access: bool  # cluster.endpointPublicAccess
-    public_access_cidrs: Sequence[str]  # cluster.publicAccessCidrs
-    authentication_mode: str  # cluster.authenticationMode
-    bootstrap_cluster_creator_admin_permissions: bool  # cluster.bootstrapClusterCreatorAdminPermissions
-    log_types: Sequence[str]  # cluster.logTypes
-    log_retention_days: int  # cluster.logRetentionDays
-    service_cidr: str  # cluster.serviceCidr
-    remote_node_cidrs: Sequence[str]  # cluster.remoteNetworks.nodes
-    remote_pod_cidrs: Sequence[str]  # cluster.remoteNetworks.pods
-    admin_principals: Sequence[str]  # cluster.adminPrincipals
-    tags: Mapping[str, str]  # the workshop tags plus eks-workshop:tags
-    protect: bool = False  # eks-workshop:protect
-    # cluster.deployerCidrs where only the private endpoint answers and `up` talks to the API (readinessGate)
-    deployer_cidrs: Sequence[str] = ()
-    # cluster.upgradeSupportType: at the end of standard support STANDARD upgrades, EXTENDED bills extended support.
-    upgrade_support_type: str = "STANDARD"
-    log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the log group's key
+    """The control plane. No field has a default the stack config also has: wiring passes the config's
+    value for each (workshop/config/model.py holds the defaults and their reasons).
+
+    Attributes:
+        name: `cluster.name`, the EKS cluster's name.
+        version: `cluster.version`, the Kubernetes minor of the control plane.
+        upgrade_support_type: `cluster.upgradeSupportType`: at the end of standard support STANDARD
+            upgrades the control plane, EXTENDED bills extended support.
+        region: `aws:region`, for the kubeconfig's `aws eks get-token`.
+        subnet_ids: the Network's private subnets, where the control plane's ENIs go.
+        endpoint_private_access: `cluster.endpointPrivateAccess`.
+        endpoint_public_access: `cluster.endpointPublicAccess`.
+        public_access_cidrs: `cluster.publicAccessCidrs`, sent only with the public endpoint on.
+        authentication_mode: `cluster.authenticationMode`.
+        bootstrap_cluster_creator_admin_permissions: `cluster.bootstrapClusterCreatorAdminPermissions`.
+        log_types: `cluster.logTypes`, the control-plane logs sent to CloudWatch.
+        log_retention_days: `cluster.logRetentionDays`, of the control-plane log group.
+        service_cidr: `cluster.serviceCidr`.
+        remote_node_cidrs: `cluster.remoteNetworks.nodes`; empty: no remote network config.
+        remote_pod_cidrs: `cluster.remoteNetworks.pods`.
+        admin_principals: `cluster.adminPrincipals`, each given cluster-admin by an access entry.
+        deployer_cidrs: the `cluster.deployerCidrs` admitted on 443, where only the private endpoint
+            answers and `up` talks to the API (readinessGate).
+        tags: the workshop tags plus `eks-workshop:tags`.
+        protect: `eks-workshop:protect`: the cluster, its key and its log group refuse deletion.
+            Default: false.
+        log_kms_key_arn: the key of `eks-workshop:logEncryption` for the log group. Default: none.
+    """
+
+    name: str
+    version: str
+    upgrade_support_type: str
+    region: str
+    subnet_ids: pulumi.Input[Sequence[str]]
+    endpoint_private_access: bool
+    endpoint_public_access: bool
+    public_access_cidrs: Sequence[str]
+    authentication_mode: str
+    bootstrap_cluster_creator_admin_permissions: bool
+    log_types: Sequence[str]
+    log_retention_days: int
+    service_cidr: str
+    remote_node_cidrs: Sequence[str]
+    remote_pod_cidrs: Sequence[str]
+    admin_principals: Sequence[str]
+    deployer_cidrs: Sequence[str]
+    tags: Mapping[str, str]
+    protect: bool = False
+    log_kms_key_arn: pulumi.Input[str] | None = None
 
 
 class EksCluster(pulumi.ComponentResource):
+    """The EKS control plane (`eks-workshop:cluster:EksCluster`): its IAM role, a KMS key for secrets
+    envelope encryption, the control-plane log group (kept on destroy), the cluster, API access on the
+    cluster security group for remote networks and deployers, the Karpenter discovery tag on that
+    group, the IAM OIDC provider, admin access entries, a kubeconfig (secret) and a Kubernetes
+    provider for it. Outputs: `name`, `arn`, `endpoint`, `version`, `security_group_id`,
+    `oidc_provider_arn`, `oidc_issuer_url`, `kubeconfig`, `k8s_provider`."""
+
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:cluster:EksCluster", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        self._name, self._args = name, args
 
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=service_trust_policy(["eks.amazonaws.com"], ["sts:AssumeRole", "sts:TagSession"]),
             tags=args.tags,
-            opts=child,
+            opts=self._child(),
         )
         role_policies = attach_managed_policies(role, f"{name}-role", CLUSTER_POLICIES, self)
-
-        # EKS uses the key as the cluster role: that role may use it (and let EKS's own grants do the
-        # same), the account administers it, nothing else.
-        def secrets_key_users(role_arn: str) -> list[dict]:
-            return [{
-                "Sid": "ClusterRoleUsesIt", "Effect": "Allow", "Principal": {"AWS": role_arn},
-                "Action": [*USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"], "Resource": "*",
-            }]
-
-        self.secrets_key = aws.kms.Key(
-            f"{name}-secrets",
-            description=f"EKS secrets envelope encryption for {args.name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=account_key_policy(lambda account, partition: role.arn.apply(secrets_key_users)),
-            tags=args.tags,
-            opts=protected,
-        )
-        aws.kms.Alias(f"{name}-secrets", name=f"alias/{args.name}-eks-secrets",
-                      target_key_id=self.secrets_key.key_id, opts=child)
-
+        self.secrets_key = self._secrets_key(role)
         # Created before the cluster so EKS writes into a group with a retention, not one it makes forever;
         # kept on destroy and adopted on rebuild (components/logs.py): EKS keeps writing into it while the
         # cluster is deleted and re-creates it if it is gone.
         log_group = retained_log_group(f"{name}-logs", control_plane_log_group_name(args.name),
                                        args.log_retention_days, args.log_kms_key_arn, args.tags, self,
                                        protect=args.protect)
+        self.cluster = self._cluster(role, depends_on=[*role_policies, log_group])
+        self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
+        self._api_access_from_outside_the_vpc()
+        self._karpenter_discovery_tag()
+        # EKS gives every cluster one OIDC identity.
+        self.oidc_issuer_url = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)  # type: ignore[index]
+        self.oidc_provider = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc",
+            url=self.oidc_issuer_url,
+            client_id_lists=["sts.amazonaws.com"],
+            tags=args.tags,
+            opts=self._child(),
+        )
+        for i, principal in enumerate(args.admin_principals):
+            cluster_admin_access(f"{name}-admin-{i}", self.cluster.name, principal, args.tags, self)
+        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(
+            self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data,
+        ).apply(lambda a: render_kubeconfig(a[0], a[1], a[2], args.region)))
+        self.k8s_provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            enable_server_side_apply=True,
+            opts=self._child(),
+        )
 
+        self.name = self.cluster.name
+        self.arn = self.cluster.arn
+        self.endpoint = self.cluster.endpoint
+        self.version = self.cluster.version
+        self.oidc_provider_arn = self.oidc_provider.arn
+        self.register_outputs({
+            "clusterName": self.cluster.name,
+            "clusterEndpoint": self.cluster.endpoint,
+            "clusterArn": self.cluster.arn,
+            "clusterVersion": self.cluster.version,
+            "clusterSecurityGroupId": self.security_group_id,
+            "oidcProviderArn": self.oidc_provider.arn,
+            "oidcIssuerUrl": self.oidc_issuer_url,
+            "kubeconfig": self.kubeconfig,
+        })
+
+    def _child(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self)
+
+    def _secrets_key(self, role: aws.iam.Role) -> aws.kms.Key:
+        """EKS uses the key as the cluster role: that role may use it (and let EKS's own grants do the
+        same), the account administers it, nothing else."""
+        def secrets_key_users(role_arn: str) -> list[dict]:
+            return [{
+                "Sid": "ClusterRoleUsesIt", "Effect": "Allow", "Principal": {"AWS": role_arn},
+                "Action": [*USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"], "Resource": "*",
+            }]
+
+        key = aws.kms.Key(
+            f"{self._name}-secrets",
+            description=f"EKS secrets envelope encryption for {self._args.name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=account_key_policy(lambda account, partition: role.arn.apply(secrets_key_users)),
+            tags=self._args.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=self._args.protect),
+        )
+        aws.kms.Alias(f"{self._name}-secrets", name=f"alias/{self._args.name}-eks-secrets",
+                      target_key_id=key.key_id, opts=self._child())
+        return key
+
+    def _cluster(self, role: aws.iam.Role, depends_on: list[pulumi.Resource]) -> aws.eks.Cluster:
+        args = self._args
         remote = None
         if args.remote_node_cidrs:
             remote = aws.eks.ClusterRemoteNetworkConfigArgs(
@@ -93,9 +173,8 @@ class EksCluster(pulumi.ComponentResource):
                 remote_pod_networks=aws.eks.ClusterRemoteNetworkConfigRemotePodNetworksArgs(
                     cidrs=list(args.remote_pod_cidrs)) if args.remote_pod_cidrs else None,
             )
-
-        self.cluster = aws.eks.Cluster(
-            f"{name}",
+        return aws.eks.Cluster(
+            f"{self._name}",
             name=args.name,
             version=args.version,
             role_arn=role.arn,
@@ -119,20 +198,20 @@ class EksCluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(args.log_types),
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.upgrade_support_type),
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
-                                        depends_on=[*role_policies, log_group]),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=depends_on),
         )
 
-        self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
-        # Hybrid nodes and their pods, and the deployers of a private-only cluster, reach the API server
-        # through the cluster security group.
+    def _api_access_from_outside_the_vpc(self) -> None:
+        """Hybrid nodes and their pods, and the deployers of a private-only cluster, reach the API server
+        through the cluster security group: 443 from each of their ranges."""
+        args = self._args
         deployers = [c for c in args.deployer_cidrs if c not in (*args.remote_node_cidrs, *args.remote_pod_cidrs)]
         for kind, cidrs, who in (("remote-nodes", args.remote_node_cidrs, "hybrid nodes"),
                                  ("remote-pods", args.remote_pod_cidrs, "hybrid pods"),
                                  ("deployers", deployers, "deployers (cluster.deployerCidrs)")):
             for i, cidr in enumerate(cidrs):
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-{kind}-{i}-https",
+                    f"{self._name}-{kind}-{i}-https",
                     security_group_id=self.security_group_id,
                     description=f"Kubernetes API from {who} {cidr}",
                     ip_protocol="tcp",
@@ -140,58 +219,19 @@ class EksCluster(pulumi.ComponentResource):
                     to_port=443,
                     cidr_ipv4=cidr,
                     tags=args.tags,
-                    opts=child,
+                    opts=self._child(),
                 )
 
-        # Karpenter's workshop EC2NodeClass selects node security groups by this tag; EKS creates
-        # the cluster security group itself, so the tag is added to it here.
+    def _karpenter_discovery_tag(self) -> None:
+        """Karpenter's workshop EC2NodeClass selects node security groups by this tag; EKS creates the
+        cluster security group itself, so the tag is added to it here."""
         aws.ec2.Tag(
-            f"{name}-sg-discovery",
+            f"{self._name}-sg-discovery",
             resource_id=self.security_group_id,
             key="karpenter.sh/discovery",
-            value=args.name,
-            opts=child,
+            value=self._args.name,
+            opts=self._child(),
         )
-
-        # EKS gives every cluster one OIDC identity.
-        self.oidc_issuer_url = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)  # type: ignore[index]
-        self.oidc_provider = aws.iam.OpenIdConnectProvider(
-            f"{name}-oidc",
-            url=self.oidc_issuer_url,
-            client_id_lists=["sts.amazonaws.com"],
-            tags=args.tags,
-            opts=child,
-        )
-
-        for i, principal in enumerate(args.admin_principals):
-            cluster_admin_access(f"{name}-admin-{i}", self.cluster.name, principal, args.tags, self)
-
-        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(
-            self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data,
-        ).apply(lambda a: render_kubeconfig(a[0], a[1], a[2], args.region)))
-
-        self.k8s_provider = k8s.Provider(
-            f"{name}-k8s",
-            kubeconfig=self.kubeconfig,
-            enable_server_side_apply=True,
-            opts=child,
-        )
-
-        self.name = self.cluster.name
-        self.arn = self.cluster.arn
-        self.endpoint = self.cluster.endpoint
-        self.version = self.cluster.version
-        self.oidc_provider_arn = self.oidc_provider.arn
-        self.register_outputs({
-            "clusterName": self.cluster.name,
-            "clusterEndpoint": self.cluster.endpoint,
-            "clusterArn": self.cluster.arn,
-            "clusterVersion": self.cluster.version,
-            "clusterSecurityGroupId": self.security_group_id,
-            "oidcProviderArn": self.oidc_provider.arn,
-            "oidcIssuerUrl": self.oidc_issuer_url,
-            "kubeconfig": self.kubeconfig,
-        })
 
 
 def control_plane_log_group_name(cluster_name: str) -> str:

@@ -31,13 +31,27 @@ MANAGED_POLICIES = ("AmazonSSMManagedInstanceCore", "AmazonEC2ContainerRegistryP
 
 @dataclass(frozen=True)
 class HybridNodesArgs:
-    cluster_name: pulumi.Input[str]  # the cluster's name output: the entry waits for the cluster
-    cluster_arn: pulumi.Input[str]  # the cluster's ARN (eks:DescribeCluster on it only)
-    region: str  # aws:region (the SSM activation ARNs the trust names)
-    provider: str = "SSM"  # cluster.remoteNetworks.iam.provider: SSM or IRA
-    role_arn: str = ""  # cluster.remoteNetworks.iam.roleArn: an existing role, nothing else created
-    ca_bundle: str = ""  # cluster.remoteNetworks.iam.caBundle: IRA's trust anchor
-    tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags plus eks-workshop:tags
+    """The identity EKS Hybrid Nodes join with. `provider` has no default: wiring passes the config's.
+
+    Attributes:
+        cluster_name: the cluster's name output: the access entry waits for the cluster.
+        cluster_arn: the cluster's ARN; the role may describe that cluster only.
+        region: `aws:region`: the SSM activations the trust names are this region's.
+        provider: `cluster.remoteNetworks.iam.provider`: SSM (hybrid activations) or IRA (IAM Roles Anywhere).
+        role_arn: `cluster.remoteNetworks.iam.roleArn`: an existing role; then only its access entry is
+            created. Default: "", a role is created.
+        ca_bundle: `cluster.remoteNetworks.iam.caBundle`: the PEM bundle IRA's trust anchor trusts.
+            Default: "".
+        tags: the workshop tags plus `eks-workshop:tags`. Default: none.
+    """
+
+    cluster_name: pulumi.Input[str]
+    cluster_arn: pulumi.Input[str]
+    region: str
+    provider: str
+    role_arn: str = ""
+    ca_bundle: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class HybridNodes(pulumi.ComponentResource):

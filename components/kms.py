@@ -47,11 +47,21 @@ def account_key_policy(users: Any) -> pulumi.Output[str]:
 
 @dataclass(frozen=True)
 class LogEncryptionKeyArgs:
-    name: str  # the cluster name: alias alias/<name>-logs
-    region: str  # aws:region (the logs service principal and the group ARNs)
-    log_group_names: Sequence[str]  # exactly the groups CloudWatch Logs may use the key for
-    tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags (no discovery tag) plus eks-workshop:tags
-    protect: bool = False  # eks-workshop:protect: refuses the key's deletion while it is in the stack
+    """The key for this stack's log groups.
+
+    Attributes:
+        name: the cluster name; the alias is `alias/<name>-logs`.
+        region: `aws:region`: the CloudWatch Logs service principal and the groups' ARNs.
+        log_group_names: exactly the groups CloudWatch Logs may use the key for.
+        tags: the workshop tags (without the Karpenter discovery tag) plus `eks-workshop:tags`. Default: none.
+        protect: `eks-workshop:protect`: the key refuses deletion while it is in the stack. Default: false.
+    """
+
+    name: str
+    region: str
+    log_group_names: Sequence[str]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = False
 
 
 class LogEncryptionKey(pulumi.ComponentResource):

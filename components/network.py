@@ -14,29 +14,56 @@ from components.vpc_parts import empty_default_security_group, internet_route_ta
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    name: str  # prefix of Name tags, normally the cluster name
-    vpc_cidr: str  # network.vpcCidr
-    availability_zones: Sequence[str]  # network.availabilityZones, or azCount zones of aws:region
-    public_subnet_cidrs: Sequence[str]  # one per zone, same order
-    private_subnet_cidrs: Sequence[str]  # carved after the public ones (workshop/subnets.py)
-    nat_gateways: str  # "single" | "perAz"
-    flow_logs: bool  # network.flowLogs
-    flow_log_retention_days: int  # network.flowLogRetentionDays
-    tags: Mapping[str, str]  # the workshop tags plus eks-workshop:tags
-    # Tags for private subnets only, e.g. karpenter.sh/discovery: nodes belong in private subnets.
+    """What the cluster VPC is made of. No field has a default the stack config also has: wiring passes
+    the config's value for each (workshop/config/model.py holds the defaults and their reasons).
+
+    Attributes:
+        name: prefix of the Name tags and of the flow-log group, the cluster name.
+        vpc_cidr: `network.vpcCidr`.
+        availability_zones: the zones used, one public and one private subnet in each.
+        public_subnet_cidrs: one per zone, in the zones' order.
+        private_subnet_cidrs: one per zone, carved after the public ones (workshop/subnets.py).
+        nat_gateways: `single` (one NAT gateway, in the first zone) or `perAz`.
+        flow_logs: `network.flowLogs`: VPC flow logs to CloudWatch Logs.
+        flow_log_retention_days: `network.flowLogRetentionDays`.
+        s3_gateway_endpoint: `network.s3GatewayEndpoint`: an S3 gateway endpoint on the private route tables.
+        tags: the workshop tags plus `eks-workshop:tags`, on every resource.
+        private_subnet_tags: tags on the private subnets only (karpenter.sh/discovery: nodes belong
+            there). Default: none.
+        protect: `eks-workshop:protect`: the VPC and the flow-log group refuse deletion. Default: false.
+        log_kms_key_arn: the key of `eks-workshop:logEncryption` for the flow-log group. Default: none
+            (CloudWatch Logs' own encryption).
+        region: `aws:region`; needed by the S3 endpoint (`com.amazonaws.<region>.s3`). Default: "".
+        remote_gateway_id: `cluster.remoteNetworks.vpcGatewayId`, `tgw-…` (attached to the private
+            subnets) or `vgw-…` (attached to the VPC). Default: "", no gateway.
+        remote_cidrs: routed through that gateway from every private route table: the remote node and
+            pod networks and the deployer ranges outside the VPC. Default: none.
+    """
+
+    name: str
+    vpc_cidr: str
+    availability_zones: Sequence[str]
+    public_subnet_cidrs: Sequence[str]
+    private_subnet_cidrs: Sequence[str]
+    nat_gateways: str
+    flow_logs: bool
+    flow_log_retention_days: int
+    s3_gateway_endpoint: bool
+    tags: Mapping[str, str]
     private_subnet_tags: Mapping[str, str] = field(default_factory=dict)
-    protect: bool = False  # eks-workshop:protect
-    log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the flow-log group's key
-    s3_gateway_endpoint: bool = False  # network.s3GatewayEndpoint
-    region: str = ""  # aws:region: the S3 endpoint's service is com.amazonaws.<region>.s3
-    # cluster.remoteNetworks.vpcGatewayId: tgw-… (attached to the private subnets) or vgw-… (to the VPC)
+    protect: bool = False
+    log_kms_key_arn: pulumi.Input[str] | None = None
+    region: str = ""
     remote_gateway_id: str = ""
-    # Routed through it from every private route table: the remote node and pod networks, and the
-    # deployer ranges outside the VPC (the private endpoint answers them the same way)
     remote_cidrs: Sequence[str] = ()
 
 
 class Network(pulumi.ComponentResource):
+    """The cluster VPC (`eks-workshop:network:Network`): a public and a private subnet per zone, an
+    internet gateway, NAT gateways (one, or one per zone), a private route table per zone, the default
+    security group emptied, and as configured an S3 gateway endpoint, routes to remote networks
+    through their gateway, and flow logs. Outputs: `vpc_id`, `public_subnet_ids`, `private_subnet_ids`."""
+
     vpc_id: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
@@ -45,94 +72,28 @@ class Network(pulumi.ComponentResource):
         if args.s3_gateway_endpoint and not args.region:
             raise ValueError("NetworkArgs.s3_gateway_endpoint needs NetworkArgs.region (aws:region)")
         super().__init__("eks-workshop:network:Network", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-
-        def tags(label: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-            return {**args.tags, "Name": f"{args.name}-{label}", **(extra or {})}
+        self._name, self._args = name, args
 
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=args.vpc_cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
-            tags=tags("vpc"),
+            tags=self._tags("vpc"),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        empty_default_security_group(f"{name}-default-sg", self.vpc.id, tags("default-sg-unused"), self)
-
-        igw, public_rt = internet_route_table(name, self.vpc.id, tags("igw"), tags("public"), self)
-
-        public_subnets: list[aws.ec2.Subnet] = []
-        private_subnets: list[aws.ec2.Subnet] = []
-        nat_ids: list[pulumi.Output[str]] = []
-        private_route_tables: list[aws.ec2.RouteTable] = []
-        for i, az in enumerate(args.availability_zones):
-            public = aws.ec2.Subnet(
-                f"{name}-public-{az}",
-                vpc_id=self.vpc.id,
-                cidr_block=args.public_subnet_cidrs[i],
-                availability_zone=az,
-                # Load balancers and NAT gateways get their addresses explicitly; nothing else belongs here.
-                map_public_ip_on_launch=False,
-                tags=tags(f"public-{az}", {"kubernetes.io/role/elb": "1"}),
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(f"{name}-public-{az}", subnet_id=public.id,
-                                          route_table_id=public_rt.id, opts=child)
-            public_subnets.append(public)
-
-            private = aws.ec2.Subnet(
-                f"{name}-private-{az}",
-                vpc_id=self.vpc.id,
-                cidr_block=args.private_subnet_cidrs[i],
-                availability_zone=az,
-                map_public_ip_on_launch=False,
-                tags=tags(f"private-{az}", {"kubernetes.io/role/internal-elb": "1", **args.private_subnet_tags}),
-                opts=child,
-            )
-            private_subnets.append(private)
-
-            if args.nat_gateways == "perAz" or i == 0:
-                eip = aws.ec2.Eip(f"{name}-nat-{az}", domain="vpc", tags=tags(f"nat-{az}"), opts=child)
-                nat = aws.ec2.NatGateway(
-                    f"{name}-nat-{az}",
-                    allocation_id=eip.id,
-                    subnet_id=public.id,
-                    tags=tags(f"nat-{az}"),
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
-                )
-                nat_ids.append(nat.id)
-
-            # One route table per zone in both modes, so switching single <-> perAz only moves routes.
-            private_rt = aws.ec2.RouteTable(f"{name}-private-{az}", vpc_id=self.vpc.id,
-                                            tags=tags(f"private-{az}"), opts=child)
-            aws.ec2.Route(f"{name}-private-{az}-default", route_table_id=private_rt.id,
-                          destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_ids[-1], opts=child)
-            aws.ec2.RouteTableAssociation(f"{name}-private-{az}", subnet_id=private.id,
-                                          route_table_id=private_rt.id, opts=child)
-            private_route_tables.append(private_rt)
-
+        empty_default_security_group(f"{name}-default-sg", self.vpc.id, self._tags("default-sg-unused"), self)
+        igw, public_route_table = internet_route_table(name, self.vpc.id, self._tags("igw"), self._tags("public"), self)
+        public_subnets = self._public_subnets(public_route_table)
+        nat_gateway_ids = self._nat_gateways(public_subnets, igw)
+        private_subnets, private_route_tables = self._private_subnets(nat_gateway_ids)
         if args.s3_gateway_endpoint:
-            # Free, and a route in each private table: the nodes' S3 traffic (ECR serves image layers from
-            # S3) skips the NAT gateway's per-GB charge. Public subnets reach S3 through the internet
-            # gateway at no charge already.
-            aws.ec2.VpcEndpoint(
-                f"{name}-s3",
-                vpc_id=self.vpc.id,
-                service_name=f"com.amazonaws.{args.region}.s3",
-                vpc_endpoint_type="Gateway",
-                route_table_ids=[rt.id for rt in private_route_tables],
-                tags=tags("s3"),
-                opts=child,
-            )
-
+            self._s3_gateway_endpoint(private_route_tables)
         if args.remote_gateway_id:
-            self._routes_to_remote_networks(name, args, [s.id for s in private_subnets], private_route_tables,
-                                            tags("remote"))
-
+            self._routes_to_remote_networks([s.id for s in private_subnets], private_route_tables)
         if args.flow_logs:
             vpc_flow_logs(f"{name}-flow-logs", self.vpc.id, args.name, args.flow_log_retention_days,
-                          tags("flow-logs"), self, args.log_kms_key_arn, protect=args.protect)
+                          self._tags("flow-logs"), self, args.log_kms_key_arn, protect=args.protect)
 
         self.vpc_id = self.vpc.id
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])
@@ -143,14 +104,100 @@ class Network(pulumi.ComponentResource):
             "privateSubnetIds": self.private_subnet_ids,
         })
 
-    def _routes_to_remote_networks(self, name: str, args: NetworkArgs, private_subnet_ids: list,
-                                   private_route_tables: list, tags: Mapping[str, str]) -> None:
+    def _tags(self, label: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return {**self._args.tags, "Name": f"{self._args.name}-{label}", **(extra or {})}
+
+    def _child(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self)
+
+    def _public_subnets(self, route_table: aws.ec2.RouteTable) -> list[aws.ec2.Subnet]:
+        """One per zone, routed to the internet gateway, tagged for internet-facing load balancers."""
+        subnets = []
+        for az, cidr in zip(self._args.availability_zones, self._args.public_subnet_cidrs, strict=True):
+            subnet = aws.ec2.Subnet(
+                f"{self._name}-public-{az}",
+                vpc_id=self.vpc.id,
+                cidr_block=cidr,
+                availability_zone=az,
+                # Load balancers and NAT gateways get their addresses explicitly; nothing else belongs here.
+                map_public_ip_on_launch=False,
+                tags=self._tags(f"public-{az}", {"kubernetes.io/role/elb": "1"}),
+                opts=self._child(),
+            )
+            aws.ec2.RouteTableAssociation(f"{self._name}-public-{az}", subnet_id=subnet.id,
+                                          route_table_id=route_table.id, opts=self._child())
+            subnets.append(subnet)
+        return subnets
+
+    def _nat_gateways(self, public_subnets: list[aws.ec2.Subnet],
+                      igw: aws.ec2.InternetGateway) -> list[pulumi.Output[str]]:
+        """Each zone's NAT gateway ID: its own (`perAz`), or the first zone's for all (`single`)."""
+        ids: list[pulumi.Output[str]] = []
+        for i, (az, subnet) in enumerate(zip(self._args.availability_zones, public_subnets, strict=True)):
+            if self._args.nat_gateways == "perAz" or i == 0:
+                eip = aws.ec2.Eip(f"{self._name}-nat-{az}", domain="vpc", tags=self._tags(f"nat-{az}"),
+                                  opts=self._child())
+                nat = aws.ec2.NatGateway(
+                    f"{self._name}-nat-{az}",
+                    allocation_id=eip.id,
+                    subnet_id=subnet.id,
+                    tags=self._tags(f"nat-{az}"),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+                ids.append(nat.id)
+            else:
+                ids.append(ids[0])
+        return ids
+
+    def _private_subnets(self, nat_gateway_ids: list[pulumi.Output[str]],
+                         ) -> tuple[list[aws.ec2.Subnet], list[aws.ec2.RouteTable]]:
+        """One per zone with its own route table, whose default route leaves through the zone's NAT."""
+        subnets, route_tables = [], []
+        zones = zip(self._args.availability_zones, self._args.private_subnet_cidrs, nat_gateway_ids, strict=True)
+        for az, cidr, nat_id in zones:
+            subnet = aws.ec2.Subnet(
+                f"{self._name}-private-{az}",
+                vpc_id=self.vpc.id,
+                cidr_block=cidr,
+                availability_zone=az,
+                map_public_ip_on_launch=False,
+                tags=self._tags(f"private-{az}", {"kubernetes.io/role/internal-elb": "1",
+                                                  **self._args.private_subnet_tags}),
+                opts=self._child(),
+            )
+            # One route table per zone in both modes, so switching single <-> perAz only moves routes.
+            route_table = aws.ec2.RouteTable(f"{self._name}-private-{az}", vpc_id=self.vpc.id,
+                                             tags=self._tags(f"private-{az}"), opts=self._child())
+            aws.ec2.Route(f"{self._name}-private-{az}-default", route_table_id=route_table.id,
+                          destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_id, opts=self._child())
+            aws.ec2.RouteTableAssociation(f"{self._name}-private-{az}", subnet_id=subnet.id,
+                                          route_table_id=route_table.id, opts=self._child())
+            subnets.append(subnet)
+            route_tables.append(route_table)
+        return subnets, route_tables
+
+    def _s3_gateway_endpoint(self, private_route_tables: list[aws.ec2.RouteTable]) -> None:
+        """Free, and a route in each private table: the nodes' S3 traffic (ECR serves image layers from S3)
+        skips the NAT gateway's per-GB charge. Public subnets reach S3 through the internet gateway at
+        no charge already."""
+        aws.ec2.VpcEndpoint(
+            f"{self._name}-s3",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{self._args.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in private_route_tables],
+            tags=self._tags("s3"),
+            opts=self._child(),
+        )
+
+    def _routes_to_remote_networks(self, private_subnet_ids: list[pulumi.Output[str]],
+                                   private_route_tables: list[aws.ec2.RouteTable]) -> None:
         """Attach the gateway (a transit gateway on the private subnets, or a virtual private gateway to
         the VPC), then route each remote CIDR through it from every private route table: the control
         plane reaches kubelet and webhooks on the remote pods, and the private endpoint answers
         on-premises clients, only along these routes. Each route waits for its attachment (a plain
         gateway ID carries no dependency)."""
-        child = pulumi.ResourceOptions(parent=self)
+        name, args, tags, child = self._name, self._args, self._tags("remote"), self._child()
         gateway = args.remote_gateway_id
         if gateway.startswith("tgw-"):
             attachment: pulumi.Resource = aws.ec2transitgateway.VpcAttachment(

@@ -14,27 +14,52 @@ from workshop.config import Taint
 
 @dataclass(frozen=True)
 class ManagedNodeGroupArgs:
-    cluster_name: pulumi.Input[str]  # the cluster's name output (the group waits for it)
-    kubernetes_version: str  # nodeGroups.<name>.version (resolved)
-    node_group_name: str  # the key of nodeGroups
-    physical_name: str | None  # the EKS name: the key, or None for Pulumi's nodes-<key>-<random> (generatedName)
-    node_role_arn: pulumi.Input[str]  # the NodeRole's ARN
-    subnet_ids: pulumi.Input[Sequence[str]]  # the Network's private subnets
-    instance_types: Sequence[str]  # nodeGroups.<name>.instanceTypes
-    min_size: int  # nodeGroups.<name>.minSize
-    desired_size: int  # nodeGroups.<name>.desiredSize (ignored after create)
-    max_size: int  # nodeGroups.<name>.maxSize
-    ami_type: str  # nodeGroups.<name>.amiType
-    release_version: str  # nodeGroups.<name>.releaseVersion (resolved)
-    max_unavailable_percentage: int  # nodeGroups.<name>.maxUnavailablePercentage
-    disk_size: int  # nodeGroups.<name>.diskSize
-    capacity_type: str  # nodeGroups.<name>.capacityType
-    labels: Mapping[str, str] = field(default_factory=dict)  # nodeGroups.<name>.labels
-    taints: Sequence[Taint] = ()  # nodeGroups.<name>.taints
-    tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags plus eks-workshop:tags
-    # nodeGroups.<name>.metadataHopLimit. 1: only processes in the host's network namespace reach
-    # instance metadata (and the node role's credentials); pods on the pod network can't.
-    metadata_hop_limit: int = 1
+    """One managed node group, `nodeGroups.<name>` of the stack config. No field has a default the config
+    also has: wiring passes the config's value for each (workshop/config/model.py holds the defaults).
+
+    Attributes:
+        cluster_name: the cluster's name output: the group waits for the cluster.
+        kubernetes_version: `nodeGroups.<name>.version`, resolved: the control plane's unless pinned.
+        node_group_name: the key of `nodeGroups`.
+        physical_name: the EKS name: the key, or None for Pulumi's `nodes-<key>-<random>` (`generatedName`),
+            which lets a replacement create the new group before deleting the old.
+        node_role_arn: the NodeRole's ARN.
+        subnet_ids: the Network's private subnets.
+        instance_types: `nodeGroups.<name>.instanceTypes`, first preferred.
+        min_size: `nodeGroups.<name>.minSize`.
+        desired_size: `nodeGroups.<name>.desiredSize`, at creation only (autoscalers own it afterwards).
+        max_size: `nodeGroups.<name>.maxSize`.
+        ami_type: `nodeGroups.<name>.amiType`.
+        release_version: `nodeGroups.<name>.releaseVersion`, resolved from the catalogue.
+        max_unavailable_percentage: `nodeGroups.<name>.maxUnavailablePercentage`, of a rolling update.
+        disk_size: `nodeGroups.<name>.diskSize`, GiB of encrypted gp3.
+        capacity_type: `nodeGroups.<name>.capacityType`.
+        metadata_hop_limit: `nodeGroups.<name>.metadataHopLimit`. 1: only processes in the host's network
+            namespace reach instance metadata (and the node role's credentials); pods on the pod network can't.
+        labels: `nodeGroups.<name>.labels`. Default: none.
+        taints: `nodeGroups.<name>.taints`. Default: none.
+        tags: the workshop tags plus `eks-workshop:tags`. Default: none.
+    """
+
+    cluster_name: pulumi.Input[str]
+    kubernetes_version: str
+    node_group_name: str
+    physical_name: str | None
+    node_role_arn: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[str]]
+    instance_types: Sequence[str]
+    min_size: int
+    desired_size: int
+    max_size: int
+    ami_type: str
+    release_version: str
+    max_unavailable_percentage: int
+    disk_size: int
+    capacity_type: str
+    metadata_hop_limit: int
+    labels: Mapping[str, str] = field(default_factory=dict)
+    taints: Sequence[Taint] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 # Every AMI family offered (AL2023, AL2) boots from xvda.
@@ -42,6 +67,11 @@ ROOT_DEVICE = "/dev/xvda"
 
 
 class ManagedNodeGroup(pulumi.ComponentResource):
+    """An EKS managed node group (`eks-workshop:nodes:ManagedNodeGroup`) on its own launch template:
+    IMDSv2 required with the configured hop limit, an encrypted gp3 root volume, tagged instances and
+    volumes; scaling, AMI release, rolling-update limit, labels and taints from the args, `desiredSize`
+    ignored after creation. Outputs: `name`, `launch_template`, `node_group`."""
+
     def __init__(self, name: str, args: ManagedNodeGroupArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:nodes:ManagedNodeGroup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

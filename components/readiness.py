@@ -23,7 +23,18 @@ DEFAULT_IMAGE = "public.ecr.aws/docker/library/busybox:1.37.0"
 
 @dataclass(frozen=True)
 class ReadinessGateArgs:
-    node_selector: Mapping[str, str]  # the first node group's labels (eks-workshop:readinessGate)
+    """The probe workload; only the node selector comes from the stack (`eks-workshop:readinessGate`).
+
+    Attributes:
+        node_selector: the first node group's labels, so the probe lands on the workshop's default group.
+        namespace: where the probe runs. Default: `eks-workshop-readiness`.
+        image: a static web server. Default: busybox from ECR Public (DEFAULT_IMAGE), no Docker Hub limits.
+        replicas: pods that must be ready. Default: 2, so two nodes must schedule and serve.
+        labels: on the probe's pods and selected by its Service. Default: `app.kubernetes.io/name: readiness-gate`.
+        timeout: how long pulumi-kubernetes waits for the rollout and the endpoints. Default: 15m.
+    """
+
+    node_selector: Mapping[str, str]
     namespace: str = "eks-workshop-readiness"
     image: str = DEFAULT_IMAGE
     replicas: int = 2
@@ -32,6 +43,9 @@ class ReadinessGateArgs:
 
 
 class ReadinessGate(pulumi.ComponentResource):
+    """The readiness gate (`eks-workshop:cluster:ReadinessGate`): a namespace, a probe Deployment with
+    readiness and liveness probes on the selected nodes, and a Service; `pulumi up` waits for both."""
+
     def __init__(self, name: str, args: ReadinessGateArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:cluster:ReadinessGate", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

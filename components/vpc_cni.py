@@ -33,14 +33,28 @@ def render_configuration_values(settings: ResolvedVpcCniConfig) -> str:
 
 @dataclass(frozen=True)
 class VpcCniAddonArgs:
-    cluster_name: pulumi.Input[str]  # the cluster's name output
-    settings: ResolvedVpcCniConfig  # vpcCni: the add-on version (resolved from the catalogue) and its settings
-    oidc_provider_arn: pulumi.Input[str]  # the cluster's OIDC provider (aws-node's IRSA role)
-    oidc_issuer_url: pulumi.Input[str]  # the cluster's OIDC issuer
-    tags: Mapping[str, str]  # the workshop tags plus eks-workshop:tags
+    """The vpc-cni add-on and what it runs as.
+
+    Attributes:
+        cluster_name: the cluster's name output.
+        settings: `vpcCni`, its version resolved from the catalogue (the type refuses `catalogue`).
+        oidc_provider_arn: the cluster's OIDC provider, which aws-node's IRSA role trusts.
+        oidc_issuer_url: the cluster's OIDC issuer.
+        tags: the workshop tags plus `eks-workshop:tags`.
+    """
+
+    cluster_name: pulumi.Input[str]
+    settings: ResolvedVpcCniConfig
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_issuer_url: pulumi.Input[str]
+    tags: Mapping[str, str]
 
 
 class VpcCniAddon(pulumi.ComponentResource):
+    """The vpc-cni managed add-on (`eks-workshop:addons:VpcCniAddon`) with prefix delegation, pod ENIs and
+    network policy as `settings` say, and an IRSA role for `kube-system/aws-node` with
+    AmazonEKS_CNI_Policy, attached before the add-on starts. Outputs: `addon`, `role_arn`."""
+
     def __init__(self, name: str, args: VpcCniAddonArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:addons:VpcCniAddon", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -26,7 +26,7 @@ def network_args(**overrides) -> NetworkArgs:
     base = dict(name="t", vpc_cidr="10.0.0.0/16", availability_zones=["us-west-2a", "us-west-2b"],
                 public_subnet_cidrs=["10.0.0.0/18", "10.0.64.0/18"],
                 private_subnet_cidrs=["10.0.128.0/18", "10.0.192.0/18"], nat_gateways="single",
-                flow_logs=False, flow_log_retention_days=7, tags={"team": "a"})
+                flow_logs=False, flow_log_retention_days=7, s3_gateway_endpoint=False, tags={"team": "a"})
     return NetworkArgs(**{**base, **overrides})
 
 
@@ -70,7 +70,7 @@ def node_group_args(**overrides) -> ManagedNodeGroupArgs:
                 node_role_arn="arn:aws:iam::1:role/n",
                 subnet_ids=["subnet-1"], instance_types=["g5.xlarge", "g5.2xlarge"], min_size=0, desired_size=1,
                 max_size=4, ami_type="AL2023_x86_64_STANDARD", release_version="1.31.3-20250103",
-                max_unavailable_percentage=100, disk_size=200, capacity_type="SPOT",
+                max_unavailable_percentage=100, disk_size=200, capacity_type="SPOT", metadata_hop_limit=1,
                 taints=[Taint(key="nvidia.com/gpu", effect="NO_SCHEDULE")], labels={"gpu": "true"}, tags={"a": "b"})
     return ManagedNodeGroupArgs(**{**base, **overrides})
 
@@ -149,7 +149,8 @@ def cluster_args(**overrides):
                 endpoint_private_access=True, endpoint_public_access=False, public_access_cidrs=["10.0.0.0/8"],
                 authentication_mode="API_AND_CONFIG_MAP", bootstrap_cluster_creator_admin_permissions=False,
                 log_types=["audit"], log_retention_days=14, service_cidr="172.21.0.0/16", remote_node_cidrs=[],
-                remote_pod_cidrs=[], admin_principals=[], tags={"t": "1"}, protect=True)
+                remote_pod_cidrs=[], admin_principals=[], deployer_cidrs=[], upgrade_support_type="STANDARD",
+                tags={"t": "1"}, protect=True)
     return EksClusterArgs(**{**base, **overrides})
 
 

@@ -123,3 +123,27 @@ def test_mypy_reads_every_pulumi_aws_service_the_program_uses_and_no_other():
     package = {"pulumi_aws", "pulumi_aws._enums", "pulumi_aws._inputs", "pulumi_aws._utilities", "pulumi_aws.outputs",
                "pulumi_aws.provider", "pulumi_aws.config", "pulumi_aws.config.*"}
     assert read - package == used
+
+
+def test_every_component_and_args_class_says_what_it_builds_and_what_each_field_means():
+    import dataclasses
+    import importlib
+    import inspect
+
+    import pulumi
+
+    undocumented = []
+    for name in sorted(n for n in MODULES if n.startswith("components.")):
+        module = importlib.import_module(name)
+        for cls_name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != name:
+                continue
+            doc = inspect.cleandoc(cls.__doc__ or "")  # its own, not one inherited from pulumi
+            if issubclass(cls, pulumi.ComponentResource) and len(doc) < 40:
+                undocumented.append(f"{name}.{cls_name}")
+            if cls_name.endswith("Args") and dataclasses.is_dataclass(cls):
+                attributes = doc.partition("Attributes:")[2]
+                missing = [f.name for f in dataclasses.fields(cls) if f"{f.name}:" not in attributes]
+                if missing:
+                    undocumented.append(f"{name}.{cls_name}: {missing}")
+    assert undocumented == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
@@ -42,23 +42,46 @@ PASSWORD_LENGTH = 32
 
 @dataclass(frozen=True)
 class WorkshopIdeArgs:
-    name: str  # prefix of physical names, normally the cluster name
-    region: str  # aws:region
-    availability_zone: str  # the first zone of the stack
-    cluster_name: pulumi.Input[str]  # the cluster's name output (the access entry waits for it)
-    cluster_arn: pulumi.Input[str]  # the cluster's ARN (the role may describe it)
-    kubernetes_version: str  # cluster.version (the bootstrap's kubectl)
-    instance_type: str  # ide.instanceType
-    volume_size: int  # ide.volumeSize
-    vpc_cidr: str  # ide.vpcCidr
-    repository_owner: str  # ide.repositoryOwner
-    repository_name: str  # ide.repositoryName
-    repository_ref: str  # ide.repositoryRef
-    code_server_version: str  # ide.codeServerVersion
-    flow_log_retention_days: int  # network.flowLogRetentionDays
-    tags: Mapping[str, str] = field(default_factory=dict)  # the workshop tags (no discovery tag) plus eks-workshop:tags
-    protect: bool = False  # eks-workshop:protect
-    log_kms_key_arn: pulumi.Input[str] | None = None  # eks-workshop:logEncryption: the flow-log group's key
+    """The workshop IDE. No field has a default the stack config also has: wiring passes the config's
+    value for each (workshop/config/model.py holds the defaults and their reasons).
+
+    Attributes:
+        name: prefix of the physical names (secrets, flow-log group), the cluster name.
+        region: `aws:region`.
+        availability_zone: the zone of the IDE's subnet, the stack's first.
+        cluster_name: the cluster's name output: the access entry waits for the cluster.
+        cluster_arn: the cluster's ARN, which the instance role may describe.
+        kubernetes_version: `cluster.version`: the bootstrap installs that kubectl minor.
+        instance_type: `ide.instanceType`.
+        volume_size: `ide.volumeSize`, GiB of encrypted gp3.
+        vpc_cidr: `ide.vpcCidr`, the IDE's own VPC (one public subnet).
+        repository_owner: `ide.repositoryOwner`, of the workshop content cloned onto it.
+        repository_name: `ide.repositoryName`.
+        repository_ref: `ide.repositoryRef`.
+        code_server_version: `ide.codeServerVersion`.
+        flow_log_retention_days: `network.flowLogRetentionDays`, of the IDE VPC's flow logs.
+        tags: the workshop tags (without the Karpenter discovery tag) plus `eks-workshop:tags`.
+        protect: `eks-workshop:protect`: the VPC and the flow-log group refuse deletion. Default: false.
+        log_kms_key_arn: the key of `eks-workshop:logEncryption` for the flow-log group. Default: none.
+    """
+
+    name: str
+    region: str
+    availability_zone: str
+    cluster_name: pulumi.Input[str]
+    cluster_arn: pulumi.Input[str]
+    kubernetes_version: str
+    instance_type: str
+    volume_size: int
+    vpc_cidr: str
+    repository_owner: str
+    repository_name: str
+    repository_ref: str
+    code_server_version: str
+    flow_log_retention_days: int
+    tags: Mapping[str, str]
+    protect: bool = False
+    log_kms_key_arn: pulumi.Input[str] | None = None
 
     @property
     def password_secret_name(self) -> str:
@@ -117,15 +140,74 @@ def generated_secret(name: str, secret_name: str, description: str, field_name: 
     return value, secret, version
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """What the instance answers on: its subnet, its security group and the rule that lets it out."""
+
+    subnet: aws.ec2.Subnet
+    security_group: aws.ec2.SecurityGroup
+    egress: aws.vpc.SecurityGroupEgressRule
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """The instance's role, what it may do, and what must exist before the bootstrap runs."""
+
+    role: aws.iam.Role
+    profile: aws.iam.InstanceProfile
+    ready_before_boot: list[pulumi.Resource]
+
+
 class WorkshopIde(pulumi.ComponentResource):
+    """The browser IDE the workshop runs from (`eks-workshop:ide:WorkshopIde`): its own VPC with flow logs,
+    a security group open on port 80 to CloudFront's origin-facing servers only, a generated password
+    and origin header value (Secrets Manager), an instance role with cluster-admin through an access
+    entry, an Amazon Linux 2023 instance running code-server behind nginx (components/ide/bootstrap.sh),
+    and a CloudFront distribution in front that redirects to HTTPS and caches nothing. Outputs: `url`,
+    `password_secret_name`, `password_secret_console_url`, `role_arn`."""
+
     def __init__(self, name: str, args: WorkshopIdeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:ide:WorkshopIde", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self._name, self._args = name, args
 
-        def tags(label: str) -> dict[str, str]:
-            return {**args.tags, "Name": f"{args.name}-{label}"}
+        origin = self._network()
+        # The password: generated, stored only as a secret, read by the instance at boot.
+        _, secret, secret_version = generated_secret(
+            f"{name}-password", args.password_secret_name, "Password of the workshop IDE (code-server)",
+            "password", self._tags("ide-password"), self)
+        # The origin's shared secret: CloudFront sends it in a header, nginx answers nothing without it
+        # (the origin-facing prefix list admits every distribution in the world, not only ours).
+        origin_value, origin_secret, origin_secret_version = generated_secret(
+            f"{name}-origin-secret", args.origin_secret_name,
+            "Header value CloudFront sends to the workshop IDE's origin", "value", self._tags("ide-origin-secret"), self)
+        identity = self._identity(secret, origin_secret)
+        self.instance = self._instance(origin, identity,
+                                       [secret_version, origin_secret_version, origin.egress, *identity.ready_before_boot])
+        self.distribution = self._distribution(origin_value)
 
-        # -- its own network: one public subnet, nothing shared with the cluster VPC
+        self.url = self.distribution.domain_name.apply(lambda d: f"https://{d}")
+        self.password_secret_name = secret.name
+        self.password_secret_console_url = secret.name.apply(
+            lambda n: f"https://{args.region}.console.aws.amazon.com/secretsmanager/secret?name={n}"
+                      f"&region={args.region}")
+        self.role_arn = identity.role.arn
+        self.register_outputs({
+            "url": self.url,
+            "passwordSecretName": self.password_secret_name,
+            "passwordSecretConsoleUrl": self.password_secret_console_url,
+            "roleArn": self.role_arn,
+        })
+
+    def _tags(self, label: str) -> dict[str, str]:
+        return {**self._args.tags, "Name": f"{self._args.name}-{label}"}
+
+    def _child(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self)
+
+    def _network(self) -> _Origin:
+        """Its own network, nothing shared with the cluster VPC: one public subnet that only CloudFront
+        reaches, on HTTP 80. No SSH (Session Manager instead)."""
+        name, args, tags, child = self._name, self._args, self._tags, self._child()
         vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.vpc_cidr, enable_dns_support=True,
                           enable_dns_hostnames=True, tags=tags("ide-vpc"),
                           opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
@@ -140,7 +222,6 @@ class WorkshopIde(pulumi.ComponentResource):
         aws.ec2.RouteTableAssociation(f"{name}-public", subnet_id=subnet.id, route_table_id=route_table.id,
                                       opts=child)
 
-        # -- only CloudFront reaches the instance, on HTTP 80; no SSH (Session Manager instead)
         origin_facing = aws.ec2.get_managed_prefix_list_output(name=CLOUDFRONT_ORIGIN_PREFIX_LIST)
         security_group = aws.ec2.SecurityGroup(f"{name}-origin", vpc_id=vpc.id,
                                                description="Workshop IDE: HTTP from CloudFront only",
@@ -153,21 +234,14 @@ class WorkshopIde(pulumi.ComponentResource):
                                                  description="Packages, tool downloads, GitHub and AWS APIs",
                                                  ip_protocol="-1", cidr_ipv4="0.0.0.0/0", tags=tags("ide-egress"),
                                                  opts=child)
+        return _Origin(subnet, security_group, egress)
 
-        # -- the password: generated, stored only as a secret, read by the instance at boot
-        _, secret, secret_version = generated_secret(
-            f"{name}-password", args.password_secret_name, "Password of the workshop IDE (code-server)",
-            "password", tags("ide-password"), self)
-        # -- the origin's shared secret: CloudFront sends it in a header, nginx answers nothing without it
-        # (the origin-facing prefix list admits every distribution in the world, not only ours)
-        origin_value, origin_secret, origin_secret_version = generated_secret(
-            f"{name}-origin-secret", args.origin_secret_name,
-            "Header value CloudFront sends to the workshop IDE's origin", "value", tags("ide-origin-secret"), self)
-
-        # -- identity: SSM, its own secrets, its own cluster; cluster-admin through an access entry. Trusted
-        # by EC2 alone: the SSM agent on the instance uses the instance profile's credentials, and trust by
-        # ssm.amazonaws.com (the original stack's) serves only hybrid activations, which would let anyone
-        # who may create one in the account register a machine with this cluster-admin role.
+    def _identity(self, secret: aws.secretsmanager.Secret, origin_secret: aws.secretsmanager.Secret) -> _Identity:
+        """SSM, its own secrets, its own cluster; cluster-admin through an access entry. Trusted by EC2
+        alone: the SSM agent on the instance uses the instance profile's credentials, and trust by
+        ssm.amazonaws.com (the original stack's) serves only hybrid activations, which would let anyone
+        who may create one in the account register a machine with this cluster-admin role."""
+        name, args, tags, child = self._name, self._args, self._tags, self._child()
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=service_trust_policy(["ec2.amazonaws.com"]),
@@ -191,17 +265,19 @@ class WorkshopIde(pulumi.ComponentResource):
         )
         profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, tags=tags("ide-profile"), opts=child)
         admin = cluster_admin_access(f"{name}-access", args.cluster_name, role.arn, tags("ide-access"), self)
+        return _Identity(role, profile, [admin, own_access, *role_policies])
 
-        # -- the instance
+    def _instance(self, origin: _Origin, identity: _Identity, ready_before_boot: list[pulumi.Resource]) -> aws.ec2.Instance:
+        args = self._args
         ami = aws.ssm.get_parameter_output(name=AL2023_AMI_PARAMETER)
-        self.instance = aws.ec2.Instance(
-            f"{name}-instance",
+        return aws.ec2.Instance(
+            f"{self._name}-instance",
             ami=ami.value,
             instance_type=args.instance_type,
-            subnet_id=subnet.id,
+            subnet_id=origin.subnet.id,
             associate_public_ip_address=True,  # CloudFront's origin is the instance's public DNS name
-            vpc_security_group_ids=[security_group.id],
-            iam_instance_profile=profile.name,
+            vpc_security_group_ids=[origin.security_group.id],
+            iam_instance_profile=identity.profile.name,
             metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
             root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
@@ -209,23 +285,24 @@ class WorkshopIde(pulumi.ComponentResource):
             user_data=pulumi.Output.from_input(args.cluster_name).apply(lambda c: render_bootstrap(args, c)),
             # A changed bootstrap only takes effect on a new instance: the IDE holds no state worth keeping.
             user_data_replace_on_change=True,
-            tags=tags("ide"),
+            tags=self._tags("ide"),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # The bootstrap runs once, at boot, with ~50 s of retries: the secret, the role's right to
                 # read it and describe the cluster, cluster-admin, and a way out (the provider strips a new
                 # security group's default egress) must all exist before the instance does.
-                depends_on=[secret_version, origin_secret_version, admin, own_access, egress, *role_policies],
+                depends_on=ready_before_boot,
                 # The SSM parameter moves to each new AMI release; that alone must not replace the IDE.
                 ignore_changes=["ami"],
             ),
         )
 
-        # -- HTTPS in front, nothing cached
-        self.distribution = aws.cloudfront.Distribution(
-            f"{name}-cdn",
+    def _distribution(self, origin_value: random.RandomPassword) -> aws.cloudfront.Distribution:
+        """HTTPS in front, nothing cached, and our header on every request to the origin."""
+        return aws.cloudfront.Distribution(
+            f"{self._name}-cdn",
             enabled=True,
-            comment=f"{args.name} workshop IDE",
+            comment=f"{self._args.name} workshop IDE",
             http_version="http2",
             price_class="PriceClass_All",
             origins=[aws.cloudfront.DistributionOriginArgs(
@@ -252,19 +329,6 @@ class WorkshopIde(pulumi.ComponentResource):
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")),
             viewer_certificate=aws.cloudfront.DistributionViewerCertificateArgs(cloudfront_default_certificate=True),
-            tags=tags("ide-cdn"),
-            opts=child,
+            tags=self._tags("ide-cdn"),
+            opts=self._child(),
         )
-
-        self.url = self.distribution.domain_name.apply(lambda d: f"https://{d}")
-        self.password_secret_name = secret.name
-        self.password_secret_console_url = secret.name.apply(
-            lambda n: f"https://{args.region}.console.aws.amazon.com/secretsmanager/secret?name={n}"
-                      f"&region={args.region}")
-        self.role_arn = role.arn
-        self.register_outputs({
-            "url": self.url,
-            "passwordSecretName": self.password_secret_name,
-            "passwordSecretConsoleUrl": self.password_secret_console_url,
-            "roleArn": self.role_arn,
-        })
