@@ -15,7 +15,7 @@ Usage (the repository's venv: the type list is the `terraform` column of offline
 --aws-overlay  optional extra directories laid over --aws (same relative layout); a file found in an
           overlay replaces the same relative path of the base tree (for newer single-file versions)
 
-What is read (standard library only, no Go toolchain; a small Go lexer + brace matcher):
+What is read (a tree-sitter-go syntax tree of each file; no Go toolchain):
   SDKv2 resources   `// @SDKResource("aws_x", ...)` then the constructor's `Schema:` / `SchemaFunc:` map;
                     `ForceNew: true` at any depth (nested `Elem: &schema.Resource{...}`, helper functions
                     and package variables in the same package are followed); `ForceNew: <expr>` other
@@ -41,7 +41,9 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Optional
+
+import tree_sitter_go
+from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 # --------------------------------------------------------------------------------------------
 # Pulumi type token -> Terraform resource type: the `terraform` column of the resource-type table
@@ -72,152 +74,201 @@ SPECIAL_CONDITIONS = {
 
 
 # --------------------------------------------------------------------------------------------
-# A small Go lexer: enough to skip strings/comments and match brackets.
+# Go source on a tree-sitter-go syntax tree.
+
+GO = Language(tree_sitter_go.language())
+_PARSER = Parser(GO)
+_QUERIES: dict[tuple[str, ...], Query] = {}
+FUNC_DECLS = ('function_declaration', 'method_declaration')
+IDENT_KINDS = ('identifier', 'field_identifier', 'type_identifier', 'package_identifier')
+STRING_KINDS = ('interpreted_string_literal', 'raw_string_literal', 'rune_literal')
+CLOSERS = {'(': ')', '[': ']', '{': '}'}
+
+
+def _query(kinds: tuple[str, ...]) -> Query:
+    """`[(kind) "token" ...] @n`: named node kinds, or anonymous tokens (such as `=`) given by their text."""
+    q = _QUERIES.get(kinds)
+    if q is None:
+        pats = ' '.join(f'({k})' if k[0].isalpha() else json.dumps(k) for k in kinds)
+        q = _QUERIES[kinds] = Query(GO, f'[{pats}] @n')
+    return q
+
 
 class GoText:
-    """Go source with comments blanked (same offsets) so brackets and commas can be matched."""
+    """A Go file and its tree-sitter-go syntax tree.
+
+    Nodes carry byte offsets into the UTF-8 encoding; everything else here (spans, `code`, `src`) uses str
+    indexes, converted with `c()` (byte -> index) and `b()` (index -> byte), the identity for ASCII files.
+    `code` is `src` with every comment node blanked (newlines kept, same offsets), for the few looks at text
+    that remain (the text of a node, the indentation heuristic of `enclosing_conditions`)."""
 
     def __init__(self, src: str):
         self.src = src
-        self.code = self._blank_comments(src)
+        data = src.encode('utf-8')
+        self.tree = _PARSER.parse(data)
+        self.root = self.tree.root_node
+        if len(data) == len(src):
+            self._b2c = self._c2b = None
+        else:
+            b2c = [0] * (len(data) + 1)
+            c2b = [0] * (len(src) + 1)
+            bi = 0
+            for ci, ch in enumerate(src):
+                c2b[ci] = bi
+                o = ord(ch)
+                w = 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
+                for k in range(w):
+                    b2c[bi + k] = ci
+                bi += w
+            c2b[len(src)] = bi
+            b2c[bi] = len(src)
+            self._b2c, self._c2b = b2c, c2b
+        parts, last = [], 0
+        for n in self.nodes(('comment',)):
+            s, e = self.span(n)
+            parts.append(src[last:s])
+            parts.append(re.sub(r'[^\n]', ' ', src[s:e]))
+            last = e
+        parts.append(src[last:])
+        self.code = ''.join(parts)
 
-    @staticmethod
-    def _blank_comments(s: str) -> str:
-        out = list(s)
-        i, n = 0, len(s)
-        while i < n:
-            c = s[i]
-            if c == '/' and i + 1 < n and s[i + 1] == '/':
-                j = s.find('\n', i)
-                j = n if j < 0 else j
-                for k in range(i, j):
-                    out[k] = ' '
-                i = j
-            elif c == '/' and i + 1 < n and s[i + 1] == '*':
-                j = s.find('*/', i + 2)
-                j = n if j < 0 else j + 2
-                for k in range(i, j):
-                    if out[k] != '\n':
-                        out[k] = ' '
-                i = j
-            elif c == '"':
-                i = GoText._skip_interpreted(s, i)
-            elif c == '`':
-                j = s.find('`', i + 1)
-                i = n if j < 0 else j + 1
-            elif c == "'":
-                i = GoText._skip_rune(s, i)
-            else:
-                i += 1
-        return ''.join(out)
+    # offsets
+    def c(self, b: int) -> int:
+        return b if self._b2c is None else self._b2c[b]
 
-    @staticmethod
-    def _skip_interpreted(s: str, i: int) -> int:
-        i += 1
-        n = len(s)
-        while i < n:
-            if s[i] == '\\':
-                i += 2
-                continue
-            if s[i] == '"' or s[i] == '\n':
-                return i + 1
-            i += 1
+    def b(self, c: int) -> int:
+        return c if self._c2b is None else self._c2b[c]
+
+    def span(self, n: Node) -> tuple[int, int]:
+        return self.c(n.start_byte), self.c(n.end_byte)
+
+    def text(self, n: Node) -> str:
+        s, e = self.span(n)
+        return self.code[s:e]
+
+    # finding nodes
+    def nodes(self, kinds: tuple[str, ...], within: Node | None = None,
+              span: tuple[int, int] | None = None) -> list[Node]:
+        """Nodes of these kinds under `within` (default: the file) and inside the index span, in source order."""
+        qc = QueryCursor(_query(kinds))
+        if span is not None:
+            bs, be = self.b(span[0]), self.b(span[1])
+            qc.set_byte_range(bs, be)
+        ns = qc.captures(within if within is not None else self.root).get('n', [])
+        if span is not None:
+            ns = [n for n in ns if n.start_byte >= bs and n.end_byte <= be]
+        ns.sort(key=lambda n: (n.start_byte, -n.end_byte))
+        return ns
+
+    def leaf(self, i: int) -> Node:
+        """The smallest node covering the character at index i (the token that starts there)."""
+        b = self.b(i)
+        return self.root.descendant_for_byte_range(b, b + 1)
+
+    def outermost_at(self, i: int) -> Node:
+        """The largest node that starts at index i (the whole expression starting there)."""
+        n = self.leaf(i)
+        while n.parent is not None and n.parent.start_byte == n.start_byte and n.parent.type != 'source_file':
+            n = n.parent
         return n
 
-    @staticmethod
-    def _skip_rune(s: str, i: int) -> int:
-        i += 1
-        n = len(s)
-        while i < n:
-            if s[i] == '\\':
-                i += 2
-                continue
-            if s[i] == "'":
-                return i + 1
-            if s[i] == '\n':
-                return i
-            i += 1
-        return n
+    def literal_at(self, i: int) -> Node | None:
+        """The node delimited by the `{` token at index i (a literal_value, a block, ...)."""
+        n = self.leaf(i)
+        return n.parent if n.type == '{' else None
 
-    def skip_string(self, i: int) -> int:
-        c = self.code[i]
-        if c == '"':
-            return self._skip_interpreted(self.code, i)
-        if c == '`':
-            j = self.code.find('`', i + 1)
-            return len(self.code) if j < 0 else j + 1
-        if c == "'":
-            return self._skip_rune(self.code, i)
-        return i + 1
+    def first_brace(self, s: int, e: int) -> Node | None:
+        """The node delimited by the first `{` token in the span (strings and comments are not tokens)."""
+        toks = self.nodes(('{',), span=(s, e))
+        return toks[0].parent if toks else None
 
-    def match(self, i: int) -> int:
-        """Index just past the bracket that closes the one at i."""
-        pairs = {'(': ')', '[': ']', '{': '}'}
-        stack = [pairs[self.code[i]]]
-        j = i + 1
-        n = len(self.code)
-        while j < n and stack:
-            c = self.code[j]
-            if c in '"`\'':
-                j = self.skip_string(j)
-                continue
-            if c in pairs:
-                stack.append(pairs[c])
-            elif c in ')]}':
-                if c != stack[-1]:
-                    raise ValueError(f"unbalanced bracket at {j}")
-                stack.pop()
-            j += 1
-        if stack:
-            raise ValueError("unterminated bracket")
-        return j
+    def inner(self, n: Node) -> tuple[int, int]:
+        """The span inside a bracket-delimited node's first and last tokens."""
+        s, e = self.span(n)
+        return s + 1, e - 1
 
-    def split_top(self, start: int, end: int, sep: str = ',') -> list[tuple[int, int]]:
-        """Split code[start:end] at top-level `sep`; returns (s, e) spans, stripped, non-empty."""
-        parts, depth, j, s = [], 0, start, start
-        while j < end:
-            c = self.code[j]
-            if c in '"`\'':
-                j = self.skip_string(j)
-                continue
-            if c in '([{':
-                depth += 1
-            elif c in ')]}':
-                depth -= 1
-            elif c == sep and depth == 0:
-                parts.append((s, j))
-                s = j + 1
-            j += 1
-        parts.append((s, end))
-        out = []
-        for a, b in parts:
-            while a < b and self.code[a].isspace():
-                a += 1
-            while b > a and self.code[b - 1].isspace():
-                b -= 1
-            if a < b:
-                out.append((a, b))
+    def past_group(self, i: int) -> int:
+        """Index just past the string, or the bracket group, whose first character is at i."""
+        n = self.leaf(i)
+        if n.type in CLOSERS:
+            closer, sib = CLOSERS[n.type], n.next_sibling
+            while sib is not None and sib.type != closer:
+                sib = sib.next_sibling
+            return self.c((sib or n.parent).end_byte)
+        while n is not None and n.type not in STRING_KINDS:
+            n = n.parent
+        return self.c(n.end_byte) if n is not None else i + 1
+
+    def ops(self, kinds: tuple[str, ...], s: int, e: int) -> list[tuple[Node, int, str]]:
+        """Operator tokens (`=`, `:=`) in the span, each with the index where the text before it ends (blanks
+        dropped) and that text's last 1000 characters (for an anchored look at the left-hand side)."""
+        out, code = [], self.code
+        for n in self.nodes(kinds, span=(s, e)):
+            k = self.c(n.start_byte)
+            while k > 0 and code[k - 1].isspace():
+                k -= 1
+            out.append((n, k, code[max(0, k - 1000):k]))
         return out
 
-    def top_colon(self, start: int, end: int) -> int:
-        """Index of the first top-level ':' in code[start:end], or -1."""
-        depth, j = 0, start
-        while j < end:
-            c = self.code[j]
-            if c in '"`\'':
-                j = self.skip_string(j)
-                continue
-            if c in '([{':
-                depth += 1
-            elif c in ')]}':
-                depth -= 1
-            elif c == ':' and depth == 0:
-                return j
+    def after_op(self, op: Node) -> int:
+        """Index of the first non-space character after an operator token."""
+        j = self.c(op.end_byte)
+        while j < len(self.code) and self.code[j].isspace():
             j += 1
-        return -1
+        return j
 
 
-def go_string(lit: str) -> Optional[str]:
+CONTINUES = ('+', '-', '*', '/', '||', '&&', '.', ',', '(')
+
+
+def expr_end(t: GoText, s: int) -> int:
+    """End of the expression that starts at (or after blanks from) index s, to where the original lexer stopped:
+    the expression node, then the rest of its line up to a newline (not after an operator), `;` or `)`."""
+    code, n = t.code, len(t.code)
+    j = s
+    while j < n and code[j] in ' \t\r\f\v':
+        j += 1
+    if j < n and code[j] not in '\n;)':
+        j = t.c(t.outermost_at(j).end_byte)
+    while j < n:
+        c = code[j]
+        if c in '"`\'([{':
+            j = t.past_group(j)
+            continue
+        if c == '\n' or c == ';':
+            if code[s:j].rstrip().endswith(CONTINUES):
+                j += 1
+                continue
+            return j
+        if c == ')':
+            return j
+        j += 1
+    return n
+
+
+def keyed(t: GoText, lit: Node | None) -> list[tuple[str, int, int]]:
+    """(key text, value span) of the keyed elements of a literal_value."""
+    out = []
+    if lit is None:
+        return out
+    for ch in lit.named_children:
+        if ch.type == 'keyed_element':
+            k, v = ch.child_by_field_name('key'), ch.child_by_field_name('value')
+            out.append((t.text(k), *t.span(v)))
+    return out
+
+
+def returns_in(t: GoText, n: Node | None = None, span: tuple[int, int] | None = None) -> list[tuple[int, int]]:
+    """Each `return` statement under n (nested function literals included): the span of what it returns, from
+    just after the keyword (the original's `\\breturn\\b` + expression end)."""
+    out = []
+    for ret in t.nodes(('return_statement',), within=n, span=span):
+        s = t.c(ret.children[0].end_byte)
+        out.append((s, expr_end(t, s)))
+    return out
+
+
+def go_string(lit: str) -> str | None:
     lit = lit.strip()
     if len(lit) >= 2 and lit[0] == '"' and lit[-1] == '"':
         return bytes(lit[1:-1], 'utf-8').decode('unicode_escape')
@@ -229,17 +280,64 @@ def go_string(lit: str) -> Optional[str]:
 # --------------------------------------------------------------------------------------------
 # A Go package: its files, its top-level funcs, vars and string consts.
 
-FUNC_RE = re.compile(r'^func\s+(?:\(\s*(?:(\w+)\s+)?\*?(\w+)(?:\[[^\]]*\])?\s*\)\s*)?(\w+)\s*(?:\[[^\]]*\])?\s*\(', re.M)
+SPEC_TYPE_RE = re.compile(r'[\w.*\[\]]+')   # the declared types the var/const index has always accepted
 
 
 @dataclass
 class Func:
     name: str
-    recv: Optional[str]
+    recv: str | None
     text: GoText
     start: int           # index of 'func'
     body: tuple[int, int]  # span inside the body braces
     path: str
+    node: Node | None = None       # the function_declaration / method_declaration
+    body_node: Node | None = None  # its block
+
+
+def receiver_type(t: GoText, d: Node) -> str | None:
+    """`func (r *T) M(...)` / `func (T[K]) M(...)` -> "T"."""
+    params = [p for p in d.child_by_field_name('receiver').named_children if p.type == 'parameter_declaration']
+    if not params:
+        return None
+    typ = params[0].child_by_field_name('type')
+    if typ is not None and typ.type == 'pointer_type':
+        typ = typ.named_children[0]
+    if typ is not None and typ.type == 'generic_type':
+        typ = typ.child_by_field_name('type')
+    return t.text(typ) if typ is not None and typ.type == 'type_identifier' else None
+
+
+def single_spec(t: GoText, spec: Node) -> tuple[str, int, int] | None:
+    """(name, value span) of a one-name var/const spec with a value and a plain declared type (or none)."""
+    names = spec.children_by_field_name('name')
+    value = spec.child_by_field_name('value')
+    typ = spec.child_by_field_name('type')
+    if len(names) != 1 or value is None or (typ is not None and not SPEC_TYPE_RE.fullmatch(t.text(typ))):
+        return None
+    return (t.text(names[0]), *t.span(value))
+
+
+def embedded_types(t: GoText, struct: Node) -> list[str]:
+    """Embedded fields (`T` / `*T`, each alone on its line) of a struct type, nested struct types included."""
+    fields = next((c for c in struct.named_children if c.type == 'field_declaration_list'), None)
+    if fields is None:
+        return []
+    a, b = t.inner(fields)
+    code = t.code
+    out = []
+    for fd in t.nodes(('field_declaration',), within=fields):
+        typ = fd.child_by_field_name('type')
+        if (fd.child_by_field_name('name') is not None or fd.child_by_field_name('tag') is not None
+                or typ is None or typ.type != 'type_identifier'):
+            continue
+        s, e = t.span(fd)
+        ls = max(a, code.rfind('\n', 0, s) + 1)
+        le = code.find('\n', e)
+        le = b if le < 0 or le > b else le
+        if code[ls:le].strip() == code[s:e]:
+            out.append(t.text(typ))
+    return out
 
 
 class Package:
@@ -250,89 +348,75 @@ class Package:
         self.methods: dict[tuple[str, str], Func] = {}
         self.vars: dict[str, tuple[GoText, int, int]] = {}
         self.consts: dict[str, str] = {}
-        self.structs: dict[str, tuple[GoText, int, int]] = {}
+        self.structs: dict[str, tuple[GoText, Node]] = {}
         for p, t in self.texts.items():
             self._index(p, t)
 
     def _index(self, path: str, t: GoText) -> None:
-        code = t.code
-        for m in FUNC_RE.finditer(code):
-            # find the body's opening brace: after the parameter and result lists
-            try:
-                j = t.match(m.end() - 1)  # past params
-            except ValueError:
+        top = t.root.named_children
+        for d in top:
+            if d.type not in FUNC_DECLS:
                 continue
-            k = j
-            while k < len(code) and code[k] != '{' and code[k] != '\n':
-                if code[k] in '([':
-                    k = t.match(k)
-                    continue
-                k += 1
-            if k >= len(code) or code[k] != '{':
-                # result list may start on the same line and include braces (rare); skip
+            body = d.child_by_field_name('body')
+            if body is None:
                 continue
-            try:
-                e = t.match(k)
-            except ValueError:
+            recv = receiver_type(t, d) if d.type == 'method_declaration' else None
+            if d.type == 'method_declaration' and recv is None:
                 continue
-            f = Func(m.group(3), m.group(2), t, m.start(), (k + 1, e - 1), path)
+            s, e = t.span(body)
+            f = Func(t.text(d.child_by_field_name('name')), recv, t, t.span(d)[0], (s + 1, e - 1), path, d, body)
             if f.recv:
                 self.methods[(f.recv, f.name)] = f
             else:
                 self.funcs.setdefault(f.name, []).append(f)
-        # package-level vars: `var name = <expr>` and `var ( name = <expr> ... )`
-        for m in re.finditer(r'^var\s+(\w+)\s*(?:[\w.*\[\]]+\s*)?=\s*', code, re.M):
-            s = m.end()
-            e = self._expr_end(t, s)
-            self.vars[m.group(1)] = (t, s, e)
-        for m in re.finditer(r'^(?:var|const)\s*\(', code, re.M):
-            try:
-                e = t.match(m.end() - 1)
-            except ValueError:
-                continue
-            block_start = m.end()
-            for line_m in re.finditer(r'^\s*(\w+)\s*(?:[\w.*\[\]]+\s*)?=\s*', code[block_start:e - 1], re.M):
-                s = block_start + line_m.end()
-                ee = self._expr_end(t, s)
-                name = line_m.group(1)
-                val = code[s:ee].strip()
+        # package-level `var name = <expr>` ...
+        for d in top:
+            if d.type == 'var_declaration':
+                for spec in d.named_children:
+                    one = single_spec(t, spec) if spec.type == 'var_spec' else None
+                    if one:
+                        self.vars[one[0]] = (t, one[1], one[2])
+        # ... and `var ( name = <expr> ... )` / `const ( ... )`: string constants, the rest as vars
+        for d in top:
+            specs = []
+            if d.type == 'var_declaration':
+                for ch in d.named_children:
+                    if ch.type == 'var_spec_list':
+                        specs += [x for x in ch.named_children if x.type == 'var_spec']
+            elif d.type == 'const_declaration' and any(ch.type == '(' for ch in d.children):
+                specs = [x for x in d.named_children if x.type == 'const_spec']
+            for spec in specs:
+                one = single_spec(t, spec)
+                if not one:
+                    continue
+                name, s, e = one
+                val = t.code[s:e].strip()
                 if go_string(val) is not None:
                     self.consts[name] = go_string(val)
                 else:
-                    self.vars.setdefault(name, (t, s, ee))
-        for m in re.finditer(r'^const\s+(\w+)\s*(?:\w+\s*)?=\s*("(?:[^"\\\n]|\\.)*")', code, re.M):
-            self.consts[m.group(1)] = go_string(m.group(2))
-        for m in re.finditer(r'^type\s+(\w+)\s+struct\s*\{', code, re.M):
-            try:
-                e = t.match(m.end() - 1)
-            except ValueError:
-                continue
-            self.structs[m.group(1)] = (t, m.end(), e - 1)
+                    self.vars.setdefault(name, (t, s, e))
+        # `const name [T] = "..."`
+        for d in top:
+            if d.type == 'const_declaration' and not any(ch.type == '(' for ch in d.children):
+                for spec in d.named_children:
+                    if spec.type != 'const_spec':
+                        continue
+                    typ = spec.child_by_field_name('type')
+                    one = single_spec(t, spec)
+                    if one and (typ is None or re.fullmatch(r'\w+', t.text(typ))):
+                        m = re.match(r'"(?:[^"\\\n]|\\.)*"', t.code[one[1]:one[2]])
+                        if m:
+                            self.consts[one[0]] = go_string(m.group(0))
+        # `type name struct {...}`
+        for d in top:
+            if d.type == 'type_declaration' and not any(ch.type == '(' for ch in d.children):
+                for spec in d.named_children:
+                    typ = spec.child_by_field_name('type') if spec.type == 'type_spec' else None
+                    if (typ is not None and typ.type == 'struct_type'
+                            and spec.child_by_field_name('type_parameters') is None):
+                        self.structs[t.text(spec.child_by_field_name('name'))] = (t, typ)
 
-    @staticmethod
-    def _expr_end(t: GoText, s: int) -> int:
-        code, j, n = t.code, s, len(t.code)
-        while j < n:
-            c = code[j]
-            if c in '"`\'':
-                j = t.skip_string(j)
-                continue
-            if c in '([{':
-                j = t.match(j)
-                continue
-            if c == '\n' or c == ';':
-                # a line may continue after a binary operator or a '.'
-                prev = code[s:j].rstrip()
-                if prev.endswith(('+', '-', '*', '/', '||', '&&', '.', ',', '(')):
-                    j += 1
-                    continue
-                return j
-            if c == ')':
-                return j
-            j += 1
-        return n
-
-    def func(self, name: str) -> Optional[Func]:
+    def func(self, name: str) -> Func | None:
         fs = self.funcs.get(name)
         return fs[0] if fs else None
 
@@ -355,14 +439,14 @@ class Attr:
     name: str
     kind: str = ''                 # TypeString / TypeList / ... / framework attribute kind
     force_new: bool = False
-    force_new_expr: Optional[str] = None   # ForceNew: <not true> (conditional)
-    conditional: Optional[str] = None      # framework RequiresReplaceIf...
-    max_items: Optional[int] = None
+    force_new_expr: str | None = None   # ForceNew: <not true> (conditional)
+    conditional: str | None = None      # framework RequiresReplaceIf...
+    max_items: int | None = None
     computed: bool = False
     optional: bool = False
     required: bool = False
-    children: dict[str, 'Attr'] = field(default_factory=dict)
-    unresolved: Optional[str] = None
+    children: dict[str, Attr] = field(default_factory=dict)
+    unresolved: str | None = None
 
     @property
     def is_list(self) -> bool:
@@ -382,7 +466,7 @@ class Resolver:
         self.names = names
         self.warnings = warnings
 
-    def key(self, expr: str) -> Optional[str]:
+    def key(self, expr: str) -> str | None:
         expr = expr.strip()
         s = go_string(expr)
         if s is not None:
@@ -401,39 +485,24 @@ class Resolver:
             return self.names.get(m.group(2))
         return None
 
-    def returned_expr(self, f: Func) -> Optional[tuple[GoText, int, int]]:
-        """The expression of the last top-level `return` in f (enough for schema helpers)."""
-        t = f.text
-        a, b = f.body
-        code = t.code
-        best = None
-        for m in re.finditer(r'\breturn\b', code[a:b]):
-            s = a + m.end()
-            e = Package._expr_end(t, s)
-            best = (t, s, e)
-        return best
+    def returned_expr(self, f: Func) -> tuple[GoText, int, int] | None:
+        """The expression of the last `return` statement in f (enough for schema helpers)."""
+        rets = returns_in(f.text, f.body_node)
+        return (f.text, *rets[-1]) if rets else None
 
 
 # --------------------------------------------------------------------------------------------
 # SDKv2 schema parsing
 
-def parse_sdk_schema_map(t: GoText, s: int, e: int, r: Resolver, depth: int = 0) -> dict[str, Attr]:
-    """Parse `map[string]*schema.Schema{...}` (or a bare `{...}` map body) at code[s:e]."""
-    code = t.code
-    i = code.find('{', s, e)
-    if i < 0:
-        return {}
-    end = t.match(i)
+def parse_sdk_schema_map(t: GoText, lit: Node | None, r: Resolver, depth: int = 0) -> dict[str, Attr]:
+    """The keyed elements of a `map[string]*schema.Schema{...}` literal (its literal_value node)."""
     out: dict[str, Attr] = {}
-    for a, b in t.split_top(i + 1, end - 1):
-        c = t.top_colon(a, b)
-        if c < 0:
-            continue
-        name = r.key(code[a:c])
+    for key, vs, ve in keyed(t, lit):
+        name = r.key(key)
         if name is None:
-            r.warnings.append(f"unresolved schema key {code[a:c].strip()!r} in {os.path.basename(t_path(t, r))}")
+            r.warnings.append(f"unresolved schema key {key.strip()!r} in {os.path.basename(t_path(t, r))}")
             continue
-        out[name] = parse_sdk_schema_value(t, c + 1, b, name, r, depth)
+        out[name] = parse_sdk_schema_value(t, vs, ve, name, r, depth)
     return out
 
 
@@ -452,6 +521,19 @@ def strip_span(t: GoText, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+TRUE_RE = re.compile(r'\s*true')
+
+
+def assigns_true(t: GoText, s: int, e: int, lhs_re: str) -> list[re.Match]:
+    """`<lhs> = true` assignments in the span whose left side ends with the pattern (match of it, in order)."""
+    out = []
+    for op, _k, before in t.ops(('=',), s, e):
+        m = re.search(lhs_re + r'$', before)
+        if m and TRUE_RE.match(t.code, t.c(op.end_byte)):
+            out.append(m)
+    return out
+
+
 def parse_sdk_schema_value(t: GoText, s: int, e: int, name: str, r: Resolver, depth: int) -> Attr:
     s, e = strip_span(t, s, e)
     code = t.code
@@ -463,18 +545,12 @@ def parse_sdk_schema_value(t: GoText, s: int, e: int, name: str, r: Resolver, de
     # {...} / &schema.Schema{...}
     m = re.match(r'(?:&?\s*schema\.Schema\s*)?\{', expr)
     if m and expr.startswith(('{', '&', 'schema.Schema')):
-        i = s + m.end() - 1
-        fill_sdk_schema_literal(t, i, attr, r, depth)
+        fill_sdk_schema_literal(t, t.literal_at(s + m.end() - 1), attr, r, depth)
         return attr
-    # func() *schema.Schema { ... }()
-    if expr.startswith('func'):
-        i = code.find('{', s, e)
-        # skip the signature: the body brace is the first '{' after the result type
-        body_end = t.match(i)
-        inner = code[i + 1:body_end - 1]
-        for rm in re.finditer(r'\breturn\b', inner):
-            rs = i + 1 + rm.end()
-            re_ = Package._expr_end(t, rs)
+    # func() *schema.Schema { ... }(): every return of the function literal
+    body = t.first_brace(s, e) if expr.startswith('func') else None
+    if body is not None:
+        for rs, re_ in returns_in(t, body):
             sub = parse_sdk_schema_value(t, rs, re_, name, r, depth + 1)
             _merge(attr, sub)
         return attr
@@ -495,8 +571,7 @@ def parse_sdk_schema_value(t: GoText, s: int, e: int, name: str, r: Resolver, de
                     sub = parse_sdk_schema_value(ret[0], ret[1], ret[2], name, r, depth + 1)
                     _merge(attr, sub)
                     # `s := &schema.Schema{...}; s.ForceNew = true` style helpers
-                    body = f.text.code[f.body[0]:f.body[1]]
-                    if re.search(r'\.\s*ForceNew\s*=\s*true', body):
+                    if assigns_true(f.text, f.body[0], f.body[1], r'\.\s*ForceNew'):
                         attr.force_new = True
                     return attr
         elif ident in r.pkg.vars:
@@ -517,16 +592,23 @@ def parse_sdk_schema_value(t: GoText, s: int, e: int, name: str, r: Resolver, de
     return attr
 
 
-def ident_local_assignment(t: GoText, at: int, ident: str) -> Optional[tuple[int, int]]:
-    """`ident := <expr>` (or `ident = <expr>`) earlier in the same function as offset `at`."""
-    code = t.code
-    fstart = code.rfind('\nfunc ', 0, at)
-    if fstart < 0:
+def ident_local_assignment(t: GoText, at: int, ident: str) -> tuple[int, int] | None:
+    """`ident := <expr>` (or `ident = <expr>`) between the top-level func declaration that starts last before
+    offset `at` and `at`: the last `=`/`:=` token there whose left side ends with ident."""
+    bat = t.b(at)
+    decl = None
+    for d in t.root.named_children:
+        if d.start_byte >= bat:
+            break
+        if d.type in FUNC_DECLS:
+            decl = d
+    if decl is None:
         return None
     best = None
-    for m in re.finditer(r'\b%s\s*:?=\s*(?!=)' % re.escape(ident), code[fstart:at]):
-        s = fstart + m.end()
-        best = (s, Package._expr_end(t, s))
+    for op, _k, before in t.ops(('=', ':='), t.c(decl.start_byte), at):
+        if re.search(r'\b%s$' % re.escape(ident), before):
+            s = t.after_op(op)
+            best = (s, expr_end(t, s))
     return best
 
 
@@ -542,15 +624,10 @@ def _merge(dst: Attr, src: Attr) -> None:
         dst.children.setdefault(k, v)
 
 
-def fill_sdk_schema_literal(t: GoText, i: int, attr: Attr, r: Resolver, depth: int) -> None:
+def fill_sdk_schema_literal(t: GoText, lit: Node | None, attr: Attr, r: Resolver, depth: int) -> None:
+    """The keyed elements of a `schema.Schema{...}` literal: `ForceNew: true`, `Type:`, `Elem:`, ..."""
     code = t.code
-    end = t.match(i)
-    for a, b in t.split_top(i + 1, end - 1):
-        c = t.top_colon(a, b)
-        if c < 0:
-            continue
-        fname = code[a:c].strip()
-        vs, ve = strip_span(t, c + 1, b)
+    for fname, vs, ve in keyed(t, lit):
         val = code[vs:ve]
         if fname == 'Type':
             attr.kind = val.split('.')[-1]
@@ -575,17 +652,15 @@ def parse_sdk_elem(t: GoText, s: int, e: int, attr: Attr, r: Resolver, depth: in
     expr = code[s:e]
     m = re.match(r'&?\s*schema\.Resource\s*\{', expr)
     if m:
-        parse_sdk_resource_literal(t, s + m.end() - 1, attr, r, depth)
+        parse_sdk_resource_literal(t, t.literal_at(s + m.end() - 1), attr, r, depth)
         return
     m = re.match(r'&?\s*schema\.Schema\s*\{', expr)
     if m:
         return  # primitive element
-    if expr.startswith('func'):
-        i = code.find('{', s, e)
-        body_end = t.match(i)
-        for rm in re.finditer(r'\breturn\b', code[i + 1:body_end - 1]):
-            rs = i + 1 + rm.end()
-            parse_sdk_elem(t, rs, Package._expr_end(t, rs), attr, r, depth + 1)
+    body = t.first_brace(s, e) if expr.startswith('func') else None
+    if body is not None:
+        for rs, re_ in returns_in(t, body):
+            parse_sdk_elem(t, rs, re_, attr, r, depth + 1)
         return
     m = re.fullmatch(r'(\w+)(?:\((.*)\))?', expr.strip(), re.S)
     if m:
@@ -608,17 +683,10 @@ def parse_sdk_elem(t: GoText, s: int, e: int, attr: Attr, r: Resolver, depth: in
     attr.unresolved = expr[:80]
 
 
-def parse_sdk_resource_literal(t: GoText, i: int, attr: Attr, r: Resolver, depth: int) -> None:
+def parse_sdk_resource_literal(t: GoText, lit: Node | None, attr: Attr, r: Resolver, depth: int) -> None:
     """`&schema.Resource{ Schema: ... }` (nested block) -> attr.children."""
-    code = t.code
-    end = t.match(i)
-    for a, b in t.split_top(i + 1, end - 1):
-        c = t.top_colon(a, b)
-        if c < 0:
-            continue
-        fname = code[a:c].strip()
+    for fname, vs, ve in keyed(t, lit):
         if fname in ('Schema', 'SchemaFunc'):
-            vs, ve = strip_span(t, c + 1, b)
             attr.children.update(schema_map_from_expr(t, vs, ve, r, depth + 1))
 
 
@@ -627,11 +695,10 @@ def schema_map_from_expr(t: GoText, s: int, e: int, r: Resolver, depth: int) -> 
     code = t.code
     expr = code[s:e].strip()
     if expr.startswith('map['):
-        return parse_sdk_schema_map(t, s, e, r, depth)
-    if expr.startswith('func'):
-        i = code.find('{', s + expr.find(')') + 1 if ')' in expr else s, e)
-        body_end = t.match(i)
-        return _schema_map_in_body(t, i + 1, body_end - 1, r, depth)
+        return parse_sdk_schema_map(t, t.first_brace(s, e), r, depth)
+    body = t.first_brace(s + expr.find(')') + 1 if ')' in expr else s, e) if expr.startswith('func') else None
+    if body is not None:
+        return _schema_map_in_body(t, *t.inner(body), r, depth)
     m = re.fullmatch(r'(\w+)(?:\(\s*\))?', expr)
     if m:
         f = r.pkg.func(m.group(1))
@@ -645,18 +712,22 @@ def schema_map_from_expr(t: GoText, s: int, e: int, r: Resolver, depth: int) -> 
 
 
 def _schema_map_in_body(t: GoText, a: int, b: int, r: Resolver, depth: int) -> dict[str, Attr]:
-    code = t.code
-    m = re.search(r'map\[string\]\*schema\.Schema\s*\{', code[a:b])
-    if not m:
+    lits = [n for n in t.nodes(('composite_literal',), span=(a, b))
+            if n.child_by_field_name('type') is not None
+            and t.text(n.child_by_field_name('type')) == 'map[string]*schema.Schema']
+    if not lits:
         # `return someOtherHelper()`
-        rm = re.search(r'\breturn\s+(\w+)\(\s*\)', code[a:b])
-        if rm and r.pkg.func(rm.group(1)):
-            f = r.pkg.func(rm.group(1))
-            return _schema_map_in_body(f.text, f.body[0], f.body[1], r, depth + 1)
+        for ret in t.nodes(('return_statement',), span=(a, b)):
+            rm = re.match(r'return\s+(\w+)\(\s*\)', t.text(ret))
+            if rm:
+                f = r.pkg.func(rm.group(1))
+                if f:
+                    return _schema_map_in_body(f.text, f.body[0], f.body[1], r, depth + 1)
+                break
         return {}
-    out = parse_sdk_schema_map(t, a + m.start(), b, r, depth)
-    # assignments after the literal: s["x"] = ..., s["x"].ForceNew = true
-    for am in re.finditer(r'\b\w+\[("[^"]+"|names\.\w+)\]\.ForceNew\s*=\s*true', code[a:b]):
+    out = parse_sdk_schema_map(t, lits[0].child_by_field_name('body'), r, depth)
+    # assignments after the literal: s["x"].ForceNew = true
+    for am in assigns_true(t, a, b, r'\b\w+\[("[^"]+"|names\.\w+)\]\.ForceNew'):
         k = r.key(am.group(1))
         if k and k in out:
             out[k].force_new = True
@@ -665,10 +736,6 @@ def _schema_map_in_body(t: GoText, a: int, b: int, r: Resolver, depth: int) -> d
 
 # --------------------------------------------------------------------------------------------
 # CustomizeDiff
-
-FORCENEW_CALL_RE = re.compile(
-    r'(?:\b(\w+)\.ForceNew\(\s*([^()]*?)\s*\)'
-    r'|customdiff\.(ForceNewIf|ForceNewIfChange)\(\s*([^,()]+?)\s*,)')
 
 
 def enclosing_conditions(code: str, at: int, max_lines: int = 40) -> str:
@@ -698,36 +765,69 @@ def enclosing_conditions(code: str, at: int, max_lines: int = 40) -> str:
     return ' / '.join(reversed(heads))
 
 
+def last_word(t: GoText, n: Node) -> Node | None:
+    """The identifier a selector operand ends with (`d` in `d.ForceNew`, `b` in `a.b.ForceNew`)."""
+    if n.type in IDENT_KINDS:
+        return n
+    if n.type == 'selector_expression':
+        return n.child_by_field_name('field')
+    return None
+
+
+def forcenew_calls(t: GoText, a: int, b: int) -> list[tuple]:
+    """`x.ForceNew(<arg>)` and `customdiff.ForceNewIf[Change](<arg>, ...)` calls in the span, in source order:
+    (position, receiver word or None, ForceNewIf/ForceNewIfChange or None, argument text, end of the argument's
+    comma)."""
+    out = []
+    code = t.code
+    for call in t.nodes(('call_expression',), span=(a, b)):
+        fn, args = call.child_by_field_name('function'), call.child_by_field_name('arguments')
+        if fn is None or args is None or fn.type != 'selector_expression':
+            continue
+        field_name = t.text(fn.child_by_field_name('field'))
+        operand = fn.child_by_field_name('operand')
+        as_, ae = t.span(args)
+        if field_name == 'ForceNew':
+            w = last_word(t, operand)
+            m = re.fullmatch(r'\(\s*([^()]*?)\s*\)', code[as_:ae])
+            if w is not None and m:
+                out.append((t.span(w)[0], t.text(w), None, m.group(1), None))
+        elif field_name in ('ForceNewIf', 'ForceNewIfChange') and t.text(operand).endswith('customdiff'):
+            m = re.match(r'\(\s*([^,()]+?)\s*,', code[as_:ae])
+            if m:
+                out.append((t.span(operand)[1] - len('customdiff'), None, field_name, m.group(1), as_ + m.end()))
+    out.sort(key=lambda x: x[0])
+    return out
+
+
 def customize_diff_rules(t: GoText, s: int, e: int, r: Resolver) -> list[dict]:
     """ForceNew calls reachable from a CustomizeDiff expression (same package, two calls deep)."""
     rules: list[dict] = []
     seen: set[str] = set()
 
     def scan(tt: GoText, a: int, b: int, origin: str, level: int) -> None:
-        code = tt.code[a:b]
-        for m in FORCENEW_CALL_RE.finditer(code):
-            if m.group(1):
-                arg, how = m.group(2), f'{m.group(1)}.ForceNew in {origin}'
+        for pos, recv, which, arg, cond_start in forcenew_calls(tt, a, b):
+            if recv:
+                how = f'{recv}.ForceNew in {origin}'
             else:
-                arg, how = m.group(4), f'customdiff.{m.group(3)} in {origin}'
+                how = f'customdiff.{which} in {origin}'
             key = r.key(arg)
             rule = {'tf_path': key, 'how': how}
             if key is None:
                 rule['expr'] = arg.strip()
-            if m.group(1):
-                ctx = enclosing_conditions(tt.code, a + m.start())
+            if recv:
+                ctx = enclosing_conditions(tt.code, pos)
                 if ctx:
                     rule['condition'] = ctx
             # the condition text of ForceNewIf/ForceNewIfChange: the func literal's body (short)
-            if m.group(3):
-                cond_start = a + m.end()
-                cond_end = Package._expr_end(tt, cond_start)
+            if which:
+                cond_end = expr_end(tt, cond_start)
                 rule['condition'] = ' '.join(tt.code[cond_start:cond_end].split())[:700]
             rules.append(rule)
         if level >= 2:
             return
-        for m in re.finditer(r'\b([a-zA-Z_]\w*)\b', code):
-            name = m.group(1)
+        for n in tt.nodes(IDENT_KINDS, span=(a, b)):
+            name = tt.text(n)
             if name in seen:
                 continue
             f = r.pkg.func(name)
@@ -745,21 +845,13 @@ def customize_diff_rules(t: GoText, s: int, e: int, r: Resolver) -> list[dict]:
 
 def parse_fw_attributes(t: GoText, s: int, e: int, r: Resolver, depth: int = 0) -> dict[str, Attr]:
     """`map[string]schema.Attribute{...}` or `map[string]schema.Block{...}`."""
-    code = t.code
-    i = code.find('{', s, e)
-    if i < 0:
-        return {}
-    end = t.match(i)
     out = {}
-    for a, b in t.split_top(i + 1, end - 1):
-        c = t.top_colon(a, b)
-        if c < 0:
-            continue
-        name = r.key(code[a:c])
+    for key, vs, ve in keyed(t, t.first_brace(s, e)):
+        name = r.key(key)
         if name is None:
-            r.warnings.append(f"unresolved framework key {code[a:c].strip()!r}")
+            r.warnings.append(f"unresolved framework key {key.strip()!r}")
             continue
-        out[name] = parse_fw_value(t, c + 1, b, name, r, depth)
+        out[name] = parse_fw_value(t, vs, ve, name, r, depth)
     return out
 
 
@@ -771,8 +863,7 @@ def parse_fw_value(t: GoText, s: int, e: int, name: str, r: Resolver, depth: int
     m = re.match(r'(?:\w+\.)?(\w+(?:Attribute|Block))\s*\{', expr)
     if m:
         attr.kind = m.group(1)
-        i = s + m.end() - 1
-        fill_fw_literal(t, i, attr, r, depth)
+        fill_fw_literal(t, t.literal_at(s + m.end() - 1), attr, r, depth)
         return attr
     m = re.fullmatch(r'(\w+)\((.*)\)', expr, re.S)
     if m and r.pkg.func(m.group(1)):
@@ -786,18 +877,23 @@ def parse_fw_value(t: GoText, s: int, e: int, name: str, r: Resolver, depth: int
     return attr
 
 
-def fill_fw_literal(t: GoText, i: int, attr: Attr, r: Resolver, depth: int) -> None:
+def calls_named(t: GoText, s: int, e: int, name_re: str, args_re: str) -> list[Node]:
+    """Calls in the span whose function text matches name_re (at its end) and whose argument list matches args_re."""
+    out = []
+    for call in t.nodes(('call_expression',), span=(s, e)):
+        fn, args = call.child_by_field_name('function'), call.child_by_field_name('arguments')
+        if (fn is not None and args is not None and re.search(name_re + r'$', t.text(fn))
+                and re.fullmatch(args_re, t.text(args))):
+            out.append(call)
+    return out
+
+
+def fill_fw_literal(t: GoText, lit: Node | None, attr: Attr, r: Resolver, depth: int) -> None:
     code = t.code
-    end = t.match(i)
-    for a, b in t.split_top(i + 1, end - 1):
-        c = t.top_colon(a, b)
-        if c < 0:
-            continue
-        fname = code[a:c].strip()
-        vs, ve = strip_span(t, c + 1, b)
+    for fname, vs, ve in keyed(t, lit):
         val = code[vs:ve]
         if fname == 'PlanModifiers':
-            if re.search(r'\bRequiresReplace\(\s*\)', val):
+            if calls_named(t, vs, ve, r'(?<!\w)RequiresReplace', r'\(\s*\)'):
                 attr.force_new = True
             elif 'RequiresReplaceIfConfigured' in val:
                 attr.conditional = 'RequiresReplaceIfConfigured (replaced when a configured value changes)'
@@ -811,9 +907,9 @@ def fill_fw_literal(t: GoText, i: int, attr: Attr, r: Resolver, depth: int) -> N
             m = re.match(r'(?:\w+\.)?\w+\s*\{', val)
             if m:
                 tmp = Attr(attr.name)
-                fill_fw_literal(t, vs + m.end() - 1, tmp, r, depth + 1)
+                fill_fw_literal(t, t.literal_at(vs + m.end() - 1), tmp, r, depth + 1)
                 attr.children.update(tmp.children)
-        elif fname == 'Validators' and re.search(r'SizeAtMost\(\s*1\s*\)', val):
+        elif fname == 'Validators' and calls_named(t, vs, ve, r'SizeAtMost', r'\(\s*1\s*\)'):
             attr.max_items = 1
 
 
@@ -822,14 +918,25 @@ MODIFIER_DESCRIPTIONS: dict[str, str] = {}   # filled by a caller that can see h
 
 def describe_modifier(t: GoText, s: int, e: int, r: Resolver) -> str:
     """A plan modifier list with a conditional RequiresReplace..., as `modifier: description`."""
-    val = t.src[s:e]
-    m = re.search(r'(\w+\.)?(RequiresReplace\w*)\(', val)
-    name = (m.group(1) or '') + m.group(2) if m else ' '.join(val.split())[:120]
+    name = short = None
+    for call in t.nodes(('call_expression',), span=(s, e)):
+        fn = call.child_by_field_name('function')
+        w = last_word(t, fn) if fn is not None else None
+        word = t.text(w) if w is not None else ''
+        k = word.find('RequiresReplace')
+        if k < 0:
+            continue
+        short = word[k:]
+        operand = fn.child_by_field_name('operand') if fn.type == 'selector_expression' else None
+        ow = last_word(t, operand) if (operand is not None and k == 0) else None
+        name = (t.text(ow) + '.' if ow is not None else '') + short
+        break
+    if name is None:
+        name = ' '.join(t.src[s:e].split())[:120]
     # RequiresReplaceIf(func, "description", "markdown")
-    strings = re.findall(r'"((?:[^"\\]|\\.)*)"', val)
+    strings = t.nodes(('interpreted_string_literal',), span=(s, e))
     if strings:
-        return f'{name}: {bytes(strings[0], "utf-8").decode("unicode_escape")}'
-    short = m.group(2) if m else None
+        return f'{name}: {bytes(t.src[slice(*t.span(strings[0]))][1:-1], "utf-8").decode("unicode_escape")}'
     if short and short in MODIFIER_DESCRIPTIONS:
         return f'{name}: {MODIFIER_DESCRIPTIONS[short]}'
     if short == 'RequiresReplaceIfConfigured':
@@ -838,45 +945,70 @@ def describe_modifier(t: GoText, s: int, e: int, r: Resolver) -> str:
 
 
 def index_modifier_descriptions(root: str) -> None:
-    """Description() strings of custom plan modifiers defined under root (constructor name -> text)."""
+    """Description() strings of custom plan modifiers defined under root (constructor name -> text):
+    `func RequiresReplaceX(...) ... { return &T{...} }` and `func (T) Description(...) string { return "..." }`."""
     for dirpath, _ds, fs in os.walk(root):
         gofiles = [f for f in fs if f.endswith('.go') and not f.endswith('_test.go')]
         if not gofiles:
             continue
-        text = ''
+        srcs = []
         for fn in gofiles:
             with open(os.path.join(dirpath, fn), encoding='utf-8') as fh:
-                text += '\n' + fh.read()
-        if 'planmodifier' not in text:
+                srcs.append(fh.read())
+        if not any('planmodifier' in s for s in srcs):
             continue
-        for m in re.finditer(r'^func\s+(RequiresReplace\w*)\([^)]*\)[^{]*\{\s*return\s+&?(\w+)\s*\{', text, re.M):
-            dm = re.search(r'func\s+\(\s*\w*\s*\*?%s\s*\)\s+Description\([^)]*\)\s*string\s*\{\s*return\s+"((?:[^"\\]|\\.)*)"' % m.group(2), text)
-            if dm:
-                MODIFIER_DESCRIPTIONS[m.group(1)] = dm.group(1)
+        ctors, descs = [], {}
+        for t in map(GoText, srcs):
+            for d in t.root.named_children:
+                if d.type not in FUNC_DECLS or d.child_by_field_name('body') is None:
+                    continue
+                name, body = t.text(d.child_by_field_name('name')), d.child_by_field_name('body')
+                stmts = body.named_children
+                if stmts and stmts[0].type == 'statement_list':
+                    stmts = stmts[0].named_children
+                first = stmts[0] if stmts else None
+                # `{ return ...`: nothing (not even a comment) between the brace and `return`
+                if (first is None or first.type != 'return_statement'
+                        or t.src[t.c(body.start_byte) + 1:t.c(first.start_byte)].strip()):
+                    continue
+                params = d.child_by_field_name('parameters')
+                ret_src = t.src[slice(*t.span(first))]
+                if d.type == 'function_declaration' and name.startswith('RequiresReplace'):
+                    if '{' not in t.src[t.c(params.start_byte):t.c(body.start_byte)]:
+                        m = re.match(r'return\s+&?(\w+)\s*\{', ret_src)
+                        if m:
+                            ctors.append((name, m.group(1)))
+                elif d.type == 'method_declaration' and name == 'Description':
+                    rm = re.fullmatch(r'\(\s*\w*\s*\*?(\w+)\s*\)', t.text(d.child_by_field_name('receiver')))
+                    result = d.child_by_field_name('result')
+                    m = re.match(r'return\s+"((?:[^"\\]|\\.)*)"', ret_src)
+                    if (rm and m and ')' not in t.text(params)[1:-1] and result is not None
+                            and t.text(result) == 'string'):
+                        descs.setdefault(rm.group(1), m.group(1))
+        for name, typ in ctors:
+            if typ in descs:
+                MODIFIER_DESCRIPTIONS[name] = descs[typ]
 
 
-def fw_schema_from_method(f: Func, r: Resolver) -> Optional[dict[str, Attr]]:
+def fw_schema_from_method(f: Func, r: Resolver) -> dict[str, Attr] | None:
     """`resp.Schema = schema.Schema{...}` (or `= helper()`) in a Schema method."""
     t = f.text
-    code = t.code
     a, b = f.body
-    m = re.search(r'\.Schema\s*=\s*', code[a:b])
-    if not m:
-        return None
-    s = a + m.end()
-    e = Package._expr_end(t, s)
-    return fw_schema_literal(t, s, e, r)
+    for op, _k, before in t.ops(('=',), a, b):
+        if before.endswith('.Schema'):
+            s = t.after_op(op)
+            return fw_schema_literal(t, s, expr_end(t, s), r)
+    return None
 
 
-def fw_schema_literal(t: GoText, s: int, e: int, r: Resolver) -> Optional[dict[str, Attr]]:
+def fw_schema_literal(t: GoText, s: int, e: int, r: Resolver) -> dict[str, Attr] | None:
     code = t.code
     expr = code[s:e].strip()
     m = re.match(r'(?:\w+\.)?Schema\s*\{', expr)
     if m:
         s0 = s + (len(code[s:e]) - len(code[s:e].lstrip()))
-        i = s0 + m.end() - 1
         top = Attr('')
-        fill_fw_literal(t, i, top, r, 0)
+        fill_fw_literal(t, t.literal_at(s0 + m.end() - 1), top, r, 0)
         return top.children
     m = re.fullmatch(r'(\w+)\((.*)\)', expr, re.S)
     if m and r.pkg.func(m.group(1)):
@@ -888,7 +1020,7 @@ def fw_schema_literal(t: GoText, s: int, e: int, r: Resolver) -> Optional[dict[s
     return None
 
 
-def fw_find_schema(pkg: Package, type_name: str, r: Resolver, seen=None) -> tuple[Optional[dict[str, Attr]], Optional[Func]]:
+def fw_find_schema(pkg: Package, type_name: str, r: Resolver, seen=None) -> tuple[dict[str, Attr] | None, Func | None]:
     seen = seen or set()
     if type_name in seen:
         return None, None
@@ -898,13 +1030,10 @@ def fw_find_schema(pkg: Package, type_name: str, r: Resolver, seen=None) -> tupl
         return fw_schema_from_method(f, r), f
     st = pkg.structs.get(type_name)
     if st:
-        t, a, b = st
-        for line in t.code[a:b].splitlines():
-            m = re.fullmatch(r'\s*\*?(\w+)\s*', line)
-            if m:
-                res = fw_find_schema(pkg, m.group(1), r, seen)
-                if res[0] is not None:
-                    return res
+        for embedded in embedded_types(*st):
+            res = fw_find_schema(pkg, embedded, r, seen)
+            if res[0] is not None:
+                return res
     return None, None
 
 
@@ -913,40 +1042,54 @@ def fw_modify_plan_rules(pkg: Package, type_name: str, r: Resolver) -> list[dict
     names_to_check = [type_name]
     st = pkg.structs.get(type_name)
     if st:
-        t, a, b = st
-        names_to_check += [m.group(1) for m in re.finditer(r'^\s*\*?(\w+)\s*$', t.code[a:b], re.M)]
+        names_to_check += embedded_types(*st)
     for tn in names_to_check:
         f = pkg.methods.get((tn, 'ModifyPlan'))
         if not f:
             continue
         t = f.text
-        body_start = f.body[0]
-        body = t.code[f.body[0]:f.body[1]]
-        for m in re.finditer(r'RequiresReplace\s*=\s*', body):
-            s = body_start + m.end()
-            e = Package._expr_end(t, s)
+        a, b = f.body
+        for op, k, before in t.ops(('=',), a, b):
+            if not before.endswith('RequiresReplace'):
+                continue
+            s = t.after_op(op)
+            e = expr_end(t, s)
             expr = t.code[s:e]
-            cond = enclosing_conditions(t.code, body_start + m.start())
+            cond = enclosing_conditions(t.code, k - len('RequiresReplace'))
             how = f'ModifyPlan of {tn} sets RequiresReplace'
-            for pm in re.finditer(r'path\.Root\(([^()]*)\)', expr):
-                key = r.key(pm.group(1))
+            for call in calls_named(t, s, e, r'path\.Root', r'\([^()]*\)'):
+                arg = t.text(call.child_by_field_name('arguments'))[1:-1]
+                key = r.key(arg)
                 if key is not None:
                     rules.append({'tf_path': key, 'how': how, 'condition': cond})
                     continue
                 # a variable: which names can it hold? follow `x := y.method()` to the method's string returns
 
                 cands = []
-                calls = re.findall(r'\.(\w+)\(\)', cond) or re.findall(r'\.(\w+)\(\)', body)
-                for call in calls:
+                calls = re.findall(r'\.(\w+)\(\)', cond) or method_calls_without_args(t, a, b)
+                for call_name in calls:
                     for (_recv, mname), mf in pkg.methods.items():
-                        if mname == call:
-                            cands += re.findall(r'return\s+("[^"]+"|names\.\w+)', mf.text.code[mf.body[0]:mf.body[1]])
+                        if mname == call_name:
+                            for ret in mf.text.nodes(('return_statement',), within=mf.body_node):
+                                cm = re.match(r'return\s+("[^"]+"|names\.\w+)', mf.text.text(ret))
+                                if cm:
+                                    cands.append(cm.group(1))
                 for c in dict.fromkeys(cands):
                     key = r.key(c)
                     if key:
                         rules.append({'tf_path': key, 'how': how, 'condition': cond,
                                       'expr': expr.strip()})
     return rules
+
+
+def method_calls_without_args(t: GoText, a: int, b: int) -> list[str]:
+    """`x.name()` calls in the span: the names, in source order."""
+    fields = []
+    for call in calls_named(t, a, b, r'\.\w+', r'\(\)'):
+        fl = call.child_by_field_name('function').child_by_field_name('field')
+        if fl is not None:
+            fields.append((fl.start_byte, t.text(fl)))
+    return [n for _p, n in sorted(fields)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -975,16 +1118,22 @@ def find_annotated(service_root: str, wanted: set[str]) -> dict[str, tuple[str, 
     return found
 
 
-def annotated_func(pkg: Package, path: str, tf_type: str) -> Optional[Func]:
+def next_decl(t: GoText, at: int, kinds: tuple[str, ...] = FUNC_DECLS) -> Node | None:
+    """The first top-level declaration of these kinds that starts at or after index `at`."""
+    bat = t.b(at)
+    return next((d for d in t.root.named_children if d.type in kinds and d.start_byte >= bat), None)
+
+
+def annotated_func(pkg: Package, path: str, tf_type: str) -> Func | None:
+    """The function declared after the resource's annotation comment."""
     t = pkg.texts[path]
-    src = t.src
-    m = re.search(r'^//\s*@(?:SDK|Framework)Resource\("%s"' % re.escape(tf_type), src, re.M)
+    m = re.search(r'^//\s*@(?:SDK|Framework)Resource\("%s"' % re.escape(tf_type), t.src, re.M)
     if not m:
         return None
-    fm = FUNC_RE.search(t.code, m.end())
-    if not fm:
+    d = next_decl(t, m.end())
+    if d is None:
         return None
-    for f in pkg.funcs.get(fm.group(3), []):
+    for f in pkg.funcs.get(t.text(d.child_by_field_name('name')), []):
         if f.path == path:
             return f
     return None
@@ -995,39 +1144,57 @@ def sdk_resource_schema(f: Func, r: Resolver) -> tuple[dict[str, Attr], list[dic
     t = f.text
     code = t.code
     a, b = f.body
-    lit = re.search(r'&schema\.Resource\s*\{', code[a:b])
-    if not lit:
+    lit = next((u for u in t.nodes(('unary_expression',), within=f.body_node)
+                if t.text(u).startswith('&schema.Resource')
+                and u.child_by_field_name('operand').type == 'composite_literal'
+                and t.text(u.child_by_field_name('operand').child_by_field_name('type')) == 'schema.Resource'), None)
+    if lit is None:
         # constructor may return another constructor's resource, e.g. `r := resourceX(); ...`
-        rm = re.search(r'\b(\w+)\(\s*\)', code[a:b])
-        if rm and r.pkg.func(rm.group(1)):
-            return sdk_resource_schema(r.pkg.func(rm.group(1)), r)
+        first = first_empty_call(t, f.body_node)
+        if first and r.pkg.func(first):
+            return sdk_resource_schema(r.pkg.func(first), r)
         raise ValueError(f"no &schema.Resource literal in {f.name}")
-    i = a + lit.end() - 1
-    end = t.match(i)
     attrs: dict[str, Attr] = {}
     rules: list[dict] = []
-    for s, e in t.split_top(i + 1, end - 1):
-        c = t.top_colon(s, e)
-        if c < 0:
-            continue
-        fname = code[s:c].strip()
-        vs, ve = strip_span(t, c + 1, e)
+    for fname, vs, ve in keyed(t, lit.child_by_field_name('operand').child_by_field_name('body')):
         if fname in ('Schema', 'SchemaFunc'):
             attrs.update(schema_map_from_expr(t, vs, ve, r, 0))
         elif fname == 'CustomizeDiff':
             rules.extend(customize_diff_rules(t, vs, ve, r))
     # fields assigned after the literal: `r.Schema["x"].ForceNew = true`
-    for am in re.finditer(r'\.Schema\[("[^"]+"|names\.\w+)\]\.ForceNew\s*=\s*true', code[a:b]):
+    for am in assigns_true(t, a, b, r'\.Schema\[("[^"]+"|names\.\w+)\]\.ForceNew'):
         k = r.key(am.group(1))
         if k in attrs:
             attrs[k].force_new = True
     return attrs, rules
 
 
-def fw_type_of_constructor(f: Func) -> Optional[str]:
-    body = f.text.code[f.body[0]:f.body[1]]
-    m = re.search(r'&(\w+)\s*\{', body)
-    return m.group(1) if m else None
+def first_empty_call(t: GoText, body: Node) -> str | None:
+    """The word before the first empty argument list `word()` in a body: a call `name()` / `x.name()`, or
+    `func()` (a function literal or type without parameters)."""
+    cands = []
+    for n in t.nodes(('call_expression', 'func_literal', 'function_type'), within=body):
+        if n.type == 'call_expression':
+            fn, args = n.child_by_field_name('function'), n.child_by_field_name('arguments')
+            w = last_word(t, fn) if fn is not None else None
+            if w is not None and w.end_byte == args.start_byte and re.fullmatch(r'\(\s*\)', t.text(args)):
+                cands.append((w.start_byte, t.text(w)))
+        else:
+            params = n.child_by_field_name('parameters')
+            if params is not None and params.start_byte == n.start_byte + 4 and re.fullmatch(r'\(\s*\)', t.text(params)):
+                cands.append((n.start_byte, 'func'))
+    return min(cands)[1] if cands else None
+
+
+def fw_type_of_constructor(f: Func) -> str | None:
+    """T of the first `&T{...}` in the constructor."""
+    t = f.text
+    for u in t.nodes(('unary_expression',), within=f.body_node):
+        operand = u.child_by_field_name('operand')
+        if (t.text(u).startswith('&') and operand.type == 'composite_literal'
+                and operand.child_by_field_name('type').type == 'type_identifier'):
+            return t.text(operand.child_by_field_name('type'))
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -1077,7 +1244,7 @@ class SdkTypes:
         self.cache[module] = text
         return text
 
-    def class_props(self, module: str, cls: str) -> Optional[dict[str, Optional[str]]]:
+    def class_props(self, module: str, cls: str) -> dict[str, str | None] | None:
         """wire name -> nested input class name (or None) for `class cls:` in the module."""
         text = self._module_text(module)
         m = re.search(r'^class %s\b[^\n]*:\s*\n' % re.escape(cls), text, re.M)
@@ -1095,7 +1262,7 @@ class SdkTypes:
         return props
 
 
-def pulumi_paths(token: str, attrs: dict[str, Attr], sdk: Optional[SdkTypes], problems: list[str]):
+def pulumi_paths(token: str, attrs: dict[str, Attr], sdk: SdkTypes | None, problems: list[str]):
     """Map TF attribute tree -> {tf dotted path: pulumi dotted path}, plus SDK inputs (top level)."""
     module = token.split(':')[1].split('/')[0]
     cls = token.split(':')[2] + 'Args'
@@ -1106,7 +1273,7 @@ def pulumi_paths(token: str, attrs: dict[str, Attr], sdk: Optional[SdkTypes], pr
     not_in_sdk: set[str] = set()
     sdk_only: list[str] = []
 
-    def walk(level: dict[str, Attr], props: Optional[dict], tf_prefix: str, pu_prefix: str):
+    def walk(level: dict[str, Attr], props: dict | None, tf_prefix: str, pu_prefix: str):
         seen_wires = set()
         for name, a in level.items():
             cands = plural_candidates(name) if a.is_list and not a.flattened else [camel(name)]
@@ -1174,7 +1341,8 @@ def normalize_tf_path(p: str) -> str:
 
 
 def load_names(root: str) -> dict[str, str]:
-    """`names.AttrX` constants: names/*.go (`AttrX = "x"`) and names/attr_constants.csv (`x,X`)."""
+    """`names.AttrX` constants: names/*.go (`AttrX = "x"` specs, each first on its line) and
+    names/attr_constants.csv (`x,X`)."""
     out = {}
     d = os.path.join(root, 'names')
     if not os.path.isdir(d):
@@ -1183,7 +1351,13 @@ def load_names(root: str) -> dict[str, str]:
         p = os.path.join(d, fn)
         if fn.endswith('.go') and not fn.endswith('_test.go'):
             with open(p, encoding='utf-8') as fh:
-                for m in re.finditer(r'^\s*(Attr\w+)\s*=\s*"([^"]*)"', fh.read(), re.M):
+                t = GoText(fh.read())
+            for spec in t.nodes(('const_spec', 'var_spec')):
+                s = t.span(spec)[0]
+                if t.src[t.src.rfind('\n', 0, s) + 1:s].strip():
+                    continue
+                m = NAME_CONST_RE.match(t.src, s)
+                if m:
                     out[m.group(1)] = m.group(2)
         elif fn == 'attr_constants.csv':
             with open(p, encoding='utf-8') as fh:
@@ -1192,6 +1366,9 @@ def load_names(root: str) -> dict[str, str]:
                     if len(parts) >= 2 and parts[0] and parts[1] and parts[0] != 'Literal':
                         out.setdefault('Attr' + parts[1], parts[0])
     return out
+
+
+NAME_CONST_RE = re.compile(r'(Attr\w+)\s*=\s*"([^"]*)"')
 
 
 ACRONYM_TOKEN = re.compile(r'IPv[46]|[A-Z]\d+(?=[A-Z]|$)|[A-Z]+s(?=[A-Z]|$)|[A-Z]+(?=[A-Z][a-z]|\d|$)|[A-Z][a-z0-9]*|\d+')
@@ -1252,7 +1429,7 @@ class Tree:
 FW_ANN_NAMED = re.compile(r'^//\s*@FrameworkResource\((?!")', re.M)
 
 
-def locate(tree: Tree, rel_root: str, wanted: set[str]) -> dict[str, tuple[str, str, str, Optional[str]]]:
+def locate(tree: Tree, rel_root: str, wanted: set[str]) -> dict[str, tuple[str, str, str, str | None]]:
     """tf type -> (kind, package rel dir, file, constructor func name or None)."""
     found = {}
     unnamed = []   # framework constructors whose type name is set in Metadata
@@ -1266,33 +1443,48 @@ def locate(tree: Tree, rel_root: str, wanted: set[str]) -> dict[str, tuple[str, 
                 if m.group(1) in wanted:
                     found[m.group(1)] = (kind, os.path.dirname(rel), ap, None)
         for m in FW_ANN_NAMED.finditer(src):
-            fm = re.compile(r'^func\s+(\w+)', re.M).search(src, m.end())
-            if fm:
-                unnamed.append((os.path.dirname(rel), ap, fm.group(1)))
-    for rel_dir, ap, fname in unnamed:
+            unnamed.append((os.path.dirname(rel), ap, m.end()))
+    for rel_dir, ap, at in unnamed:
         pkg = tree.package(rel_dir)
+        t = pkg.texts.get(ap)
+        d = next_decl(t, at, ('function_declaration',)) if t else None
+        if d is None:
+            continue
+        fname = t.text(d.child_by_field_name('name'))
         f = next((x for x in pkg.funcs.get(fname, []) if x.path == ap), None)
         tn = fw_type_of_constructor(f) if f else None
         md = pkg.methods.get((tn, 'Metadata')) if tn else None
         if not md:
             continue
-        body = md.text.src[md.body[0]:md.body[1]]
-        mm = re.search(r'TypeName\s*=\s*"([^"]+)"', body)
-        if mm and mm.group(1) in wanted and mm.group(1) not in found:
-            found[mm.group(1)] = ('framework', rel_dir, ap, fname)
+        type_name = None
+        for op, _k, before in md.text.ops(('=',), *md.body):
+            mm = TYPE_NAME_RE.match(md.text.src, md.text.c(op.end_byte)) if before.endswith('TypeName') else None
+            if mm:
+                type_name = mm.group(1)
+                break
+        if type_name and type_name in wanted and type_name not in found:
+            found[type_name] = ('framework', rel_dir, ap, fname)
     return found
 
 
-def region_mechanism(tree: Tree) -> Optional[str]:
+TYPE_NAME_RE = re.compile(r'\s*"([^"]+)"')
+
+
+def region_mechanism(tree: Tree) -> str | None:
+    """The provider file declaring the v6 `forceNewIfRegionChanges` interceptor, if any."""
     for rel, ap in tree.files_under('internal/provider').items():
         with open(ap, encoding='utf-8') as fh:
             src = fh.read()
-        if re.search(r'func\s+forceNewIfRegionChanges\b', src):
+        if 'forceNewIfRegionChanges' not in src:
+            continue
+        t = GoText(src)
+        if any(t.text(d.child_by_field_name('name')) == 'forceNewIfRegionChanges'
+               for d in t.root.named_children if d.type == 'function_declaration'):
             return rel
     return None
 
 
-def analyse_aws(tree: Tree, sdk: Optional[SdkTypes], warnings: list[str], problems: list[str]) -> dict:
+def analyse_aws(tree: Tree, sdk: SdkTypes | None, warnings: list[str], problems: list[str]) -> dict:
     names = load_names(tree.base)
     for ov in tree.overlays:
         names.update(load_names(ov))
@@ -1393,7 +1585,10 @@ def analyse_aws(tree: Tree, sdk: Optional[SdkTypes], warnings: list[str], proble
     return out
 
 
-def analyse_random(root: str, sdk_random: Optional[str], warnings: list[str], problems: list[str]) -> dict:
+PROVIDER_TYPE_NAME_RE = re.compile(r'\s*req\.ProviderTypeName\s*\+\s*"(_\w+)"')
+
+
+def analyse_random(root: str, sdk_random: str | None, warnings: list[str], problems: list[str]) -> dict:
     d = os.path.join(root, 'internal', 'provider')
     index_modifier_descriptions(os.path.join(root, 'internal'))
     pkg = load_package(d)
@@ -1403,8 +1598,8 @@ def analyse_random(root: str, sdk_random: Optional[str], warnings: list[str], pr
     for (recv, name), f in pkg.methods.items():
         if name != 'Metadata':
             continue
-        body = f.text.code[f.body[0]:f.body[1]]
-        m = re.search(r'TypeName\s*=\s*req\.ProviderTypeName\s*\+\s*"(_\w+)"', body)
+        m = next((mm for op, _k, before in f.text.ops(('=',), *f.body) if before.endswith('TypeName')
+                  for mm in [PROVIDER_TYPE_NAME_RE.match(f.text.code, f.text.c(op.end_byte))] if mm), None)
         if m and 'resource.MetadataRequest' in f.text.code[f.start:f.body[0]]:
             types['random' + m.group(1)] = recv
     out = {}
