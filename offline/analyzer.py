@@ -25,12 +25,12 @@ from typing import Any
 
 import grpc
 import jsonschema
-import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from offline.plan_model import Violation
 from offline.runner import PROJECT, ROOT, ProgramRun, RegisteredResource, load_stack_config, to_runtime_config
+from workshop.project import load_project_file
 
 POLICY_PACK = ROOT / "policies"
 # No engine runs offline; `pulumi.policy` accepts the argument and doesn't use it.
@@ -62,7 +62,7 @@ class PolicyConfigError(Exception):
 
 def pack_python(pack: Path = POLICY_PACK) -> Path:
     """The interpreter the CLI runs the pack with: `<pack>/<virtualenv>/bin/python` (PulumiPolicy.yaml)."""
-    manifest = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())
+    manifest = load_project_file(pack / "PulumiPolicy.yaml")
     virtualenv = ((manifest.get("runtime") or {}).get("options") or {}).get("virtualenv")
     if not virtualenv:
         raise RuntimeError(f"{pack / 'PulumiPolicy.yaml'} names no runtime.options.virtualenv")

@@ -295,3 +295,20 @@ def test_hybrid_nodes_input_that_cannot_work_is_refused(remote, message):
     cluster = json.loads(json.dumps(DEV["eks-workshop:cluster"]))
     cluster["remoteNetworks"].update(remote)
     assert message in problems_of({**DEV, "eks-workshop:cluster": cluster})
+
+
+def test_dev_differs_from_the_defaults_only_where_its_header_says():
+    # Pulumi.dev.yaml's header: every value equals the default except the two log retentions.
+    from pydantic import BaseModel
+
+    from workshop.project import ROOT, load_stack_config
+
+    dev, default = parse(load_stack_config("dev")), parse({"aws:region": "ap-northeast-2"})
+
+    def differences(a, b, path=""):
+        if isinstance(a, BaseModel):
+            return [d for n in type(a).model_fields for d in differences(getattr(a, n), getattr(b, n), f"{path}{n}.")]
+        return [path.rstrip(".")] if a != b else []
+
+    assert differences(dev, default) == ["cluster.log_retention_days", "network.flow_log_retention_days"]
+    assert "except the two log retentions" in (ROOT / "Pulumi.dev.yaml").read_text()

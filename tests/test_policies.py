@@ -511,3 +511,38 @@ def test_required_tags_covers_every_tagged_type_the_program_creates():
     tagged = {r.type for s in ("dev", "staging", "prod") for r in run_stack(s).resources
               if r.custom and "tags" in r.inputs}
     assert sorted(tagged - set(iam_data.TAGGABLE)) == []
+
+
+def test_the_pack_knows_the_same_log_types_and_rfc1918_ranges_as_the_config():
+    # The pack runs standalone under the Pulumi CLI (its own copies); the config's are the source.
+    import guardrails.common as common
+    import guardrails.eks as eks
+    from workshop.config import CONTROL_PLANE_LOG_TYPES, RFC1918
+
+    assert tuple(eks.LOG_TYPES) == CONTROL_PLANE_LOG_TYPES
+    assert common.RFC1918 == RFC1918
+
+
+def test_the_imds_remediation_says_the_hop_limit_the_check_allows():
+    import guardrails.compute as compute
+
+    (policy,) = [p for p in compute.POLICIES if p.name == "ec2-imdsv2-required"]
+    default = policy.config_schema.properties["maxHopLimit"]["default"]
+    assert f"httpPutResponseHopLimit: {default}" in policy.remediation_steps
+    # ... and the limit the config gives node groups by default.
+    from workshop.config import NodeGroupConfig
+
+    assert NodeGroupConfig().metadata_hop_limit == default
+
+
+def test_the_pack_readme_lists_every_policy_with_its_default_level_and_severity():
+    import re
+
+    from guardrails import ALL_POLICIES
+
+    rows = {}
+    for line in (ROOT / "policies" / "README.md").read_text().splitlines():
+        if m := re.match(r"^\| `([a-z0-9-]+)` \| ([a-z]+)[^|]* \| ([a-z]+) \|", line):
+            rows[m.group(1)] = (m.group(2), m.group(3))
+    pack = {p.name: (p.enforcement_level.value, p.severity.value) for p in ALL_POLICIES}
+    assert rows == pack

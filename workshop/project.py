@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
 # The promotion order of the stacks this repository ships; other stacks follow, sorted.
 PROMOTION_ORDER = ("dev", "staging", "prod")
 # The program's own code, what `pulumi up` runs: the offline tools import it from another tree (a
@@ -93,15 +91,28 @@ class StackFile:
         return self.path.name
 
 
-def load_stack_file(stack: str, root: Path = ROOT) -> StackFile:
-    path = root / f"Pulumi.{stack}.yaml"
+def _load(path: Path) -> Any:
+    """A Pulumi YAML file read as the CLI reads it; a syntax error names the file, the line and the column."""
     try:
-        data = _cli_yaml().load(path.read_text())
+        return _cli_yaml().load(path.read_text())
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
         problem = " ".join(str(e.problem or e).split())
         raise StackFileError(f"{where}: {problem}") from None
+
+
+def load_project_file(path: Path) -> dict[str, Any]:
+    """`Pulumi.yaml` or `PulumiPolicy.yaml`, decoded as the CLI decodes it."""
+    data = _load(path)
+    if not isinstance(data, CommentedMap):
+        raise StackFileError(f"{path.name}: the file is a YAML {_kind(data)}, not a mapping")
+    return _plain(data, (), {})
+
+
+def load_stack_file(stack: str, root: Path = ROOT) -> StackFile:
+    path = root / f"Pulumi.{stack}.yaml"
+    data = _load(path)
     if data is None:
         data = {}
     if not isinstance(data, CommentedMap):
@@ -123,3 +134,7 @@ def _kind(value: Any) -> str:
         return "boolean"
     kinds = ((list, "list"), (str, "string"), (int, "number"), (float, "number"))
     return next((name for kind, name in kinds if isinstance(value, kind)), "value")
+
+
+# The project's name, as Pulumi.yaml gives it.
+PROJECT = load_project_file(ROOT / "Pulumi.yaml")["name"]

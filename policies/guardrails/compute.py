@@ -9,6 +9,9 @@ from .common import dig, resource_policy
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+# 1: only processes in the host's network namespace reach instance metadata; pods on the pod network
+# (one hop further) can't read the node role's credentials.
+DEFAULT_MAX_HOP_LIMIT = 1
 DEFAULT_INSTANCE_TYPES = ["m5.large", "m5.xlarge", "m5.2xlarge", "m6i.large", "m6i.xlarge", "m7i.large",
                           "m7i.xlarge", "t3.medium", "t3.large"]
 
@@ -25,7 +28,7 @@ def _imdsv2(props, config, report):
     if tokens != "required":
         report(f"instance metadata allows IMDSv1 (httpTokens {tokens or 'optional (default)'}); "
                "set metadataOptions.httpTokens to required")
-    limit = int(config.get("maxHopLimit", 1))
+    limit = int(config.get("maxHopLimit", DEFAULT_MAX_HOP_LIMIT))
     hops = dig(props, "metadataOptions.httpPutResponseHopLimit")
     if hops is not None and hops > limit:
         report(f"IMDS hop limit {int(hops)} exceeds {limit}: containers further away can reach instance credentials")
@@ -72,8 +75,9 @@ POLICIES = [
         "ec2-imdsv2-required",
         "Instances and launch templates require IMDSv2 with a bounded hop limit.",
         [LAUNCH_TEMPLATE, INSTANCE], _imdsv2, severity=Severity.HIGH,
-        remediation="Set metadataOptions {httpTokens: required, httpPutResponseHopLimit: 2}.",
-        config={"maxHopLimit": {"type": "integer", "minimum": 1, "maximum": 64, "default": 1}}),
+        remediation=f"Set metadataOptions {{httpTokens: required, httpPutResponseHopLimit: {DEFAULT_MAX_HOP_LIMIT}}} "
+                    "(or raise maxHopLimit for a stack whose pods must reach instance metadata).",
+        config={"maxHopLimit": {"type": "integer", "minimum": 1, "maximum": 64, "default": DEFAULT_MAX_HOP_LIMIT}}),
     resource_policy(
         "ec2-encrypted-root-volumes",
         "Instances and launch templates declare encrypted EBS volumes.",

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchema
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from workshop import versions
 from workshop.subnets import known_instance_types
 
 # A version pin left to the catalogue: the catalogue's confirmed pin for the version in use.
@@ -36,8 +37,9 @@ TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
 AmiType = Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2_x86_64", "AL2_ARM_64"]
 PodSecurityGroupEnforcingMode = Literal["standard", "strict"]
 CONTROL_PLANE_LOG_TYPES: tuple[str, ...] = get_args(LogType)
-# The managed add-ons this program knows how to order; vpc-cni has its own key (vpcCni).
-MANAGED_ADDONS = ("coredns", "kube-proxy", "metrics-server", "eks-pod-identity-agent")
+# The managed add-ons `eks-workshop:addons` may name: the catalogue's, whose versions it pins; vpc-cni
+# has its own key (vpcCni).
+MANAGED_ADDONS = tuple(name for name in versions.catalogue().addon_names if name != "vpc-cni")
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
                       2557, 2922, 3288, 3653)
