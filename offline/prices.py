@@ -81,8 +81,9 @@ def node_group(r: PlannedResource, book: PriceBook) -> list[Charge | Unpriced]:
     desired, maximum = int(scaling.get("desiredSize", 0)), int(scaling.get("maxSize", 0))
     instance = (inputs.get("instanceTypes") or ["?"])[0]
     out: list[Charge | Unpriced] = []
-    if inputs.get("capacityType") == "SPOT":
-        out.append(Unpriced("spot prices vary"))
+    capacity = str(inputs.get("capacityType") or "ON_DEMAND")
+    if capacity != "ON_DEMAND":  # the tables hold on-demand prices only
+        out.append(Unpriced(f"{capacity.lower()} prices vary"))
     elif not book.has(f"ec2.{instance}"):
         out.append(Unpriced(f"no price for {instance}"))
     else:

@@ -15,7 +15,8 @@ Usage (the repository's venv: the type list is the `terraform` column of offline
 --aws-overlay  optional extra directories laid over --aws (same relative layout); a file found in an
           overlay replaces the same relative path of the base tree (for newer single-file versions)
 
-What is read (a tree-sitter-go syntax tree of each file; no Go toolchain):
+Go is read with tree-sitter: each file is parsed into a syntax tree with the tree-sitter-go grammar (the
+`tree-sitter` and `tree-sitter-go` packages; no Go toolchain, no hand-written lexer). What is read:
   SDKv2 resources   `// @SDKResource("aws_x", ...)` then the constructor's `Schema:` / `SchemaFunc:` map;
                     `ForceNew: true` at any depth (nested `Elem: &schema.Resource{...}`, helper functions
                     and package variables in the same package are followed); `ForceNew: <expr>` other
@@ -41,6 +42,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 import tree_sitter_go
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
@@ -92,6 +94,22 @@ def _query(kinds: tuple[str, ...]) -> Query:
         pats = ' '.join(f'({k})' if k[0].isalpha() else json.dumps(k) for k in kinds)
         q = _QUERIES[kinds] = Query(GO, f'[{pats}] @n')
     return q
+
+
+def field_node(node: Node, name: str) -> Node:
+    """The child in a field the grammar always fills (`name` of a declaration, `operand` of a selector, ...)."""
+    ch = node.child_by_field_name(name)
+    if ch is None:
+        raise ValueError(f"tree-sitter-go: {node.type} at byte {node.start_byte} has no {name!r} field")
+    return ch
+
+
+def parent_node(node: Node) -> Node:
+    """The parent of a node below the root (a token's enclosing node)."""
+    p = node.parent
+    if p is None:
+        raise ValueError(f"tree-sitter-go: {node.type} at byte {node.start_byte} has no parent")
+    return p
 
 
 class GoText:
@@ -163,7 +181,10 @@ class GoText:
     def leaf(self, i: int) -> Node:
         """The smallest node covering the character at index i (the token that starts there)."""
         b = self.b(i)
-        return self.root.descendant_for_byte_range(b, b + 1)
+        n = self.root.descendant_for_byte_range(b, b + 1)
+        if n is None:   # the root contains every range (tree-sitter returns the root itself at worst)
+            raise ValueError(f"no syntax node at index {i}")
+        return n
 
     def outermost_at(self, i: int) -> Node:
         """The largest node that starts at index i (the whole expression starting there)."""
@@ -194,10 +215,11 @@ class GoText:
             closer, sib = CLOSERS[n.type], n.next_sibling
             while sib is not None and sib.type != closer:
                 sib = sib.next_sibling
-            return self.c((sib or n.parent).end_byte)
-        while n is not None and n.type not in STRING_KINDS:
-            n = n.parent
-        return self.c(n.end_byte) if n is not None else i + 1
+            return self.c((sib if sib is not None else parent_node(n)).end_byte)
+        s: Node | None = n
+        while s is not None and s.type not in STRING_KINDS:
+            s = s.parent
+        return self.c(s.end_byte) if s is not None else i + 1
 
     def ops(self, kinds: tuple[str, ...], s: int, e: int) -> list[tuple[Node, int, str]]:
         """Operator tokens (`=`, `:=`) in the span, each with the index where the text before it ends (blanks
@@ -248,12 +270,12 @@ def expr_end(t: GoText, s: int) -> int:
 
 def keyed(t: GoText, lit: Node | None) -> list[tuple[str, int, int]]:
     """(key text, value span) of the keyed elements of a literal_value."""
-    out = []
+    out: list[tuple[str, int, int]] = []
     if lit is None:
         return out
     for ch in lit.named_children:
         if ch.type == 'keyed_element':
-            k, v = ch.child_by_field_name('key'), ch.child_by_field_name('value')
+            k, v = field_node(ch, 'key'), field_node(ch, 'value')
             out.append((t.text(k), *t.span(v)))
     return out
 
@@ -291,13 +313,13 @@ class Func:
     start: int           # index of 'func'
     body: tuple[int, int]  # span inside the body braces
     path: str
-    node: Node | None = None       # the function_declaration / method_declaration
-    body_node: Node | None = None  # its block
+    node: Node       # the function_declaration / method_declaration
+    body_node: Node  # its block
 
 
 def receiver_type(t: GoText, d: Node) -> str | None:
     """`func (r *T) M(...)` / `func (T[K]) M(...)` -> "T"."""
-    params = [p for p in d.child_by_field_name('receiver').named_children if p.type == 'parameter_declaration']
+    params = [p for p in field_node(d, 'receiver').named_children if p.type == 'parameter_declaration']
     if not params:
         return None
     typ = params[0].child_by_field_name('type')
@@ -364,7 +386,7 @@ class Package:
             if d.type == 'method_declaration' and recv is None:
                 continue
             s, e = t.span(body)
-            f = Func(t.text(d.child_by_field_name('name')), recv, t, t.span(d)[0], (s + 1, e - 1), path, d, body)
+            f = Func(t.text(field_node(d, 'name')), recv, t, t.span(d)[0], (s + 1, e - 1), path, d, body)
             if f.recv:
                 self.methods[(f.recv, f.name)] = f
             else:
@@ -391,8 +413,9 @@ class Package:
                     continue
                 name, s, e = one
                 val = t.code[s:e].strip()
-                if go_string(val) is not None:
-                    self.consts[name] = go_string(val)
+                const = go_string(val)
+                if const is not None:
+                    self.consts[name] = const
                 else:
                     self.vars.setdefault(name, (t, s, e))
         # `const name [T] = "..."`
@@ -405,8 +428,9 @@ class Package:
                     one = single_spec(t, spec)
                     if one and (typ is None or re.fullmatch(r'\w+', t.text(typ))):
                         m = re.match(r'"(?:[^"\\\n]|\\.)*"', t.code[one[1]:one[2]])
-                        if m:
-                            self.consts[one[0]] = go_string(m.group(0))
+                        const = go_string(m.group(0)) if m else None   # a quoted match: never None
+                        if const is not None:
+                            self.consts[one[0]] = const
         # `type name struct {...}`
         for d in top:
             if d.type == 'type_declaration' and not any(ch.type == '(' for ch in d.children):
@@ -414,7 +438,7 @@ class Package:
                     typ = spec.child_by_field_name('type') if spec.type == 'type_spec' else None
                     if (typ is not None and typ.type == 'struct_type'
                             and spec.child_by_field_name('type_parameters') is None):
-                        self.structs[t.text(spec.child_by_field_name('name'))] = (t, typ)
+                        self.structs[t.text(field_node(spec, 'name'))] = (t, typ)
 
     def func(self, name: str) -> Func | None:
         fs = self.funcs.get(name)
@@ -556,8 +580,8 @@ def parse_sdk_schema_value(t: GoText, s: int, e: int, name: str, r: Resolver, de
         return attr
     # identifier / call of a same-package helper
     m = re.fullmatch(r'(\w+)(?:\((.*)\))?', expr, re.S)
-    if m and m.group(2) is None and ident_local_assignment(t, s, m.group(1)):
-        ls, le = ident_local_assignment(t, s, m.group(1))
+    if m and m.group(2) is None and (local := ident_local_assignment(t, s, m.group(1))):
+        ls, le = local
         sub = parse_sdk_schema_value(t, ls, le, name, r, depth + 1)
         _merge(attr, sub)
         return attr
@@ -606,7 +630,7 @@ def ident_local_assignment(t: GoText, at: int, ident: str) -> tuple[int, int] | 
         return None
     best = None
     for op, _k, before in t.ops(('=', ':='), t.c(decl.start_byte), at):
-        if re.search(r'\b%s$' % re.escape(ident), before):
+        if re.search(rf'\b{re.escape(ident)}$', before):
             s = t.after_op(op)
             best = (s, expr_end(t, s))
     return best
@@ -665,8 +689,7 @@ def parse_sdk_elem(t: GoText, s: int, e: int, attr: Attr, r: Resolver, depth: in
     m = re.fullmatch(r'(\w+)(?:\((.*)\))?', expr.strip(), re.S)
     if m:
         ident = m.group(1)
-        if m.group(2) is not None and r.pkg.func(ident):
-            f = r.pkg.func(ident)
+        if m.group(2) is not None and (f := r.pkg.func(ident)):
             ret = r.returned_expr(f)
             if ret:
                 parse_sdk_elem(ret[0], *strip_span(ret[0], ret[1], ret[2]), attr, r, depth + 1)
@@ -713,8 +736,8 @@ def schema_map_from_expr(t: GoText, s: int, e: int, r: Resolver, depth: int) -> 
 
 def _schema_map_in_body(t: GoText, a: int, b: int, r: Resolver, depth: int) -> dict[str, Attr]:
     lits = [n for n in t.nodes(('composite_literal',), span=(a, b))
-            if n.child_by_field_name('type') is not None
-            and t.text(n.child_by_field_name('type')) == 'map[string]*schema.Schema']
+            if (typ := n.child_by_field_name('type')) is not None
+            and t.text(typ) == 'map[string]*schema.Schema']
     if not lits:
         # `return someOtherHelper()`
         for ret in t.nodes(('return_statement',), span=(a, b)):
@@ -774,18 +797,21 @@ def last_word(t: GoText, n: Node) -> Node | None:
     return None
 
 
-def forcenew_calls(t: GoText, a: int, b: int) -> list[tuple]:
+ForceNewCall = tuple[int, str | None, str | None, str, int | None]
+
+
+def forcenew_calls(t: GoText, a: int, b: int) -> list[ForceNewCall]:
     """`x.ForceNew(<arg>)` and `customdiff.ForceNewIf[Change](<arg>, ...)` calls in the span, in source order:
     (position, receiver word or None, ForceNewIf/ForceNewIfChange or None, argument text, end of the argument's
     comma)."""
-    out = []
+    out: list[ForceNewCall] = []
     code = t.code
     for call in t.nodes(('call_expression',), span=(a, b)):
         fn, args = call.child_by_field_name('function'), call.child_by_field_name('arguments')
         if fn is None or args is None or fn.type != 'selector_expression':
             continue
-        field_name = t.text(fn.child_by_field_name('field'))
-        operand = fn.child_by_field_name('operand')
+        field_name = t.text(field_node(fn, 'field'))
+        operand = field_node(fn, 'operand')
         as_, ae = t.span(args)
         if field_name == 'ForceNew':
             w = last_word(t, operand)
@@ -820,7 +846,7 @@ def customize_diff_rules(t: GoText, s: int, e: int, r: Resolver) -> list[dict]:
                 if ctx:
                     rule['condition'] = ctx
             # the condition text of ForceNewIf/ForceNewIfChange: the func literal's body (short)
-            if which:
+            if which and cond_start is not None:   # set together (customdiff.ForceNewIf...)
                 cond_end = expr_end(tt, cond_start)
                 rule['condition'] = ' '.join(tt.code[cond_start:cond_end].split())[:700]
             rules.append(rule)
@@ -866,8 +892,7 @@ def parse_fw_value(t: GoText, s: int, e: int, name: str, r: Resolver, depth: int
         fill_fw_literal(t, t.literal_at(s + m.end() - 1), attr, r, depth)
         return attr
     m = re.fullmatch(r'(\w+)\((.*)\)', expr, re.S)
-    if m and r.pkg.func(m.group(1)):
-        f = r.pkg.func(m.group(1))
+    if m and (f := r.pkg.func(m.group(1))):
         ret = r.returned_expr(f)
         if ret:
             return parse_fw_value(ret[0], ret[1], ret[2], name, r, depth + 1)
@@ -921,7 +946,9 @@ def describe_modifier(t: GoText, s: int, e: int, r: Resolver) -> str:
     name = short = None
     for call in t.nodes(('call_expression',), span=(s, e)):
         fn = call.child_by_field_name('function')
-        w = last_word(t, fn) if fn is not None else None
+        if fn is None:
+            continue
+        w = last_word(t, fn)
         word = t.text(w) if w is not None else ''
         k = word.find('RequiresReplace')
         if k < 0:
@@ -957,12 +984,14 @@ def index_modifier_descriptions(root: str) -> None:
                 srcs.append(fh.read())
         if not any('planmodifier' in s for s in srcs):
             continue
-        ctors, descs = [], {}
+        ctors: list[tuple[str, str]] = []
+        descs: dict[str, str] = {}
         for t in map(GoText, srcs):
             for d in t.root.named_children:
-                if d.type not in FUNC_DECLS or d.child_by_field_name('body') is None:
+                body = d.child_by_field_name('body') if d.type in FUNC_DECLS else None
+                if body is None:
                     continue
-                name, body = t.text(d.child_by_field_name('name')), d.child_by_field_name('body')
+                name = t.text(field_node(d, 'name'))
                 stmts = body.named_children
                 if stmts and stmts[0].type == 'statement_list':
                     stmts = stmts[0].named_children
@@ -971,7 +1000,7 @@ def index_modifier_descriptions(root: str) -> None:
                 if (first is None or first.type != 'return_statement'
                         or t.src[t.c(body.start_byte) + 1:t.c(first.start_byte)].strip()):
                     continue
-                params = d.child_by_field_name('parameters')
+                params = field_node(d, 'parameters')
                 ret_src = t.src[slice(*t.span(first))]
                 if d.type == 'function_declaration' and name.startswith('RequiresReplace'):
                     if '{' not in t.src[t.c(params.start_byte):t.c(body.start_byte)]:
@@ -979,7 +1008,7 @@ def index_modifier_descriptions(root: str) -> None:
                         if m:
                             ctors.append((name, m.group(1)))
                 elif d.type == 'method_declaration' and name == 'Description':
-                    rm = re.fullmatch(r'\(\s*\w*\s*\*?(\w+)\s*\)', t.text(d.child_by_field_name('receiver')))
+                    rm = re.fullmatch(r'\(\s*\w*\s*\*?(\w+)\s*\)', t.text(field_node(d, 'receiver')))
                     result = d.child_by_field_name('result')
                     m = re.match(r'return\s+"((?:[^"\\]|\\.)*)"', ret_src)
                     if (rm and m and ')' not in t.text(params)[1:-1] and result is not None
@@ -1011,8 +1040,7 @@ def fw_schema_literal(t: GoText, s: int, e: int, r: Resolver) -> dict[str, Attr]
         fill_fw_literal(t, t.literal_at(s0 + m.end() - 1), top, r, 0)
         return top.children
     m = re.fullmatch(r'(\w+)\((.*)\)', expr, re.S)
-    if m and r.pkg.func(m.group(1)):
-        f = r.pkg.func(m.group(1))
+    if m and (f := r.pkg.func(m.group(1))):
         ret = r.returned_expr(f)
         if ret:
             return fw_schema_literal(ret[0], ret[1], ret[2], r)
@@ -1020,7 +1048,8 @@ def fw_schema_literal(t: GoText, s: int, e: int, r: Resolver) -> dict[str, Attr]
     return None
 
 
-def fw_find_schema(pkg: Package, type_name: str, r: Resolver, seen=None) -> tuple[dict[str, Attr] | None, Func | None]:
+def fw_find_schema(pkg: Package, type_name: str, r: Resolver,
+                   seen: set[str] | None = None) -> tuple[dict[str, Attr] | None, Func | None]:
     seen = seen or set()
     if type_name in seen:
         return None, None
@@ -1058,7 +1087,7 @@ def fw_modify_plan_rules(pkg: Package, type_name: str, r: Resolver) -> list[dict
             cond = enclosing_conditions(t.code, k - len('RequiresReplace'))
             how = f'ModifyPlan of {tn} sets RequiresReplace'
             for call in calls_named(t, s, e, r'path\.Root', r'\([^()]*\)'):
-                arg = t.text(call.child_by_field_name('arguments'))[1:-1]
+                arg = t.text(field_node(call, 'arguments'))[1:-1]
                 key = r.key(arg)
                 if key is not None:
                     rules.append({'tf_path': key, 'how': how, 'condition': cond})
@@ -1086,7 +1115,7 @@ def method_calls_without_args(t: GoText, a: int, b: int) -> list[str]:
     """`x.name()` calls in the span: the names, in source order."""
     fields = []
     for call in calls_named(t, a, b, r'\.\w+', r'\(\)'):
-        fl = call.child_by_field_name('function').child_by_field_name('field')
+        fl = field_node(call, 'function').child_by_field_name('field')
         if fl is not None:
             fields.append((fl.start_byte, t.text(fl)))
     return [n for _p, n in sorted(fields)]
@@ -1127,36 +1156,40 @@ def next_decl(t: GoText, at: int, kinds: tuple[str, ...] = FUNC_DECLS) -> Node |
 def annotated_func(pkg: Package, path: str, tf_type: str) -> Func | None:
     """The function declared after the resource's annotation comment."""
     t = pkg.texts[path]
-    m = re.search(r'^//\s*@(?:SDK|Framework)Resource\("%s"' % re.escape(tf_type), t.src, re.M)
+    m = re.search(rf'^//\s*@(?:SDK|Framework)Resource\("{re.escape(tf_type)}"', t.src, re.M)
     if not m:
         return None
     d = next_decl(t, m.end())
     if d is None:
         return None
-    for f in pkg.funcs.get(t.text(d.child_by_field_name('name')), []):
+    for f in pkg.funcs.get(t.text(field_node(d, 'name')), []):
         if f.path == path:
             return f
     return None
 
 
+def is_schema_resource_literal(t: GoText, u: Node) -> bool:
+    """`&schema.Resource{...}` (a unary_expression)."""
+    if not t.text(u).startswith('&schema.Resource'):
+        return False
+    operand = field_node(u, 'operand')
+    return operand.type == 'composite_literal' and t.text(field_node(operand, 'type')) == 'schema.Resource'
+
+
 def sdk_resource_schema(f: Func, r: Resolver) -> tuple[dict[str, Attr], list[dict]]:
     """Schema map and CustomizeDiff rules of an SDKv2 resource constructor."""
     t = f.text
-    code = t.code
     a, b = f.body
-    lit = next((u for u in t.nodes(('unary_expression',), within=f.body_node)
-                if t.text(u).startswith('&schema.Resource')
-                and u.child_by_field_name('operand').type == 'composite_literal'
-                and t.text(u.child_by_field_name('operand').child_by_field_name('type')) == 'schema.Resource'), None)
+    lit = next((u for u in t.nodes(('unary_expression',), within=f.body_node) if is_schema_resource_literal(t, u)), None)
     if lit is None:
         # constructor may return another constructor's resource, e.g. `r := resourceX(); ...`
         first = first_empty_call(t, f.body_node)
-        if first and r.pkg.func(first):
-            return sdk_resource_schema(r.pkg.func(first), r)
+        if first and (ff := r.pkg.func(first)):
+            return sdk_resource_schema(ff, r)
         raise ValueError(f"no &schema.Resource literal in {f.name}")
     attrs: dict[str, Attr] = {}
     rules: list[dict] = []
-    for fname, vs, ve in keyed(t, lit.child_by_field_name('operand').child_by_field_name('body')):
+    for fname, vs, ve in keyed(t, field_node(lit, 'operand').child_by_field_name('body')):
         if fname in ('Schema', 'SchemaFunc'):
             attrs.update(schema_map_from_expr(t, vs, ve, r, 0))
         elif fname == 'CustomizeDiff':
@@ -1175,10 +1208,12 @@ def first_empty_call(t: GoText, body: Node) -> str | None:
     cands = []
     for n in t.nodes(('call_expression', 'func_literal', 'function_type'), within=body):
         if n.type == 'call_expression':
-            fn, args = n.child_by_field_name('function'), n.child_by_field_name('arguments')
+            fn = n.child_by_field_name('function')
             w = last_word(t, fn) if fn is not None else None
-            if w is not None and w.end_byte == args.start_byte and re.fullmatch(r'\(\s*\)', t.text(args)):
-                cands.append((w.start_byte, t.text(w)))
+            if w is not None:
+                args = field_node(n, 'arguments')
+                if w.end_byte == args.start_byte and re.fullmatch(r'\(\s*\)', t.text(args)):
+                    cands.append((w.start_byte, t.text(w)))
         else:
             params = n.child_by_field_name('parameters')
             if params is not None and params.start_byte == n.start_byte + 4 and re.fullmatch(r'\(\s*\)', t.text(params)):
@@ -1190,10 +1225,10 @@ def fw_type_of_constructor(f: Func) -> str | None:
     """T of the first `&T{...}` in the constructor."""
     t = f.text
     for u in t.nodes(('unary_expression',), within=f.body_node):
-        operand = u.child_by_field_name('operand')
+        operand = field_node(u, 'operand')
         if (t.text(u).startswith('&') and operand.type == 'composite_literal'
-                and operand.child_by_field_name('type').type == 'type_identifier'):
-            return t.text(operand.child_by_field_name('type'))
+                and field_node(operand, 'type').type == 'type_identifier'):
+            return t.text(field_node(operand, 'type'))
     return None
 
 
@@ -1225,7 +1260,8 @@ def snake(s: str) -> str:
 class SdkTypes:
     """Input property names (wire names) and nested input classes from the pulumi_aws Python SDK."""
 
-    GETTER_RE = re.compile(r'@pulumi\.getter(?:\(name="([^"]+)"\))?[ \t]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*def (\w+)\(self\)\s*->\s*([^\n]+?):[ \t]*\n')
+    GETTER_RE = re.compile(r'@pulumi\.getter(?:\(name="([^"]+)"\))?[ \t]*\n(?:[ \t]*@[^\n]*\n)*'
+                           r'[ \t]*def (\w+)\(self\)\s*->\s*([^\n]+?):[ \t]*\n')
 
     def __init__(self, root: str):
         self.root = root
@@ -1247,13 +1283,13 @@ class SdkTypes:
     def class_props(self, module: str, cls: str) -> dict[str, str | None] | None:
         """wire name -> nested input class name (or None) for `class cls:` in the module."""
         text = self._module_text(module)
-        m = re.search(r'^class %s\b[^\n]*:\s*\n' % re.escape(cls), text, re.M)
+        m = re.search(rf'^class {re.escape(cls)}\b[^\n]*:\s*\n', text, re.M)
         if not m:
             return None
         rest = text[m.end():]
         n = re.search(r'^(?:class |@pulumi\.input_type|@pulumi\.output_type|if not MYPY)', rest, re.M)
         block = rest[:n.start()] if n else rest
-        props = {}
+        props: dict[str, str | None] = {}
         for g in self.GETTER_RE.finditer(block):
             wire = g.group(1) or g.group(2)
             typ = g.group(3)
@@ -1262,7 +1298,8 @@ class SdkTypes:
         return props
 
 
-def pulumi_paths(token: str, attrs: dict[str, Attr], sdk: SdkTypes | None, problems: list[str]):
+def pulumi_paths(token: str, attrs: dict[str, Attr], sdk: SdkTypes | None, problems: list[str]
+                 ) -> tuple[dict[str, str], dict[str, str | None] | None, set[str], list[str]]:
     """Map TF attribute tree -> {tf dotted path: pulumi dotted path}, plus SDK inputs (top level)."""
     module = token.split(':')[1].split('/')[0]
     cls = token.split(':')[2] + 'Args'
@@ -1273,7 +1310,7 @@ def pulumi_paths(token: str, attrs: dict[str, Attr], sdk: SdkTypes | None, probl
     not_in_sdk: set[str] = set()
     sdk_only: list[str] = []
 
-    def walk(level: dict[str, Attr], props: dict | None, tf_prefix: str, pu_prefix: str):
+    def walk(level: dict[str, Attr], props: dict[str, str | None] | None, tf_prefix: str, pu_prefix: str) -> None:
         seen_wires = set()
         for name, a in level.items():
             cands = plural_candidates(name) if a.is_list and not a.flattened else [camel(name)]
@@ -1297,8 +1334,9 @@ def pulumi_paths(token: str, attrs: dict[str, Attr], sdk: SdkTypes | None, probl
             seen_wires.add(wire)
             if a.children:
                 child_props = None
-                if props is not None and props.get(wire):
-                    child_props = sdk.class_props(module, props[wire])
+                # props come from the SDK: sdk is not None here
+                if props is not None and sdk is not None and (child_cls := props.get(wire)):
+                    child_props = sdk.class_props(module, child_cls)
                 walk(a.children, child_props, tfp + '.', pup + '.')
         if props is not None:
             sdk_only.extend(pu_prefix + w for w in props if w not in seen_wires)
@@ -1309,9 +1347,10 @@ def pulumi_paths(token: str, attrs: dict[str, Attr], sdk: SdkTypes | None, probl
 
 # --------------------------------------------------------------------------------------------
 
-def collect(attrs: dict[str, Attr], prefix: str = ''):
+def collect(attrs: dict[str, Attr], prefix: str = '') -> tuple[list[str], list[dict]]:
     """(forceNew tf paths, conditional entries) from an attribute tree."""
-    fn, cond = [], []
+    fn: list[str] = []
+    cond: list[dict] = []
     for name, a in sorted(attrs.items()):
         p = prefix + name
         if a.force_new:
@@ -1343,7 +1382,7 @@ def normalize_tf_path(p: str) -> str:
 def load_names(root: str) -> dict[str, str]:
     """`names.AttrX` constants: names/*.go (`AttrX = "x"` specs, each first on its line) and
     names/attr_constants.csv (`x,X`)."""
-    out = {}
+    out: dict[str, str] = {}
     d = os.path.join(root, 'names')
     if not os.path.isdir(d):
         return out
@@ -1431,8 +1470,8 @@ FW_ANN_NAMED = re.compile(r'^//\s*@FrameworkResource\((?!")', re.M)
 
 def locate(tree: Tree, rel_root: str, wanted: set[str]) -> dict[str, tuple[str, str, str, str | None]]:
     """tf type -> (kind, package rel dir, file, constructor func name or None)."""
-    found = {}
-    unnamed = []   # framework constructors whose type name is set in Metadata
+    found: dict[str, tuple[str, str, str, str | None]] = {}
+    unnamed: list[tuple[str, str, int]] = []   # framework constructors whose type name is set in Metadata
     for rel, ap in tree.files_under(rel_root).items():
         with open(ap, encoding='utf-8') as fh:
             src = fh.read()
@@ -1448,9 +1487,9 @@ def locate(tree: Tree, rel_root: str, wanted: set[str]) -> dict[str, tuple[str, 
         pkg = tree.package(rel_dir)
         t = pkg.texts.get(ap)
         d = next_decl(t, at, ('function_declaration',)) if t else None
-        if d is None:
+        if t is None or d is None:
             continue
-        fname = t.text(d.child_by_field_name('name'))
+        fname = t.text(field_node(d, 'name'))
         f = next((x for x in pkg.funcs.get(fname, []) if x.path == ap), None)
         tn = fw_type_of_constructor(f) if f else None
         md = pkg.methods.get((tn, 'Metadata')) if tn else None
@@ -1478,21 +1517,42 @@ def region_mechanism(tree: Tree) -> str | None:
         if 'forceNewIfRegionChanges' not in src:
             continue
         t = GoText(src)
-        if any(t.text(d.child_by_field_name('name')) == 'forceNewIfRegionChanges'
+        if any(t.text(field_node(d, 'name')) == 'forceNewIfRegionChanges'
                for d in t.root.named_children if d.type == 'function_declaration'):
             return rel
     return None
 
 
-def analyse_aws(tree: Tree, sdk: SdkTypes | None, warnings: list[str], problems: list[str]) -> dict:
+class Conditional(TypedDict):
+    """A conditional rule of the output: the Pulumi path, when it forces replacement, and what says so."""
+    path: str | None
+    when: str
+    source: str
+    expr: NotRequired[str]
+
+
+class TypeEntry(TypedDict, total=False):
+    """The output's entry for one resource type (keys in the order they are written)."""
+    forceNew: list[str]
+    conditional: list[Conditional]
+    terraform: str
+    kind: str
+    error: str
+    source: str | None
+    sourceTree: str
+    forceNewNotPulumiInputs: list[str]
+    sdkInputsNotInSource: list[str]
+
+
+def analyse_aws(tree: Tree, sdk: SdkTypes | None, warnings: list[str], problems: list[str]) -> dict[str, TypeEntry]:
     names = load_names(tree.base)
     for ov in tree.overlays:
         names.update(load_names(ov))
     found = locate(tree, 'internal/service', set(AWS_TYPES.values()))
     region_rel = region_mechanism(tree)
-    out = {}
+    out: dict[str, TypeEntry] = {}
     for token, tf_type in AWS_TYPES.items():
-        entry = {'forceNew': [], 'conditional': [], 'terraform': tf_type}
+        entry: TypeEntry = {'forceNew': [], 'conditional': [], 'terraform': tf_type}
         if tf_type not in found:
             problems.append(f"{token}: {tf_type} not found in the tree")
             entry['error'] = 'resource not found in source tree'
@@ -1505,6 +1565,8 @@ def analyse_aws(tree: Tree, sdk: SdkTypes | None, warnings: list[str], problems:
             f = next((x for x in pkg.funcs.get(ctor, []) if x.path == path), None)
         else:
             f = annotated_func(pkg, path, tf_type)
+        if f is None:   # an annotation with no constructor after it (none in the provider trees read so far)
+            raise ValueError(f"{token}: no constructor function for {tf_type} in {path}")
         entry['source'] = os.path.join(rel_dir, os.path.basename(path))
         for ov in tree.overlays:
             if path.startswith(ov + os.sep):
@@ -1520,10 +1582,11 @@ def analyse_aws(tree: Tree, sdk: SdkTypes | None, warnings: list[str], problems:
             attrs, rules = sdk_resource_schema(f, r)
         else:
             tn = fw_type_of_constructor(f)
-            attrs, _m = fw_find_schema(pkg, tn, r) if tn else (None, None)
-            if attrs is None:
+            fw_attrs = fw_find_schema(pkg, tn, r)[0] if tn else None
+            if fw_attrs is None:
                 problems.append(f"{token}: framework schema of {tn} not found")
-                attrs = {}
+                fw_attrs = {}
+            attrs = fw_attrs
             rules = fw_modify_plan_rules(pkg, tn, r) if tn else []
         entry['kind'] = kind
         fn_tf, cond = collect(attrs)
@@ -1550,27 +1613,27 @@ def analyse_aws(tree: Tree, sdk: SdkTypes | None, warnings: list[str], problems:
         if dropped:
             entry['forceNewNotPulumiInputs'] = dropped
         cond = [c for c in cond if not (c.get('tf_path') and absent(c['tf_path']))]
-        conditional = []
+        conditional: list[Conditional] = []
         for c in cond:
             tfp = c.get('tf_path')
             special = SPECIAL_CONDITIONS.get((tf_type, tfp)) if tfp else None
-            item = {'path': c.get('pulumi') or (mapping.get(tfp) or '.'.join(camel(x) for x in tfp.split('.')) if tfp else None)}
+            pu_path = c.get('pulumi') or (mapping.get(tfp) or '.'.join(camel(x) for x in tfp.split('.')) if tfp else None)
             if special:
-                item['when'] = special
+                when = special
             elif 'when' in c:
-                item['when'] = c['when']
+                when = c['when']
             elif c.get('condition'):
-                item['when'] = condense_condition(c['condition'])
+                when = condense_condition(c['condition'])
             else:
-                item['when'] = 'see source'
-            item['source'] = c['how']
+                when = 'see source'
+            item: Conditional = {'path': pu_path, 'when': when, 'source': c['how']}
             if 'expr' in c:
                 item['expr'] = c['expr']
             if item['path'] in entry['forceNew']:
                 continue  # already unconditional
             conditional.append(item)
         # merge conditionals with the same path and source (several ForceNew calls for one attribute)
-        merged: dict[tuple, dict] = {}
+        merged: dict[tuple[str | None, str], Conditional] = {}
         for item in conditional:
             k = (item['path'], item['source'])
             if k not in merged:
@@ -1588,13 +1651,13 @@ def analyse_aws(tree: Tree, sdk: SdkTypes | None, warnings: list[str], problems:
 PROVIDER_TYPE_NAME_RE = re.compile(r'\s*req\.ProviderTypeName\s*\+\s*"(_\w+)"')
 
 
-def analyse_random(root: str, sdk_random: str | None, warnings: list[str], problems: list[str]) -> dict:
+def analyse_random(root: str, sdk_random: str | None, warnings: list[str], problems: list[str]) -> dict[str, TypeEntry]:
     d = os.path.join(root, 'internal', 'provider')
     index_modifier_descriptions(os.path.join(root, 'internal'))
     pkg = load_package(d)
     r = Resolver(pkg, {}, warnings)
     # resource type names from Metadata methods: resp.TypeName = req.ProviderTypeName + "_password"
-    types = {}
+    types: dict[str, str] = {}   # tf type -> the resource's Go type
     for (recv, name), f in pkg.methods.items():
         if name != 'Metadata':
             continue
@@ -1602,17 +1665,17 @@ def analyse_random(root: str, sdk_random: str | None, warnings: list[str], probl
                   for mm in [PROVIDER_TYPE_NAME_RE.match(f.text.code, f.text.c(op.end_byte))] if mm), None)
         if m and 'resource.MetadataRequest' in f.text.code[f.start:f.body[0]]:
             types['random' + m.group(1)] = recv
-    out = {}
+    out: dict[str, TypeEntry] = {}
     for token, tf_type in RANDOM_TYPES.items():
-        entry = {'forceNew': [], 'conditional': [], 'terraform': tf_type, 'kind': 'framework'}
-        recv = types.get(tf_type)
-        if not recv:
+        entry: TypeEntry = {'forceNew': [], 'conditional': [], 'terraform': tf_type, 'kind': 'framework'}
+        go_type = types.get(tf_type)
+        if not go_type:
             problems.append(f"{token}: {tf_type} not found")
             entry['error'] = 'resource not found in source tree'
             out[token] = entry
             continue
-        attrs, f = fw_find_schema(pkg, recv, r)
-        entry['source'] = os.path.relpath(f.path, root) if f else None
+        attrs, schema_method = fw_find_schema(pkg, go_type, r)
+        entry['source'] = os.path.relpath(schema_method.path, root) if schema_method else None
         fn_tf, cond = collect(attrs or {})
         entry['forceNew'] = sorted(camel(p) for p in fn_tf)
         entry['conditional'] = [{'path': camel(c['tf_path']), 'when': c['how'].split(': ', 1)[-1],

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, get_args
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -238,7 +238,8 @@ class NodeGroupConfig(ConfigModel):
     taints: tuple[Taint, ...] = list_field((), "Kubernetes node taints.")
     disk_size: Annotated[int, Between(20, 16384, "GiB")] = Field(
         80, description="Root volume size in GiB (gp3, encrypted); eksctl's default is 80.")
-    capacity_type: CapacityType = Field("ON_DEMAND", description="ON_DEMAND or SPOT.")
+    capacity_type: CapacityType = Field("ON_DEMAND", description=f"{' or '.join(get_args(CapacityType))}; only "
+                                        "ON_DEMAND is priced by the estimate.")
     generated_name: bool = Field(
         False, description="false: the EKS node group is named after its key (the workshop's `default`), and a "
         "change that replaces it (instance types, AMI type, disk) deletes it first: every node goes before the new "
