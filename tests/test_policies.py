@@ -548,3 +548,14 @@ def test_the_pack_readme_lists_every_policy_with_its_default_level_and_severity(
     pack = {p.name: (getattr(p.enforcement_level, "value", None), getattr(p.severity, "value", None))
             for p in ALL_POLICIES}
     assert rows == pack
+
+
+def test_every_policy_has_a_violating_and_a_compliant_case():
+    from guardrails import ALL_POLICIES
+    from pulumi_policy import StackValidationPolicy
+
+    resource = {p.name for p in ALL_POLICIES if not isinstance(p, StackValidationPolicy)}
+    stack = {p.name for p in ALL_POLICIES if isinstance(p, StackValidationPolicy)}
+    assert resource == {case[0] for case in RESOURCE_CASES}
+    # The stack policies have a test each, above.
+    assert stack == {"vpc-flow-logs-enabled", "vpc-default-security-group-closed", "stateful-resources-protected"}
