@@ -110,20 +110,23 @@ class Network(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
+    def _subnet(self, kind: str, az: str, cidr: str, tags: Mapping[str, str]) -> aws.ec2.Subnet:
+        return aws.ec2.Subnet(
+            f"{self._name}-{kind}-{az}",
+            vpc_id=self.vpc.id,
+            cidr_block=cidr,
+            availability_zone=az,
+            # Load balancers and NAT gateways get their addresses explicitly; nothing else gets one.
+            map_public_ip_on_launch=False,
+            tags=self._tags(f"{kind}-{az}", tags),
+            opts=self._child(),
+        )
+
     def _public_subnets(self, route_table: aws.ec2.RouteTable) -> list[aws.ec2.Subnet]:
         """One per zone, routed to the internet gateway, tagged for internet-facing load balancers."""
         subnets = []
         for az, cidr in zip(self._args.availability_zones, self._args.public_subnet_cidrs, strict=True):
-            subnet = aws.ec2.Subnet(
-                f"{self._name}-public-{az}",
-                vpc_id=self.vpc.id,
-                cidr_block=cidr,
-                availability_zone=az,
-                # Load balancers and NAT gateways get their addresses explicitly; nothing else belongs here.
-                map_public_ip_on_launch=False,
-                tags=self._tags(f"public-{az}", {"kubernetes.io/role/elb": "1"}),
-                opts=self._child(),
-            )
+            subnet = self._subnet("public", az, cidr, {"kubernetes.io/role/elb": "1"})
             aws.ec2.RouteTableAssociation(f"{self._name}-public-{az}", subnet_id=subnet.id,
                                           route_table_id=route_table.id, opts=self._child())
             subnets.append(subnet)
@@ -155,16 +158,8 @@ class Network(pulumi.ComponentResource):
         subnets, route_tables = [], []
         zones = zip(self._args.availability_zones, self._args.private_subnet_cidrs, nat_gateway_ids, strict=True)
         for az, cidr, nat_id in zones:
-            subnet = aws.ec2.Subnet(
-                f"{self._name}-private-{az}",
-                vpc_id=self.vpc.id,
-                cidr_block=cidr,
-                availability_zone=az,
-                map_public_ip_on_launch=False,
-                tags=self._tags(f"private-{az}", {"kubernetes.io/role/internal-elb": "1",
-                                                  **self._args.private_subnet_tags}),
-                opts=self._child(),
-            )
+            subnet = self._subnet("private", az, cidr,
+                                  {"kubernetes.io/role/internal-elb": "1", **self._args.private_subnet_tags})
             # One route table per zone in both modes, so switching single <-> perAz only moves routes.
             route_table = aws.ec2.RouteTable(f"{self._name}-private-{az}", vpc_id=self.vpc.id,
                                              tags=self._tags(f"private-{az}"), opts=self._child())
