@@ -33,26 +33,30 @@ SAMPLE_DATE = "2026-11-25"
 
 
 @cache
-def _plan(*stacks: str) -> tuple[str, dict[str, Plan]]:
-    """`make plan` of `stacks` on SAMPLE_DATE: what it printed, and the plan files."""
+def _planned() -> dict[str, tuple[str, Plan]]:
+    """`make plan` of the project's stacks on SAMPLE_DATE: what it printed for each, and its plan file."""
     from offline.plan import main
 
     out = io.StringIO()
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(out), \
             contextlib.redirect_stderr(io.StringIO()):
-        main(["--out-dir", tmp, "--as-of", SAMPLE_DATE, *(a for s in stacks for a in ("--stack", s))])
-        return out.getvalue(), {s: Plan.load(Path(tmp) / f"plan-{s}.json") for s in stacks}
+        main(["--out-dir", tmp, "--as-of", SAMPLE_DATE, *(a for s in PROMOTION_ORDER for a in ("--stack", s))])
+        plans = {s: Plan.load(Path(tmp) / f"plan-{s}.json") for s in PROMOTION_ORDER}
+    # Each stack's printout starts with its summary line, `== <project>/<stack>`.
+    printed = {block.split("\n", 1)[0].rsplit("/", 1)[-1]: "== " + block
+               for block in out.getvalue().split("== ")[1:]}
+    return {s: (printed[s], plans[s]) for s in PROMOTION_ORDER}
 
 
 def plan_sample() -> str:
     """The summary `make plan STACK=dev` prints (its first block), planned on SAMPLE_DATE."""
-    summary = _plan("dev")[0].split("\n\n", 1)[0]
+    summary = _planned()["dev"][0].split("\n\n", 1)[0]
     return f"```\n{summary}\n…\n```"
 
 
 def plan_verdict() -> str:
     """The policy verdict `make plan STACK=dev` prints, planned on SAMPLE_DATE."""
-    printed = _plan("dev")[0]
+    printed = _planned()["dev"][0]
     block = printed[printed.index("Policy verdict"):].split("\n\n", 1)[0]
     return f"```\n{block}\n```"
 
@@ -66,7 +70,7 @@ def estimates_table() -> str:
     lines = [f"Planned on {SAMPLE_DATE} (`make plan --as-of {SAMPLE_DATE}`):", "",
              "| stack | region | Kubernetes | per month at desired nodes | at max nodes | critical path | serial |",
              "|---|---|---|---|---|---|---|"]
-    for stack, plan in _plan(*PROMOTION_ORDER)[1].items():
+    for stack, (_, plan) in _planned().items():
         if plan.estimate is None or plan.kubernetes is None:
             raise ValueError(f"plan-{stack}.json has no estimate or Kubernetes summary")
         cost, time = plan.estimate.cost, plan.estimate.time

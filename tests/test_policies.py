@@ -551,8 +551,9 @@ def test_the_pack_readme_lists_every_policy_with_its_default_level_and_severity(
 
 
 def test_every_policy_has_a_violating_and_a_compliant_case():
-    from guardrails import ALL_POLICIES
     from pulumi_policy import StackValidationPolicy
+
+    from guardrails import ALL_POLICIES
 
     resource = {p.name for p in ALL_POLICIES if not isinstance(p, StackValidationPolicy)}
     stack = {p.name for p in ALL_POLICIES if isinstance(p, StackValidationPolicy)}
