@@ -93,3 +93,26 @@ def pytest_sessionstart(session):
         pack_python()
     except PackEnvironmentMissing as e:
         pytest.exit(str(e), returncode=2)
+
+
+# Shared by test_plan, test_plan_gate and test_docs: here, so that a worker plans dev once for all of them.
+# (Imported after run_stack is shared above: the plan command takes it by name.)
+from plan_support import Result, capture  # noqa: E402
+
+from offline.plan import main  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def dev_cli(tmp_path_factory) -> Result:
+    """`make plan STACK=dev` once per worker: its exit code and printout (tests read, never change it)."""
+    out = tmp_path_factory.mktemp("plan")
+    with capture() as (stdout, stderr):
+        code = main(["--stack", "dev", "--out-dir", str(out)])
+    result = Result(code, stdout.getvalue(), stderr.getvalue())
+    result.plan = json.loads((out / "plan-dev.json").read_text())
+    return result
+
+
+@pytest.fixture(scope="session")
+def dev_plan(dev_cli) -> dict:
+    return dev_cli.plan

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,21 +63,5 @@ def edit_stack(root: Path, stack: str, key: str, change) -> None:
     data = yaml.safe_load(path.read_text())
     change(data["config"].setdefault(key, {}))
     path.write_text(yaml.safe_dump(data))
-
-
-@pytest.fixture(scope="module")
-def dev_cli(tmp_path_factory) -> Result:
-    """`make plan STACK=dev` once for the module: its exit code and printout (tests read, never change it)."""
-    out = tmp_path_factory.mktemp("plan")
-    with capture() as (stdout, stderr):
-        code = main(["--stack", "dev", "--out-dir", str(out)])
-    result = Result(code, stdout.getvalue(), stderr.getvalue())
-    result.plan = json.loads((out / "plan-dev.json").read_text())
-    return result
-
-
-@pytest.fixture(scope="module")
-def dev_plan(dev_cli) -> dict:
-    return dev_cli.plan
 
 

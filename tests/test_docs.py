@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from plan_support import dev_cli, dev_plan, plan_cli, program_copy  # noqa: F401 - fixtures
+from plan_support import plan_cli, program_copy  # noqa: F401 - fixtures
 
 from offline.docs import PLAN_SCHEMA_FILE, files, plan_schema, sections
 from workshop.docs import Section, config_reference

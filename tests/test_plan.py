@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import yaml
-from plan_support import ROOT, Result, dev_cli, dev_plan, edit_stack, plan_cli, program_copy  # noqa: F401 - fixtures
+from plan_support import ROOT, Result, edit_stack, plan_cli, program_copy  # noqa: F401 - fixtures
 
 from offline.plan_diff import diff_plans, upgrade_of
 from offline.plan_model import Plan

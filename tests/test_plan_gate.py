@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from plan_support import ROOT, Result, dev_cli, dev_plan, edit_stack, plan_cli, program_copy  # noqa: F401 - fixtures
+from plan_support import ROOT, Result, edit_stack, plan_cli, program_copy  # noqa: F401 - fixtures
 
 from offline.plan_model import Plan, PlanFormatError
 from offline.plan_render import render_summary
