@@ -55,7 +55,11 @@ class HybridNodesArgs:
 
 
 class HybridNodes(pulumi.ComponentResource):
-    """The hybrid nodes' role (unless one is given) and its HYBRID_LINUX access entry."""
+    """The identity on-premises machines join the cluster with (`eks-workshop:hybrid:HybridNodes`): unless
+    a role is given, an IAM role trusted by this account's SSM hybrid activations in the region, or by
+    an IAM Roles Anywhere trust anchor and profile for the given CA bundle, with the ECR pull, SSM agent
+    and describe-this-cluster permissions nodeadm needs; and the role's HYBRID_LINUX access entry,
+    after the cluster. Output: `role_arn`."""
 
     def __init__(self, name: str, args: HybridNodesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:hybrid:HybridNodes", name, None, opts)

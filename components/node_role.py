@@ -19,7 +19,10 @@ NODE_POLICIES = (
 
 
 class NodeRole(pulumi.ComponentResource):
-    """One role shared by all node groups: one access entry, one ARN for consumers (`nodeRoleArn`)."""
+    """The role every managed node group's instances run as (`eks-workshop:nodes:NodeRole`): trusted by
+    EC2, with the worker node, ECR read-only and SSM managed-instance policies, and no CNI permissions
+    (aws-node has its own IRSA role). One role for all groups: one access entry, one ARN for consumers.
+    Outputs: `arn`, `attachments` (node groups wait for them)."""
 
     def __init__(self, name: str, tags: Mapping[str, str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:nodes:NodeRole", name, None, opts)

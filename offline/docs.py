@@ -83,6 +83,30 @@ def estimates_table() -> str:
     return "\n".join(lines)
 
 
+def components_table() -> str:
+    """Each component the project's stacks create: its type token, its file and what its docstring says it
+    builds. A type token ends in its class's name (`eks-workshop:network:Network`)."""
+    import importlib
+    import inspect
+
+    import pulumi
+
+    tokens = sorted({r.type for _, plan in _planned().values() for r in plan.resources
+                     if not r.custom and r.type.startswith(f"{plan.project}:")})
+    classes = {}
+    for path in sorted((ROOT / "components").rglob("*.py")):
+        module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"))
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, pulumi.ComponentResource) and cls.__module__ == module.__name__:
+                classes[name] = (cls, path.relative_to(ROOT))
+    lines = ["| component | type token | builds |", "|---|---|---|"]
+    for token in tokens:
+        cls, path = classes[token.rsplit(":", 1)[-1]]
+        about = " ".join(inspect.cleandoc(cls.__doc__ or "").split()).replace(f" (`{token}`)", "")
+        lines.append(f"| `{cls.__name__}` (`{path}`) | `{token}` | {about} |")
+    return "\n".join(lines)
+
+
 def plan_schema() -> dict[str, Any]:
     """The plan file's JSON Schema, from the model pydantic reads it with."""
     schema = Plan.model_json_schema(by_alias=True, mode="validation")
@@ -126,6 +150,7 @@ def sections() -> list[Section]:
         Section(ROOT / "README.md", "plan-sample", plan_sample),
         Section(ROOT / "docs" / "deploy.md", "iam", iam_section),
         Section(ROOT / "docs" / "plan.md", "plan-verdict", plan_verdict),
+        Section(ROOT / "docs" / "architecture.md", "components", components_table),
         Section(ROOT / "docs" / "plan.md", "plan-fields", plan_fields),
         Section(ROOT / "docs" / "plan.md", "estimates", estimates_table),
     ]
