@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -24,7 +25,7 @@ from offline.iam_actions import iam_section
 from offline.plan_model import CostEstimate, Plan
 from workshop import docs as config_docs
 from workshop.docs import Section
-from workshop.project import PROMOTION_ORDER
+from workshop.project import PROMOTION_ORDER, module_name
 
 ROOT = config_docs.ROOT
 PLAN_SCHEMA_FILE = ROOT / "docs" / "plan.schema.json"
@@ -43,8 +44,8 @@ def _planned() -> dict[str, tuple[str, Plan]]:
         main(["--out-dir", tmp, "--as-of", SAMPLE_DATE, *(a for s in PROMOTION_ORDER for a in ("--stack", s))])
         plans = {s: Plan.load(Path(tmp) / f"plan-{s}.json") for s in PROMOTION_ORDER}
     # Each stack's printout starts with its summary line, `== <project>/<stack>`.
-    printed = {block.split("\n", 1)[0].rsplit("/", 1)[-1]: "== " + block
-               for block in out.getvalue().split("== ")[1:]}
+    blocks = re.split(r"^(?=== )", out.getvalue(), flags=re.M)
+    printed = {block.split("\n", 1)[0].rsplit("/", 1)[-1]: block for block in blocks if block.startswith("== ")}
     return {s: (printed[s], plans[s]) for s in PROMOTION_ORDER}
 
 
@@ -95,7 +96,7 @@ def components_table() -> str:
                      if not r.custom and r.type.startswith(f"{plan.project}:")})
     classes = {}
     for path in sorted((ROOT / "components").rglob("*.py")):
-        module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"))
+        module = importlib.import_module(module_name(path))
         for name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, pulumi.ComponentResource) and cls.__module__ == module.__name__:
                 classes[name] = (cls, path.relative_to(ROOT))

@@ -79,11 +79,13 @@ def estimate_cost(plan: Plan, region: str, as_of: dt.date) -> CostEstimate:
     book = PriceBook(prices, hours, usage, as_of, {r.urn: r for r in plan.resources})
     for r in plan.resources:
         row = TYPES.get(r.type)
-        if not r.custom or (row is not None and row.price is None):
-            continue  # free by itself (its traffic or what it enables is priced elsewhere)
-        if row is None or row.price is None:
+        if not r.custom:
+            continue
+        if row is None:
             not_priced.append(NotPriced(urn=r.urn, type=r.type, why="no pricing rule for this type"))
             continue
+        if row.price is None:
+            continue  # free by itself (its traffic or what it enables is priced elsewhere)
         for charge in row.price(r, book):
             if isinstance(charge, Unpriced):
                 not_priced.append(NotPriced(urn=r.urn, type=r.type, why=charge.why))

@@ -112,7 +112,7 @@ def _inner(owner: Any, part: Any) -> Any:
 
 def _unwrap(tp: Any) -> Any:
     """A field's model: through Optional, and through list and dict to what they hold."""
-    while get_origin(tp) in (list, dict, Union, UnionType) or type(tp) is UnionType:
+    while get_origin(tp) in (list, dict, Union, UnionType):
         args = [a for a in get_args(tp) if a is not type(None)]
         if len(args) != 1 and get_origin(tp) not in (list, dict):
             return tp  # a union of models: the error's location names the member

@@ -13,13 +13,10 @@ import ast
 import sys
 from pathlib import Path
 
+from workshop.project import module_name
+
 ROOT = Path(__file__).resolve().parent.parent
 LAYERED = ("__main__.py", "wiring.py", "components", "workshop", "offline", "scripts", "bench")
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def _modules() -> dict[str, Path]:
@@ -27,7 +24,7 @@ def _modules() -> dict[str, Path]:
     for entry in LAYERED:
         path = ROOT / entry
         for file in ([path] if path.suffix == ".py" else sorted(path.rglob("*.py"))):
-            found[_module_name(file)] = file
+            found[module_name(file)] = file
     return found
 
 

@@ -24,6 +24,12 @@ PROGRAM_SOURCES = ("__main__.py", "wiring.py", "components", "workshop")
 PROGRAM_PACKAGES = tuple(Path(source).stem for source in PROGRAM_SOURCES if source != "__main__.py")
 
 
+def module_name(path: Path, root: Path = ROOT) -> str:
+    """The dotted name a source file under `root` imports as (`components/ide/__init__.py`: components.ide)."""
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 def stacks(root: Path = ROOT) -> list[str]:
     """Every stack with a `Pulumi.<stack>.yaml` under `root`: dev, staging, prod first, then the rest."""
     found = {p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml")}

@@ -98,11 +98,6 @@ def messages(error: ValidationError) -> list[str]:
     return lines
 
 
-# --------------------------------------------------------------------------------------------
-# Versions: every pin checked against the catalogue, and `catalogue` pins filled in from it.
-# --------------------------------------------------------------------------------------------
-
-
 class Problems(list[str]):
     """Problems found so far, each one `<key>: <message>` line; all of them are reported at once."""
 

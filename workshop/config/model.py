@@ -42,12 +42,12 @@ from workshop.config.rules import (
     PodSecurityGroupEnforcingMode,
     RetentionDays,
     Rfc1918Cidr,
+    Rule,
     TaintEffect,
     UpgradeSupportType,
     VpcCidr,
     broken_rule,
     camel,
-    checked,
     cidr_between,
     list_field,
     valid_labels,
@@ -215,7 +215,7 @@ class Taint(ConfigModel):
 
 
 class NodeGroupConfig(ConfigModel):
-    instance_types: Annotated[tuple[NodeInstanceType, ...], checked(
+    instance_types: Annotated[tuple[NodeInstanceType, ...], Rule(
         bool, lambda v: "[] must list at least one instance type")] = list_field(
         ("m5.large",), "EC2 instance types, first preferred; each one the EKS AMI's instance table knows, of the "
         "amiType's architecture (Graviton families such as m6g need an ARM_64 type).")
@@ -299,7 +299,7 @@ class IdeConfig(ConfigModel):
     repository_name: Annotated[str, Matching(r"^[A-Za-z0-9._-]{1,100}$", "is not a GitHub repository name")] = Field(
         "eks-workshop-v2", description="GitHub repository of the workshop content.")
     repository_ref: Annotated[str, Matching(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$", "is not a branch or tag name"),
-                              checked(lambda v: ".." not in v, lambda v: f"{v!r} is not a branch or tag name")] = Field(
+                              Rule(lambda v: ".." not in v, lambda v: f"{v!r} is not a branch or tag name")] = Field(
         "stable", description="Branch or tag cloned; the guide deploys `stable`.")
     code_server_version: Annotated[str, Matching(r"^\d+\.\d+\.\d+$", "is not a release like 4.96.4")] = Field(
         "4.96.4", description="Pinned code-server release installed on the IDE.")

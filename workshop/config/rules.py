@@ -57,15 +57,6 @@ def broken_rule(*problems: tuple[str, str]) -> PydanticCustomError:
     return PydanticCustomError("rule", "{problems}", {"problems": list(problems)})
 
 
-def checked(test: Callable[[Any], Any], message: Callable[[Any], str]) -> AfterValidator:
-    """A validator for one value: `message(value)` when `test(value)` is false."""
-    def check(value):
-        if not test(value):
-            raise broken_rule(("", message(value)))
-        return value
-    return AfterValidator(check)
-
-
 @dataclass(frozen=True)
 class Rule:
     """A rule on one value, as `Annotated` metadata: the value passes when `test(value)` is true, else
@@ -125,7 +116,7 @@ def cidr_between(low: int = 0, high: int = 32, why: str = "") -> AfterValidator:
 
 Cidr = Annotated[str, cidr_between()]
 VpcCidr = Annotated[str, cidr_between(16, 28, "AWS VPC limits")]
-Rfc1918Cidr = Annotated[str, cidr_between(), checked(
+Rfc1918Cidr = Annotated[str, cidr_between(), Rule(
     lambda v: any(ipaddress.IPv4Network(v).subnet_of(r) for r in RFC1918),
     lambda v: f"{v!r} must be within RFC 1918 (10/8, 172.16/12, 192.168/16)")]
 
@@ -148,7 +139,7 @@ NodeInstanceType = Annotated[str, InstanceType("m5.large"), AfterValidator(boote
 
 LabelKey = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 _LABEL_KEY, _LABEL_VALUE = re.compile(LabelKey), re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
-RetentionDays = Annotated[int, Field(json_schema_extra={"enum": list(LOG_RETENTION_DAYS)}), checked(
+RetentionDays = Annotated[int, Field(json_schema_extra={"enum": list(LOG_RETENTION_DAYS)}), Rule(
     lambda v: v in LOG_RETENTION_DAYS, lambda v: f"{v} is not a CloudWatch retention period {LOG_RETENTION_DAYS}")]
 
 
