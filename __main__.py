@@ -36,7 +36,7 @@ vpc_cni = VpcCniAddon("vpc-cni", wiring.vpc_cni_args(cfg, cluster.name, cluster.
 # kube-proxy must match the control plane, and DaemonSets need no nodes: before the node groups.
 cluster_addons = ManagedAddons("cluster-addons", wiring.addons_args(cfg, cluster.name))
 
-node_role = NodeRole("node-role", cfg.base_tags)
+node_role = NodeRole("node-role", cfg.base_tags, cfg.node_role_name_prefix)
 node_groups = [
     ManagedNodeGroup(
         f"nodes-{name}",

@@ -17,16 +17,33 @@ from components.node_group import ManagedNodeGroupArgs
 from components.readiness import ReadinessGateArgs
 from components.vpc_cni import VpcCniAddonArgs
 from components.vpc_parts import flow_log_group_name
+from workshop import labs
 from workshop.config import ResolvedStackConfig
 from workshop.subnets import subnet_layout
 
 KARPENTER_DISCOVERY = "karpenter.sh/discovery"
+# The tags eksctl puts on everything it creates for a cluster; the workshop's labs find the cluster's
+# subnets and node groups by them (workshop/workshop_labs.json, lookups.byName).
+EKSCTL_CLUSTER_TAGS = ("alpha.eksctl.io/cluster-name", "eksctl.cluster.k8s.io/v1alpha1/cluster-name")
+# The IDE's resources carry this instead of the workshop tags: the labs look the cluster's VPC and subnets
+# up by `created-by` and `env`, and must find the cluster's alone.
+IDE_TAG = "workshop-ide"
 
 
 def _without_discovery(tags: dict[str, str]) -> dict[str, str]:
     """Karpenter launches nodes into subnets and security groups with its discovery tag: network
     resources that nodes must not use don't carry it."""
     return {k: v for k, v in tags.items() if k != KARPENTER_DISCOVERY}
+
+
+def _eksctl_tagged(cfg: ResolvedStackConfig, tags: dict[str, str]) -> dict[str, str]:
+    """The cluster's network, control plane and node groups carry eksctl's cluster tags too."""
+    return {**tags, **{key: cfg.cluster.name for key in EKSCTL_CLUSTER_TAGS}}
+
+
+def ide_tags(cfg: ResolvedStackConfig) -> dict[str, str]:
+    """The stack's own tags and the IDE's; not the workshop's `created-by`/`env` (nor Karpenter's)."""
+    return {**cfg.tags, IDE_TAG: cfg.cluster.name}
 
 
 def log_encryption_args(cfg: ResolvedStackConfig) -> LogEncryptionKeyArgs:
@@ -55,7 +72,7 @@ def network_args(cfg: ResolvedStackConfig, log_kms_key_arn: pulumi.Input[str] | 
         s3_gateway_endpoint=cfg.network.s3_gateway_endpoint,
         region=cfg.region,
         # Karpenter launches nodes into every subnet carrying its discovery tag: only private ones do.
-        tags=_without_discovery(tags),
+        tags=_eksctl_tagged(cfg, _without_discovery(tags)),
         private_subnet_tags={KARPENTER_DISCOVERY: tags[KARPENTER_DISCOVERY]},
         protect=cfg.protect,
         log_kms_key_arn=log_kms_key_arn,
@@ -79,13 +96,14 @@ def cluster_args(cfg: ResolvedStackConfig, subnet_ids: pulumi.Input[Sequence[str
         authentication_mode=c.authentication_mode,
         bootstrap_cluster_creator_admin_permissions=c.bootstrap_cluster_creator_admin_permissions,
         log_types=c.log_types,
+        manage_log_types=c.manage_log_types,
         log_retention_days=c.log_retention_days,
         service_cidr=c.service_cidr,
         remote_node_cidrs=c.remote_networks.nodes,
         remote_pod_cidrs=c.remote_networks.pods,
         deployer_cidrs=cfg.private_api_deployers,
         admin_principals=c.admin_principals,
-        tags=cfg.base_tags,
+        tags=_eksctl_tagged(cfg, cfg.base_tags),
         protect=cfg.protect,
         log_kms_key_arn=log_kms_key_arn,
     )
@@ -114,7 +132,7 @@ def node_group_args(cfg: ResolvedStackConfig, name: str, cluster_name: pulumi.In
         metadata_hop_limit=g.metadata_hop_limit,
         labels=g.labels,
         taints=g.taints,
-        tags=cfg.base_tags,
+        tags=_eksctl_tagged(cfg, cfg.base_tags),
     )
 
 
@@ -143,7 +161,8 @@ def addons_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str],
 def ide_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str], cluster_arn: pulumi.Input[str],
              log_kms_key_arn: pulumi.Input[str] | None = None) -> WorkshopIdeArgs:
     """`cluster_name` is the cluster's output, not the configured string: the IDE's access entry must
-    wait for the cluster to exist (offline/ordering.py checks that every such reference does)."""
+    wait for the cluster to exist (offline/ordering.py checks that every such reference does). The
+    workshop's scripts and the labs' permissions come from workshop/workshop_labs.json."""
     ide = cfg.ide
     return WorkshopIdeArgs(
         name=cfg.cluster.name,
@@ -151,16 +170,22 @@ def ide_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str], cluster_
         availability_zone=cfg.availability_zones[0],
         cluster_name=cluster_name,
         cluster_arn=cluster_arn,
-        kubernetes_version=cfg.cluster.version,
+        # The workshop's own convention (hack/lib/common-env.sh): the Auto Mode cluster is `<name>-auto`.
+        cluster_auto_name=f"{cfg.cluster.name}-auto",
         instance_type=ide.instance_type,
         volume_size=ide.volume_size,
         vpc_cidr=ide.vpc_cidr,
         repository_owner=ide.repository_owner,
         repository_name=ide.repository_name,
         repository_ref=ide.repository_ref,
+        inbound_cidrs=ide.inbound_cidrs,
+        workshop_scripts=[f"{s.user} {s.how} {s.path}" for s in labs.ide_scripts()],
+        lab_policies=labs.lab_policy_documents(cfg.cluster.name, cfg.region),
+        lab_policy_placeholders={"account": labs.PLACEHOLDERS["account"], "partition": labs.PLACEHOLDERS["partition"]},
+        aws_managed_policies=labs.IDE_AWS_MANAGED_POLICIES,
         code_server_version=ide.code_server_version,
         flow_log_retention_days=cfg.network.flow_log_retention_days,
-        tags=_without_discovery(cfg.base_tags),
+        tags=ide_tags(cfg),
         protect=cfg.protect,
         log_kms_key_arn=log_kms_key_arn,
     )

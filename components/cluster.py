@@ -36,6 +36,8 @@ class EksClusterArgs:
         authentication_mode: `cluster.authenticationMode`.
         bootstrap_cluster_creator_admin_permissions: `cluster.bootstrapClusterCreatorAdminPermissions`.
         log_types: `cluster.logTypes`, the control-plane logs sent to CloudWatch.
+        manage_log_types: `cluster.manageLogTypes`: false sets log_types at create only (ignoreChanges),
+            so a change made outside Pulumi (the workshop's labs toggle logging) is not reverted.
         log_retention_days: `cluster.logRetentionDays`, of the control-plane log group.
         service_cidr: `cluster.serviceCidr`.
         remote_node_cidrs: `cluster.remoteNetworks.nodes`; empty: no remote network config.
@@ -60,6 +62,7 @@ class EksClusterArgs:
     authentication_mode: str
     bootstrap_cluster_creator_admin_permissions: bool
     log_types: Sequence[str]
+    manage_log_types: bool
     log_retention_days: int
     service_cidr: str
     remote_node_cidrs: Sequence[str]
@@ -198,7 +201,9 @@ class EksCluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(args.log_types),
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.upgrade_support_type),
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=depends_on),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, depends_on=depends_on,
+                ignore_changes=[] if args.manage_log_types else ["enabledClusterLogTypes"]),
         )
 
     def _api_access_from_outside_the_vpc(self) -> None:

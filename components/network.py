@@ -111,6 +111,7 @@ class Network(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self)
 
     def _subnet(self, kind: str, az: str, cidr: str, tags: Mapping[str, str]) -> aws.ec2.Subnet:
+        """Named as eksctl names its subnets: the workshop's labs find them by `tag:Name` globs."""
         return aws.ec2.Subnet(
             f"{self._name}-{kind}-{az}",
             vpc_id=self.vpc.id,
@@ -118,7 +119,7 @@ class Network(pulumi.ComponentResource):
             availability_zone=az,
             # Load balancers and NAT gateways get their addresses explicitly; nothing else gets one.
             map_public_ip_on_launch=False,
-            tags=self._tags(f"{kind}-{az}", tags),
+            tags={**self._tags(f"{kind}-{az}", tags), "Name": eksctl_subnet_name(self._args.name, kind, az)},
             opts=self._child(),
         )
 
@@ -208,3 +209,10 @@ class Network(pulumi.ComponentResource):
                 aws.ec2.Route(f"{name}-private-{az}-remote-{i}", route_table_id=table.id,
                               destination_cidr_block=cidr, **via,
                               opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]))
+
+
+def eksctl_subnet_name(cluster: str, kind: str, az: str) -> str:
+    """eksctl's subnet Name tag, `eksctl-<cluster>-cluster/SubnetPrivateAPNORTHEAST2A`: the kind capitalized,
+    the zone upper-cased without hyphens. The workshop's labs look subnets up with the case-sensitive
+    globs `*Private*`, `*Public*` and `*Private*A` (workshop/workshop_labs.json)."""
+    return f"eksctl-{cluster}-cluster/Subnet{kind.capitalize()}{az.replace('-', '').upper()}"

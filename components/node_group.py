@@ -93,9 +93,11 @@ class ManagedNodeGroup(pulumi.ComponentResource):
                     delete_on_termination="true",
                 ),
             )],
+            # Instances named as eksctl names them, `<cluster>-<group>-Node` (a workshop lab finds them so).
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(
-                    resource_type=kind, tags={**args.tags, "Name": f"{args.node_group_name}-node"})
+                    resource_type=kind, tags={**args.tags, "Name": pulumi.Output.concat(
+                        args.cluster_name, "-", args.node_group_name, "-Node")})
                 for kind in ("instance", "volume")
             ],
             update_default_version=True,

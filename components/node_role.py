@@ -22,12 +22,17 @@ class NodeRole(pulumi.ComponentResource):
     """The role every managed node group's instances run as (`eks-workshop:nodes:NodeRole`): trusted by
     EC2, with the worker node, ECR read-only and SSM managed-instance policies, and no CNI permissions
     (aws-node has its own IRSA role). One role for all groups: one access entry, one ARN for consumers.
-    Outputs: `arn`, `attachments` (node groups wait for them)."""
+    Outputs: `arn`, `attachments` (node groups wait for them).
 
-    def __init__(self, name: str, tags: Mapping[str, str], opts: pulumi.ResourceOptions | None = None):
+    `name_prefix` (`eks-workshop:nodeRoleNamePrefix`): the role's name starts with it; "" (the default) lets
+    Pulumi name it after `name`."""
+
+    def __init__(self, name: str, tags: Mapping[str, str], name_prefix: str = "",
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:nodes:NodeRole", name, None, opts)
         self.role = aws.iam.Role(
             f"{name}",
+            name_prefix=name_prefix or None,
             assume_role_policy=service_trust_policy(["ec2.amazonaws.com"]),
             tags=dict(tags),
             opts=pulumi.ResourceOptions(parent=self),

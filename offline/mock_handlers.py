@@ -85,14 +85,26 @@ def eip(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
 
 
 def physical_name(inputs: dict, name: str, key: str = "name") -> str:
-    """AWS auto-naming: the given name, or the logical name plus a random-looking suffix."""
-    return inputs.get(key) or f"{name}-{hex_id(name, n=7)}"
+    """AWS auto-naming: the given name, the given prefix plus a suffix (`namePrefix`, 26 characters as the
+    provider's), or the logical name plus a random-looking suffix."""
+    if inputs.get(key):
+        return inputs[key]
+    if inputs.get("namePrefix"):
+        return f"{inputs['namePrefix']}{hex_id(name, n=26)}"
+    return f"{name}-{hex_id(name, n=7)}"
 
 
 def iam_role(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
     role = physical_name(inputs, name)
     return role, {"name": role, "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{role}",
                   "uniqueId": f"AROA{hex_id(role, n=17).upper()}"}
+
+
+def iam_policy(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
+    """A customer managed policy: AWS's ID is its ARN."""
+    policy = physical_name(inputs, name)
+    arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:policy{inputs.get('path') or '/'}{policy}"
+    return arn, {"name": policy, "arn": arn, "policyId": f"ANPA{hex_id(policy, n=17).upper()}", "path": "/"}
 
 
 def role_policy(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:

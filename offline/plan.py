@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from offline import labs_check
 from offline.across_stacks import clashes
 from offline.estimate import estimate, estimate_delta, render_estimate
 from offline.ordering import unordered_references
@@ -355,7 +356,10 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     if not args.diff_base:  # a base tree planned for a diff may predate the catalogue
         from workshop.config import parse
 
-        plan = plan.with_summaries(parse(run.config, args.as_of), args.as_of)
+        cfg = parse(run.config, args.as_of)
+        plan = plan.with_summaries(cfg, args.as_of)
+        if cfg.ide.enabled:  # the labs run from the IDE: a stack without it says nothing about them
+            plan = plan.model_copy(update={"labs": labs_check.verdict(plan, cfg.cluster.name)})
         plan = plan.model_copy(update={"warnings": [*(plan.warnings or []), *clash_warnings.get(stack, [])]})
     region = str(run.config.get("aws:region", ""))
     planned_estimate = estimate(plan, region, args.as_of)
@@ -385,6 +389,9 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         if not plan.diff or args.tree:
             lines += render(plan, config_file)
         lines += render_kubernetes(plan.kubernetes)
+        if plan.labs and plan.labs.missing:
+            lines += ["", "What the workshop's labs would miss (workshop/workshop_labs.json, docs/ide.md):"]
+            lines += [f"  - {m}" for m in plan.labs.missing]
         lines += [""] * bool(plan.warnings) + [f"WARNING: {w}" for w in plan.warnings or []]
         lines += render_estimate(planned_estimate)
         if plan.diff and not args.tree:

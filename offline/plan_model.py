@@ -123,7 +123,7 @@ def _unwrap(tp: Any) -> Any:
 class PlannedResource(PlanModel):
     """One registration as the engine saw it, with secrets and unknowns masked."""
 
-    OMIT_EMPTY: ClassVar[frozenset[str]] = frozenset({"alias_specs"})
+    OMIT_EMPTY: ClassVar[frozenset[str]] = frozenset({"alias_specs", "ignore_changes"})
 
     urn: str
     """The resource's URN; `resources` is sorted by it."""
@@ -151,12 +151,34 @@ class PlannedResource(PlanModel):
     """Aliases given as `name`/`type`/`parentUrn`/`noParent`/`stack`/`project`; left out when none."""
     replace_on_changes: list[str] = []
     """The `replaceOnChanges` option."""
+    ignore_changes: list[str] = []
+    """The `ignoreChanges` option: inputs an update leaves as they are; left out when none."""
     delete_before_replace: bool = False
     """A replacement deletes it before creating the new one (the option, or a name the provider would generate)."""
     inputs: dict[str, Any] = {}
     """The inputs in camelCase wire form, as the engine receives them; secrets `[secret]`, unknowns `[unknown]`."""
     outputs: dict[str, Any] = {}
     """The inputs plus the mock's computed values."""
+
+
+class LabsVerdict(PlanModel):
+    """Whether the EKS workshop's labs can run on the stack (a stack with the IDE only):
+    offline/labs_check.py judges the plan against workshop/workshop_labs.json."""
+
+    repository: str
+    """The workshop repository the needs were read from."""
+    ref: str
+    """Its branch the IDE runs."""
+    commit: str
+    """The commit the needs were read at."""
+    committed: str
+    """That commit's date."""
+    missing: list[str]
+    """What a lab would miss, one line each; empty: ready."""
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing
 
 
 class Violation(PlanModel):
@@ -446,7 +468,7 @@ class Plan(PlanModel):
     another tree for `--against-ref`, which may predate them); then `kubernetes`, `warnings` and
     `capacity` are left out of the file."""
 
-    OMIT_EMPTY: ClassVar[frozenset[str]] = frozenset({"estimate", "diff"})
+    OMIT_EMPTY: ClassVar[frozenset[str]] = frozenset({"estimate", "diff", "labs"})
 
     schema_version: int
     """The file's format; this tool reads and writes 2 and refuses another."""
@@ -470,6 +492,8 @@ class Plan(PlanModel):
     """Cost and create time; left out of a base plan."""
     diff: Diff | None = None
     """Only with `--against`/`--against-ref`: what changes against the base plan."""
+    labs: LabsVerdict | None = None
+    """Only for a stack with the workshop IDE: whether the workshop's labs can run on it."""
 
     @classmethod
     def of_run(cls, run: Any, violations: Iterable[Violation] = ()) -> Plan:
@@ -481,7 +505,8 @@ class Plan(PlanModel):
                 dependencies=r.dependencies, property_dependencies=r.property_dependencies, protect=r.protect,
                 retain_on_delete=r.retain_on_delete,
                 id=r.id, aliases=r.aliases, alias_specs=r.alias_specs, replace_on_changes=r.replace_on_changes,
-                delete_before_replace=r.delete_before_replace, inputs=mask(r.inputs), outputs=mask(r.outputs),
+                delete_before_replace=r.delete_before_replace, ignore_changes=r.ignore_changes,
+                inputs=mask(r.inputs), outputs=mask(r.outputs),
             ) for r in sorted(run.resources, key=lambda r: r.urn)],
             outputs=mask(run.outputs),
             violations=list(violations),

@@ -90,9 +90,16 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
     lines.append(f"  create time: {time.critical_path_seconds // 60} min {time.critical_path_seconds % 60:02d} s "
                  "on the critical path")
     k = plan.kubernetes
-    if k:
+    if k and k.standard_days_left >= 0:
         lines.append(f"  kubernetes:  {k.version}, {k.standard_days_left} days of standard support left "
                      f"({k.standard_support_ends})")
+    elif k:
+        # Past standard support the control plane is billed at the extended-support rate: say what it costs.
+        control_plane = [line for line in cost.lines if line.type == "aws:eks/cluster:Cluster"
+                         and line.item.startswith("control plane")] if isinstance(cost, CostEstimate) else []
+        price = f"; the control plane costs {control_plane[0].desired:.2f} USD/month there" if control_plane else ""
+        lines.append(f"  kubernetes:  {k.version}, in EKS extended support since {k.standard_support_ends}, "
+                     f"{k.extended_days_left} days left ({k.extended_support_ends}){price}")
     cap = plan.capacity
     if cap:
         per_node = ", ".join(f"{n} {p}" for n, p in cap.pods_per_node.items())
@@ -100,6 +107,11 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
                 else f"{cap.addresses_free - cap.addresses_needed} addresses")
         lines.append(f"  pods:        {per_node} per node, {cap.pods_at_max_nodes} at max nodes; each private "
                      f"/{cap.subnet_prefix_length} has {left} left at max nodes")
+    if plan.labs:
+        labs = plan.labs
+        checked = f"{labs.repository}@{labs.ref} {labs.commit[:8]} ({labs.committed})"
+        lines.append(f"  labs:        ready, checked against {checked}" if labs.ready else
+                     f"  labs:        NOT READY against {checked}: {len(labs.missing)} missing (below)")
     if plan.warnings:
         lines.append(f"  warnings:    {len(plan.warnings)} (below)")
     return lines + [""]

@@ -270,6 +270,13 @@ TYPES: dict[str, ResourceType] = {
         basis="estimate",
         source="IAM create call",
         taggable=True),
+    "aws:iam/policy:Policy": ResourceType(
+        terraform="aws_iam_policy",
+        mock=answers.iam_policy,
+        seconds=2,
+        basis="estimate",
+        source="IAM call",
+        taggable=True),
     "aws:iam/rolePolicy:RolePolicy": ResourceType(
         terraform="aws_iam_role_policy",
         mock=answers.role_policy,

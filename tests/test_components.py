@@ -148,7 +148,8 @@ def cluster_args(**overrides):
     base = dict(name="iso", version="1.32", region="us-west-2", subnet_ids=["subnet-1", "subnet-2"],
                 endpoint_private_access=True, endpoint_public_access=False, public_access_cidrs=["10.0.0.0/8"],
                 authentication_mode="API_AND_CONFIG_MAP", bootstrap_cluster_creator_admin_permissions=False,
-                log_types=["audit"], log_retention_days=14, service_cidr="172.21.0.0/16", remote_node_cidrs=[],
+                log_types=["audit"], manage_log_types=True, log_retention_days=14, service_cidr="172.21.0.0/16",
+                remote_node_cidrs=[],
                 remote_pod_cidrs=[], admin_principals=[], deployer_cidrs=[], upgrade_support_type="STANDARD",
                 tags={"t": "1"}, protect=True)
     return EksClusterArgs(**{**base, **overrides})

@@ -13,8 +13,8 @@ from components.ide.ide import ALL_VIEWER_ORIGIN_REQUEST_POLICY, CACHING_DISABLE
 from offline.plan_model import Plan
 from offline.runner import run_stack
 from offline.wire import is_secret, reveal
+from workshop import labs
 from workshop.contract import OUTPUTS
-from workshop.versions import catalogue
 
 IDE_OUTPUTS = {o.name for o in OUTPUTS if o.only_with == "ide.enabled"}
 
@@ -102,7 +102,10 @@ def test_role_is_scoped(dev):
     assert trust["Principal"] == {"Service": ["ec2.amazonaws.com"]}
     attached = [a.plain_inputs["policyArn"] for a in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                 if a.plain_inputs["role"] == role.outputs["name"]]
-    assert attached == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+    # Session Manager, and the labs' permissions as our own managed policies (test_ide_lab_policies.py).
+    lab_policies = [p.outputs["arn"] for p in dev.of_type("aws:iam/policy:Policy")]
+    assert sorted(attached) == sorted(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", *lab_policies])
+    assert len(lab_policies) == len(labs.lab_policy_documents("eks-workshop", "ap-northeast-2")) > 0
     inline = next(r for r in dev.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "ide-role")
     statements = json.loads(inline.plain_inputs["policy"])["Statement"]
     secrets = [dev.one("aws:secretsmanager/secret:Secret", n).outputs["arn"] for n in ("ide-password", "ide-origin-secret")]
@@ -135,7 +138,7 @@ def test_origin_answers_only_our_distribution(dev, bootstrap):
     assert 'map \\$http_x_origin_verify \\$from_our_distribution { "${origin_secret}" 1; default 0; }' in text
     assert "if (\\$from_our_distribution = 0) { return 403; }" in text
     # The readiness check goes through the proxy with the header, read from a root-only file.
-    assert "curl -fsS -o /dev/null -H @/run/eks-workshop-ide/origin-header http://127.0.0.1/healthz" in text
+    assert 'curl -fsS -o /dev/null -H "@$ROOT/run/eks-workshop-ide/origin-header" http://127.0.0.1/healthz' in text
     # The value is nowhere in plain sight: not in the plan, the outputs or the user data.
     assert value not in Plan.of_run(dev).dumps() and value not in json.dumps(reveal(dev.outputs))
     assert value not in text
@@ -195,7 +198,8 @@ def test_bootstrap_has_the_stacks_values(bootstrap):
     text = bootstrap.read_text()
     for line in ("readonly CODE_SERVER_VERSION=4.96.4", "readonly REPOSITORY_OWNER=aws-samples",
                  "readonly REPOSITORY_NAME=eks-workshop-v2", "readonly REPOSITORY_REF=stable",
-                 f"readonly KUBERNETES_VERSION={catalogue().default}", "readonly CLUSTER_NAME=eks-workshop",
+                 "readonly CLUSTER_NAME=eks-workshop", "readonly CLUSTER_AUTO_NAME=eks-workshop-auto",
+                 "readonly RESOURCES_PRECREATED=false", "readonly INBOUND_CIDRS=0.0.0.0/0",
                  "readonly PASSWORD_SECRET_NAME=eks-workshop-ide-password"):
         assert line in text.splitlines()
     assert "@@VALUES@@" not in text and text.startswith("#!/bin/bash")

@@ -103,12 +103,18 @@ def test_against_refuses_another_stacks_plan(plan_cli, dev_plan, tmp_path):
 
 
 def test_the_summary_comes_first(dev_cli, dev_plan):
-    head = dev_cli.stdout.splitlines()[:7]
+    head = dev_cli.stdout.splitlines()[:9]
     assert head[0] == "== eks-workshop/dev"
     custom = sum(r["custom"] for r in dev_plan["resources"])  # the same run's count (checked in the render test)
     assert head[1].startswith(f"  changes:     {custom} to create")
-    assert head[2].startswith("  policy:      0 mandatory, 3 advisory")
-    assert head[3].startswith("  cost:") and head[4].startswith("  create time:") and head[5].startswith("  kubernetes:  1.35")
+    assert head[2].startswith("  policy:      0 mandatory, 4 advisory")
+    assert head[3].startswith("  cost:") and head[4].startswith("  create time:")
+    # dev runs the workshop's minor in extended support, and says what its control plane costs there.
+    assert head[5].startswith("  kubernetes:  1.33, in EKS extended support since 2026-07-29, ")
+    assert head[5].endswith("the control plane costs 438.00 USD/month there")
+    assert head[6].startswith("  pods:")
+    assert head[7] == "  labs:        ready, checked against aws-samples/eks-workshop-v2@stable d8f1b254 (2026-07-30)"
+    assert head[8] == "  warnings:    4 (below)"
 
 
 def test_the_plan_file_reads_back_into_the_typed_model_unchanged(dev_plan):
@@ -251,7 +257,7 @@ def test_a_partly_priced_estimate_says_partial_and_names_what_is_missing(dev_pla
 
 def test_with_against_the_changes_lead_and_the_tree_waits_for_a_flag(plan_cli, program_copy, dev_plan, tmp_path):
     (tmp_path / "base.json").write_text(json.dumps(dev_plan))
-    edit_stack(program_copy, "dev", "eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=2))
+    edit_stack(program_copy, "dev", "eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=3))
     args = ("--root", str(program_copy), "--stack", "dev", "--no-policy", "--against", str(tmp_path / "base.json"),
             "--out-dir", str(tmp_path / "out"))
     short = plan_cli(*args).stdout.splitlines()

@@ -9,6 +9,7 @@ import pytest
 
 from offline.runner import ProgramRun, load_stack_config, run_stack
 from offline.wire import is_secret, reveal
+from workshop import labs
 from workshop.config import parse
 from workshop.versions import catalogue
 
@@ -33,20 +34,30 @@ def depends_on(run: ProgramRun, resource, other) -> bool:
 
 def test_dev_cluster_matches_the_spec(dev):
     cluster = dev.one(CLUSTER).plain_inputs
-    # Spec section 4 supersedes the 1.31 pin: the catalogue's default version.
-    assert cluster["name"] == "eks-workshop" and cluster["version"] == catalogue().default
-    assert cluster["upgradePolicy"] == {"supportType": "STANDARD"}
+    # Spec sections 4 and 6: the minor the workshop's labs are written for, kept in extended support.
+    assert cluster["name"] == "eks-workshop" and cluster["version"] == labs.kubernetes_version()
+    assert cluster["upgradePolicy"] == {"supportType": "EXTENDED"}
     assert cluster["vpcConfig"]["endpointPrivateAccess"] is True
     assert cluster["vpcConfig"]["endpointPublicAccess"] is True
     assert cluster["remoteNetworkConfig"] == {"remoteNodeNetworks": {"cidrs": ["10.52.0.0/16"]},
                                               "remotePodNetworks": {"cidrs": ["10.53.0.0/16"]}}
     assert cluster["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": True}
     assert cluster["tags"] == {"karpenter.sh/discovery": "eks-workshop", "created-by": "eks-workshop-v2",
-                               "env": "eks-workshop"}
+                               "env": "eks-workshop", "alpha.eksctl.io/cluster-name": "eks-workshop",
+                               "eksctl.cluster.k8s.io/v1alpha1/cluster-name": "eks-workshop"}
     assert cluster["encryptionConfig"]["resources"] == ["secrets"]
     assert cluster["encryptionConfig"]["provider"]["keyArn"].startswith("arn:aws:kms:ap-northeast-2:")
-    assert sorted(cluster["enabledClusterLogTypes"]) == ["api", "audit", "authenticator", "controllerManager",
-                                                         "scheduler"]
+    # Logging off and left to the labs, which switch it on and off: `up` never reverts them.
+    assert cluster["enabledClusterLogTypes"] == []
+    assert dev.one(CLUSTER).ignore_changes == ["enabledClusterLogTypes"]
+
+
+def test_staging_and_prod_log_every_control_plane_type_and_keep_it_so(staging, prod):
+    for run in (staging, prod):
+        cluster = run.one(CLUSTER)
+        assert sorted(cluster.plain_inputs["enabledClusterLogTypes"]) == ["api", "audit", "authenticator",
+                                                                          "controllerManager", "scheduler"]
+        assert cluster.ignore_changes == []
 
 
 def test_dev_network_is_eksctls_layout(dev):
@@ -154,8 +165,8 @@ def test_dev_node_group_matches_the_spec(dev):
     assert ng["nodeGroupName"] == "default"
     assert ng["instanceTypes"] == ["m5.large"]
     assert ng["scalingConfig"] == {"desiredSize": 3, "minSize": 3, "maxSize": 6}
-    pinned = catalogue().versions[catalogue().default].ami_releases["AL2023_x86_64_STANDARD"].version
-    assert ng["releaseVersion"] == pinned and ng["version"] == catalogue().default
+    # The workshop's AMI release, deliberately not the newest: its upgrade lab rolls the nodes.
+    assert (ng["releaseVersion"], ng["version"]) == (labs.node_group()["releaseVersion"], labs.kubernetes_version())
     assert ng["updateConfig"] == {"maxUnavailablePercentage": 50}
     assert ng["labels"] == {"workshop-default": "yes"}
     assert ng["tags"]["karpenter.sh/discovery"] == "eks-workshop"
@@ -168,8 +179,10 @@ def test_dev_node_group_matches_the_spec(dev):
 def test_node_launch_template_requires_imdsv2_and_encrypts_the_root_volume(any_stack):
     lt = any_stack.one("aws:ec2/launchTemplate:LaunchTemplate").plain_inputs
     assert lt["metadataOptions"]["httpTokens"] == "required"
-    # Hop limit 1: pods on the pod network can't reach the node role's credentials.
-    assert lt["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    # Hop limit 1: pods on the pod network can't reach the node role's credentials. dev takes eksctl's 2:
+    # the workshop's controllers read the VPC ID from instance metadata, from pods.
+    hops = labs.node_metadata_hop_limit() if any_stack.stack == "dev" else 1
+    assert lt["metadataOptions"]["httpPutResponseHopLimit"] == hops
     (device,) = lt["blockDeviceMappings"]
     assert device["ebs"]["encrypted"] == "true" and device["ebs"]["volumeType"] == "gp3"
     assert device["ebs"]["volumeSize"] == 80
@@ -180,7 +193,7 @@ def test_node_launch_template_requires_imdsv2_and_encrypts_the_root_volume(any_s
 
 def test_dev_vpc_cni_is_the_spec_addon(dev):
     cni = addon(dev, "vpc-cni").plain_inputs
-    assert cni["addonVersion"] == catalogue().versions[catalogue().default].addons["vpc-cni"].version
+    assert cni["addonVersion"] == catalogue().versions[labs.kubernetes_version()].addons["vpc-cni"].version
     assert cni["configurationValues"] == SPEC_VPC_CNI_JSON
     assert cni["resolveConflictsOnCreate"] == "OVERWRITE" and cni["resolveConflictsOnUpdate"] == "OVERWRITE"
     role = next(r for r in dev.of_type("aws:iam/role:Role") if r.name == "vpc-cni-irsa")
@@ -219,9 +232,11 @@ def test_remote_networks_reach_the_api_on_443(dev):
     assert all(r["securityGroupId"] == cluster_sg for r in rules)
 
 
-def test_other_addons_are_pinned(dev):
-    versions = {r.plain_inputs["addonName"]: r.plain_inputs["addonVersion"] for r in dev.of_type(ADDON)}
-    assert set(versions) == {"vpc-cni", "coredns", "kube-proxy", "metrics-server", "eks-pod-identity-agent"}
+def test_other_addons_are_pinned(any_stack):
+    versions = {r.plain_inputs["addonName"]: r.plain_inputs["addonVersion"] for r in any_stack.of_type(ADDON)}
+    # dev leaves the pod identity agent to the labs, which create it themselves.
+    expected = {"vpc-cni", "coredns", "kube-proxy", "metrics-server", "eks-pod-identity-agent"}
+    assert set(versions) == (expected - set(labs.labs_install()["addons"]) if any_stack.stack == "dev" else expected)
     assert all(v.startswith("v") and "-eksbuild." in v for v in versions.values())
 
 
@@ -234,7 +249,8 @@ def test_vpc_cni_before_nodes_and_coredns_after_them(any_stack):
     for name in ("coredns", "metrics-server"):
         assert depends_on(any_stack, addon(any_stack, name), node_group)
     for name in ("kube-proxy", "eks-pod-identity-agent", "vpc-cni"):
-        assert not depends_on(any_stack, addon(any_stack, name), node_group)
+        if any(r.plain_inputs["addonName"] == name for r in any_stack.of_type(ADDON)):
+            assert not depends_on(any_stack, addon(any_stack, name), node_group)
 
 
 def test_node_group_waits_for_its_role_policies(any_stack):
@@ -334,6 +350,7 @@ def test_log_encryption_can_be_turned_off():
 
 def test_admin_principals_get_cluster_admin_access_entries():
     run = run_stack("dev", overrides={"eks-workshop:cluster": {
+        **load_stack_config("dev")["eks-workshop:cluster"],
         "adminPrincipals": ["arn:aws:iam::123456789012:role/platform-admins"]}})
     entry = run.one("aws:eks/accessEntry:AccessEntry", "cluster-admin-0").plain_inputs
     assoc = run.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "cluster-admin-0").plain_inputs
@@ -343,7 +360,8 @@ def test_admin_principals_get_cluster_admin_access_entries():
 
 
 def test_remote_networks_can_be_turned_off():
-    run = run_stack("dev", overrides={"eks-workshop:cluster": {"remoteNetworks": {"nodes": [], "pods": []}}})
+    run = run_stack("dev", overrides={"eks-workshop:cluster": {**load_stack_config("dev")["eks-workshop:cluster"],
+                                                               "remoteNetworks": {"nodes": [], "pods": []}}})
     assert "remoteNetworkConfig" not in run.one(CLUSTER).plain_inputs
     assert [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
             if r.name.startswith("cluster-")] == []

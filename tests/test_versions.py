@@ -12,7 +12,7 @@ import pytest
 
 from offline.runner import load_stack_config, run_stack
 from workshop import config as config_module
-from workshop import versions
+from workshop import labs, versions
 from workshop.config import ConfigError, parse, version_warnings
 from workshop.upgrade_guard import LiveCluster, upgrade_problems
 from workshop.versions import catalogue
@@ -26,8 +26,12 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 
 
 def dev_at(version: str, **cluster) -> dict:
+    """dev at another version, with every pin on the catalogue: dev itself pins the workshop's AMI release and
+    leaves the pod identity agent to the labs (Pulumi.dev.yaml)."""
     values = json.loads(json.dumps(DEV))
     values["eks-workshop:cluster"].update(version=version, **cluster)
+    values["eks-workshop:nodeGroups"]["default"].pop("releaseVersion", None)
+    values.pop("eks-workshop:addons", None)
     return values
 
 
@@ -159,7 +163,10 @@ def test_explicit_pins_win():
 
 def test_program_runs_one_minor_down_with_every_pin_moved():
     below = f"1.{CAT.versions[CAT.default].minor - 1}"
-    run = run_stack("dev", overrides={"eks-workshop:cluster": dev_at(below)["eks-workshop:cluster"]})
+    values = dev_at(below)
+    run = run_stack("dev", overrides={
+        "eks-workshop:cluster": values["eks-workshop:cluster"], "eks-workshop:nodeGroups": values["eks-workshop:nodeGroups"],
+        "eks-workshop:addons": {n: "catalogue" for n in config_module.MANAGED_ADDONS}})
     entry = CAT.versions[below]
     assert run.one(CLUSTER).plain_inputs["version"] == below
     group = run.one(NODE_GROUP).plain_inputs
@@ -221,23 +228,36 @@ def test_a_version_past_extended_support_is_refused_with_what_to_do():
 def test_a_version_near_the_end_of_standard_support_plans_with_a_warning():
     ends = CAT.versions["1.34"].standard_support_ends
     near = ends - dt.timedelta(days=versions.STANDARD_SUPPORT_WARNING_DAYS)
-    assert support_warnings(parse(dev_at("1.34"), near), near) == [
+    assert support_warnings(parse(dev_at("1.34", upgradeSupportType="STANDARD"), near), near) == [
         f"eks-workshop:cluster.version: 1.34 leaves EKS standard support in 60 days ({ends}); EKS upgrades it "
         "then (upgradeSupportType STANDARD): plan the upgrade"]
+    assert support_warnings(parse(dev_at("1.34", upgradeSupportType="EXTENDED"), near), near) == [
+        f"eks-workshop:cluster.version: 1.34 leaves EKS standard support in 60 days ({ends}); extended support "
+        "then costs 6x the control-plane price: plan the upgrade"]
     early = near - dt.timedelta(days=1)
     assert support_warnings(parse(dev_at("1.34"), early), early) == []
 
 
 def test_every_stack_plans_clean_on_the_catalogue_date():
-    for stack in ("dev", "staging", "prod"):
+    for stack in ("staging", "prod"):
         cfg = parse(load_stack_config(stack), TAKEN)
         assert cfg.cluster.version == CAT.default
         assert version_warnings(cfg, TAKEN) == []
+    # dev runs the minor the workshop's labs are written for, in extended support, and is told so.
+    cfg = parse(DEV, TAKEN)
+    workshop = labs.kubernetes_version()
+    entry = CAT.versions[workshop]
+    assert (cfg.cluster.version, cfg.cluster.upgrade_support_type) == (workshop, "EXTENDED")
+    assert entry.support(TAKEN) == "extended"
+    assert support_warnings(cfg, TAKEN) == [
+        f"eks-workshop:cluster.version: {workshop} is in EKS extended support (6x the control-plane price) until "
+        f"{entry.extended_support_ends}, {entry.days_left(TAKEN)[1]} days left: upgrade"]
 
 
 def test_upgrade_support_type_is_explicit_per_stack():
     types = {s: load_stack_config(s)["eks-workshop:cluster"]["upgradeSupportType"] for s in ("dev", "staging", "prod")}
-    assert types == {"dev": "STANDARD", "staging": "STANDARD", "prod": "EXTENDED"}
+    # dev: the workshop's minor is in extended support already; STANDARD would have EKS upgrade it.
+    assert types == {"dev": "EXTENDED", "staging": "STANDARD", "prod": "EXTENDED"}
     run = run_stack("prod")
     assert run.one(CLUSTER).plain_inputs["upgradePolicy"] == {"supportType": "EXTENDED"}
 
@@ -313,22 +333,23 @@ def test_guard_runs_in_the_program_before_any_resource():
     from offline.mocks import WorkshopMocks
     from offline.runner import PROJECT, ProgramRun, run_program
 
-    live = {"eks-workshop": LiveCluster("1.33", {"default": "1.33"})}
+    live = {"eks-workshop": LiveCluster("1.31", {"default": "1.31"})}
     run = ProgramRun(project=PROJECT, stack="dev")
     with pytest.raises(ConfigError) as err:
         run_program("dev", DEV, run=run, mocks=WorkshopMocks("ap-northeast-2", live=live))
-    assert err.value.problems[0].startswith("eks-workshop:cluster.version: '1.35' is 2 minors above the running 1.33")
+    assert err.value.problems[0].startswith("eks-workshop:cluster.version: '1.33' is 2 minors above the running 1.31")
     assert run.resources == []
     # Another cluster in the account is not ours to judge; the same version is fine.
     assert run_stack("dev", live={"someone-else": LiveCluster("1.30")}).one(CLUSTER)
-    assert run_stack("dev", live={"eks-workshop": LiveCluster("1.35", {"default": "1.35"})}).one(CLUSTER)
+    assert run_stack("dev", live={"eks-workshop": LiveCluster("1.33", {"default": "1.33"})}).one(CLUSTER)
 
 
 def test_guard_names_a_missing_ami_release_parameter():
-    release = CAT.versions[CAT.default].ami_releases["AL2023_x86_64_STANDARD"].version
-    parameter = versions.ami_release_parameter(CAT.default, "AL2023_x86_64_STANDARD", release)
-    assert parameter == (f"/aws/service/eks/optimized-ami/{CAT.default}/amazon-linux-2023/x86_64/standard/"
-                         f"amazon-eks-node-al2023-x86_64-standard-{CAT.default}-v{release[-8:]}/image_id")
+    # dev's pinned release: the workshop's.
+    version, release = labs.kubernetes_version(), DEV["eks-workshop:nodeGroups"]["default"]["releaseVersion"]
+    parameter = versions.ami_release_parameter(version, "AL2023_x86_64_STANDARD", release)
+    assert parameter == (f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/"
+                         f"amazon-eks-node-al2023-x86_64-standard-{version}-v{release[-8:]}/image_id")
     with pytest.raises(ConfigError) as err:
         run_stack("dev", missing_parameters=frozenset({parameter}))
     assert err.value.problems == [
@@ -339,17 +360,17 @@ def test_guard_names_a_missing_ami_release_parameter():
 # ------------------------------------------------------------------ upgrade order in one `up`
 
 
-def test_upgrade_order_control_plane_then_matching_addons_then_nodes(dev):
-    cluster = dev.one(CLUSTER)
-    by_name = {r.plain_inputs["addonName"]: r for r in dev.of_type(ADDON)}
-    group = dev.one(NODE_GROUP)
+def test_upgrade_order_control_plane_then_matching_addons_then_nodes(staging):
+    cluster = staging.one(CLUSTER)
+    by_name = {r.plain_inputs["addonName"]: r for r in staging.of_type(ADDON)}
+    group = staging.one(NODE_GROUP)
     for name in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
         assert cluster.urn in by_name[name].dependencies, name
         assert by_name[name].urn in group.dependencies, name
     for name in ("coredns", "metrics-server"):
         assert group.urn in by_name[name].dependencies, name
     # Node groups roll by their own maxUnavailablePercentage.
-    assert group.plain_inputs["updateConfig"] == {"maxUnavailablePercentage": 50}
+    assert group.plain_inputs["updateConfig"] == {"maxUnavailablePercentage": 33}
 
 
 def test_moved_addons_keep_their_identity(dev):

@@ -2,18 +2,32 @@
 # The workshop IDE's bootstrap, run once by cloud-init as root. Rendered by components/ide/ide.py,
 # which puts the stack's values in the block below; everything else here is fixed.
 #
+# Ours: code-server behind nginx (which answers only our CloudFront distribution), retries, and the
+# ready/failed markers. The workshop's: everything that prepares the IDE for the labs, run from the
+# workshop repository at REPOSITORY_REF, in the order and as the users its own IDE template runs
+# them (WORKSHOP_SCRIPTS, from workshop/workshop_labs.json).
+#
 # Progress: /var/log/cloud-init-output.log. Finished when /var/lib/eks-workshop-ide/ready exists and
 # the console shows EKS-WORKSHOP-IDE-READY; a failure leaves /var/lib/eks-workshop-ide/failed and
 # EKS-WORKSHOP-IDE-FAILED with the failing line.
-set -euo pipefail
+# -E: the ERR trap below holds inside functions too (as_user, retry), or a failure there would exit
+# without the failed marker.
+set -Eeuo pipefail
 
 # @@VALUES@@
 
-readonly STATE_DIR=/var/lib/eks-workshop-ide
+# Empty at boot. tests/test_ide_bootstrap.py runs this very script under a scratch directory with stub
+# commands, and points every absolute path the script writes below it.
+readonly ROOT="${EKS_WORKSHOP_IDE_TEST_ROOT:-}"
+readonly STATE_DIR="$ROOT/var/lib/eks-workshop-ide"
 readonly IDE_USER=ec2-user
-readonly IDE_HOME=/home/ec2-user
+readonly IDE_HOME="$ROOT/home/$IDE_USER"
 readonly WORKSPACE="$IDE_HOME/environment"
+# Where the labs expect the content (lab/bin/reset-environment lays it out the same way on every
+# prepare-environment; done here too, so it is there at the first login).
+readonly CONTENT="$ROOT/eks-workshop"
 readonly CODE_SERVER_PORT=8889
+readonly RAW="https://raw.githubusercontent.com/${REPOSITORY_OWNER}/${REPOSITORY_NAME}/${REPOSITORY_REF}"
 
 mkdir -p "$STATE_DIR"
 rm -f "$STATE_DIR/ready" "$STATE_DIR/failed"
@@ -23,7 +37,8 @@ fail() {
   echo "$*" > "$STATE_DIR/failed"
   exit 1
 }
-trap 'fail "line $LINENO: $BASH_COMMAND"' ERR
+step=""
+trap 'fail "line $LINENO: $BASH_COMMAND${step:+ (workshop step: $step)}"' ERR
 
 # Downloads and package mirrors have bad minutes; a bootstrap that gives up on the first is a
 # weakness of the original.
@@ -33,10 +48,11 @@ retry() {
     if [ "$attempt" -ge 5 ]; then
       return 1
     fi
-    sleep $((attempt * 5))
+    sleep $((attempt * RETRY_SECONDS))
     attempt=$((attempt + 1))
   done
 }
+readonly RETRY_SECONDS="${EKS_WORKSHOP_IDE_TEST_RETRY_SECONDS:-5}"
 
 as_user() {
   runuser -u "$IDE_USER" -- "$@"
@@ -50,22 +66,7 @@ esac
 readonly ARCH
 
 echo "== packages"
-retry dnf install -y -q git jq nginx tar gzip awscli-2
-
-echo "== kubectl for Kubernetes $KUBERNETES_VERSION"
-kubectl_release=$(retry curl -fsSL "https://dl.k8s.io/release/stable-${KUBERNETES_VERSION}.txt")
-retry curl -fsSLo /usr/local/bin/kubectl "https://dl.k8s.io/release/${kubectl_release}/bin/linux/${ARCH}/kubectl"
-chmod 755 /usr/local/bin/kubectl
-
-echo "== helm $HELM_VERSION"
-retry curl -fsSLo /tmp/helm.tar.gz "https://get.helm.sh/helm-v${HELM_VERSION}-linux-${ARCH}.tar.gz"
-tar -xzf /tmp/helm.tar.gz -C /tmp "linux-${ARCH}/helm"
-install -m 755 "/tmp/linux-${ARCH}/helm" /usr/local/bin/helm
-
-echo "== eksctl $EKSCTL_VERSION"
-retry curl -fsSLo /tmp/eksctl.tar.gz \
-  "https://github.com/eksctl-io/eksctl/releases/download/v${EKSCTL_VERSION}/eksctl_Linux_${ARCH}.tar.gz"
-tar -xzf /tmp/eksctl.tar.gz -C /usr/local/bin eksctl
+retry dnf install -y -q git jq nginx tar gzip
 
 echo "== code-server $CODE_SERVER_VERSION"
 retry curl -fsSLo /tmp/code-server.rpm \
@@ -93,13 +94,14 @@ echo "== reverse proxy on port 80, for our distribution only ($ORIGIN_SECRET_NAM
 origin_secret=$(retry aws secretsmanager get-secret-value --region "$REGION" --secret-id "$ORIGIN_SECRET_NAME" \
   --query SecretString --output text | jq -r .value)
 [ -n "$origin_secret" ] || fail "the origin secret is empty"
-install -d -m 700 /run/eks-workshop-ide
+install -d -m 700 "$ROOT/run/eks-workshop-ide"
 (
   umask 077
-  printf 'X-Origin-Verify: %s\n' "$origin_secret" > /run/eks-workshop-ide/origin-header
+  printf 'X-Origin-Verify: %s\n' "$origin_secret" > "$ROOT/run/eks-workshop-ide/origin-header"
 )
 umask 077
-cat > /etc/nginx/nginx.conf <<NGINX
+mkdir -p "$ROOT/etc/nginx"
+cat > "$ROOT/etc/nginx/nginx.conf" <<NGINX
 user nginx;
 worker_processes auto;
 error_log /var/log/nginx/error.log notice;
@@ -130,24 +132,71 @@ unset origin_secret
 nginx -t
 systemctl enable --now nginx
 
-echo "== workshop content ${REPOSITORY_OWNER}/${REPOSITORY_NAME}@${REPOSITORY_REF}"
+echo "== the workshop's environment for ${REPOSITORY_OWNER}/${REPOSITORY_NAME}@${REPOSITORY_REF}"
+# What the workshop's scripts read. The analytics values are empty, as in a self-paced workshop.
+export AWS_REGION="$REGION" REPOSITORY_OWNER REPOSITORY_NAME REPOSITORY_REF RESOURCES_PRECREATED
+export ENV="" WS="" BUILD="" ANALYTICS_ENDPOINT="" environment=""
+imds_token=$(curl -fsS -X PUT "http://169.254.169.254/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
+ide_address=$(curl -fsS -H "X-aws-ec2-metadata-token: $imds_token" http://169.254.169.254/latest/meta-data/public-ipv4)
+export BASE_INBOUND_CIDRS="${INBOUND_CIDRS},${ide_address}/32"
 as_user mkdir -p "$WORKSPACE"
-if [ ! -d "$WORKSPACE/$REPOSITORY_NAME/.git" ]; then
-  retry as_user git clone --depth 1 --branch "$REPOSITORY_REF" \
-    "https://github.com/${REPOSITORY_OWNER}/${REPOSITORY_NAME}.git" "$WORKSPACE/$REPOSITORY_NAME"
+scripts_dir="$STATE_DIR/workshop-scripts"
+mkdir -p "$scripts_dir"
+
+for step in "${WORKSHOP_SCRIPTS[@]}"; do
+  read -r user how path <<< "$step"
+  script="$scripts_dir/$(basename "$path")"
+  echo "== $path ($how, as $user)"
+  retry curl -fsSLo "$script" "$RAW/$path"
+  chmod 755 "$script"
+  case "$user:$how" in
+    root:source)
+      # The workshop's shell environment: it may read unset variables, and it names the clusters
+      # after `environment`; this stack's names win.
+      set +u
+      # shellcheck disable=SC1090
+      source "$script"
+      set -u
+      export EKS_CLUSTER_NAME="$CLUSTER_NAME" EKS_CLUSTER_AUTO_NAME="$CLUSTER_AUTO_NAME"
+      ;;
+    root:run)
+      env -C /tmp bash "$script"
+      ;;
+    ide:run)
+      # As the workshop's template does with sudo -E -H: the IDE user, its home, this environment.
+      as_user env -C "$IDE_HOME" HOME="$IDE_HOME" USER="$IDE_USER" bash "$script"
+      ;;
+    *)
+      fail "unknown workshop step '$step'"
+      ;;
+  esac
+done
+step=""
+
+echo "== workshop content at $CONTENT/repository"
+install -d -o "$IDE_USER" -g "$IDE_USER" "$CONTENT"
+if [ ! -d "$CONTENT/repository/.git" ]; then
+  retry as_user git clone --quiet --depth 1 --single-branch --branch "$REPOSITORY_REF" \
+    "https://github.com/${REPOSITORY_OWNER}/${REPOSITORY_NAME}.git" "$CONTENT/repository"
+fi
+if [ ! -e "$WORKSPACE/eks-workshop" ]; then
+  as_user cp -R "$CONTENT/repository/manifests" "$CONTENT/manifests"
+  as_user ln -s "$CONTENT/manifests" "$WORKSPACE/eks-workshop"
 fi
 
 echo "== kubeconfig for $CLUSTER_NAME"
 retry as_user aws eks update-kubeconfig --region "$REGION" --name "$CLUSTER_NAME"
+# setup-ide.sh wrote code-server's settings and extensions.
+systemctl restart "code-server@${IDE_USER}"
 
 echo "== waiting for code-server behind the proxy"
 healthy=no
 for _ in $(seq 1 60); do
-  if curl -fsS -o /dev/null -H @/run/eks-workshop-ide/origin-header http://127.0.0.1/healthz; then
+  if curl -fsS -o /dev/null -H "@$ROOT/run/eks-workshop-ide/origin-header" http://127.0.0.1/healthz; then
     healthy=yes
     break
   fi
-  sleep 5
+  sleep "$RETRY_SECONDS"
 done
 [ "$healthy" = yes ] || fail "code-server did not answer on http://127.0.0.1/healthz within 5 minutes"
 

@@ -1,17 +1,19 @@
-"""The workshop IDE: code-server on EC2 in its own VPC, reached only through CloudFront over HTTPS.
+"""The workshop IDE: code-server on EC2 in its own VPC, reached only through CloudFront over HTTPS,
+prepared for the labs by the workshop's own scripts.
 
 Replaces the workshop's `eks-workshop-ide` CloudFormation stack without its weaknesses: viewers are
-redirected to HTTPS and get security headers, the role is scoped (no AdministratorAccess), the
-bootstrap retries and waits for readiness, and the origin answers only our distribution: port 80 is
-open to CloudFront's origin-facing servers alone, and nginx refuses any request without the secret
-header our distribution adds (other distributions use the same servers).
+redirected to HTTPS and get security headers, the role has the labs' permissions scoped as the
+workshop scopes them (no AdministratorAccess), the bootstrap retries and waits for readiness, and the
+origin answers only our distribution: port 80 is open to CloudFront's origin-facing servers alone, and
+nginx refuses any request without the secret header our distribution adds (other distributions use
+the same servers).
 """
 
 from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +25,6 @@ from components.iam import attach_managed_policies, cluster_admin_access, servic
 from components.vpc_parts import empty_default_security_group, internet_route_table, vpc_flow_logs
 
 BOOTSTRAP_TEMPLATE = Path(__file__).with_name("bootstrap.sh")
-# Tools the bootstrap installs at fixed versions (code-server's is a stack setting).
-HELM_VERSION = "3.16.4"
-EKSCTL_VERSION = "0.200.0"
 AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 CLOUDFRONT_ORIGIN_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 # AWS-managed CloudFront policies: no caching at all, and every viewer header, cookie and query
@@ -51,13 +50,20 @@ class WorkshopIdeArgs:
         availability_zone: the zone of the IDE's subnet, the stack's first.
         cluster_name: the cluster's name output: the access entry waits for the cluster.
         cluster_arn: the cluster's ARN, which the instance role may describe.
-        kubernetes_version: `cluster.version`: the bootstrap installs that kubectl minor.
+        cluster_auto_name: the workshop's Auto Mode cluster (`EKS_CLUSTER_AUTO_NAME`, its fastpath labs).
         instance_type: `ide.instanceType`.
         volume_size: `ide.volumeSize`, GiB of encrypted gp3.
         vpc_cidr: `ide.vpcCidr`, the IDE's own VPC (one public subnet).
-        repository_owner: `ide.repositoryOwner`, of the workshop content cloned onto it.
+        repository_owner: `ide.repositoryOwner`: the workshop repository whose scripts prepare the IDE.
         repository_name: `ide.repositoryName`.
         repository_ref: `ide.repositoryRef`.
+        inbound_cidrs: `ide.inboundCidrs`, the workshop scripts' BASE_INBOUND_CIDRS (the IDE's address added).
+        workshop_scripts: the workshop's IDE steps in order, each "<user> <how> <path>" (user `root` or
+            `ide`, how `source` or `run`): workshop/workshop_labs.json.
+        lab_policies: the lab permissions as IAM policy documents, each one managed policy of the role,
+            with the placeholders below where the account ID and the partition go.
+        lab_policy_placeholders: `account` and `partition` to the text standing for them in lab_policies.
+        aws_managed_policies: the AWS-managed policies attached to the role besides them.
         code_server_version: `ide.codeServerVersion`.
         flow_log_retention_days: `network.flowLogRetentionDays`, of the IDE VPC's flow logs.
         tags: the workshop tags (without the Karpenter discovery tag) plus `eks-workshop:tags`.
@@ -70,13 +76,18 @@ class WorkshopIdeArgs:
     availability_zone: str
     cluster_name: pulumi.Input[str]
     cluster_arn: pulumi.Input[str]
-    kubernetes_version: str
+    cluster_auto_name: str
     instance_type: str
     volume_size: int
     vpc_cidr: str
     repository_owner: str
     repository_name: str
     repository_ref: str
+    inbound_cidrs: Sequence[str]
+    workshop_scripts: Sequence[str]
+    lab_policies: Sequence[str]
+    lab_policy_placeholders: Mapping[str, str]
+    aws_managed_policies: Sequence[str]
     code_server_version: str
     flow_log_retention_days: int
     tags: Mapping[str, str]
@@ -104,17 +115,19 @@ def render_bootstrap(args: WorkshopIdeArgs, cluster_name: str) -> str:
     values = {
         "REGION": args.region,
         "CLUSTER_NAME": cluster_name,
-        "KUBERNETES_VERSION": args.kubernetes_version,
+        "CLUSTER_AUTO_NAME": args.cluster_auto_name,
         "CODE_SERVER_VERSION": args.code_server_version,
-        "HELM_VERSION": HELM_VERSION,
-        "EKSCTL_VERSION": EKSCTL_VERSION,
         "REPOSITORY_OWNER": args.repository_owner,
         "REPOSITORY_NAME": args.repository_name,
         "REPOSITORY_REF": args.repository_ref,
+        # Whether the labs' own resources were provisioned ahead (a Workshop Studio event): no, only the cluster.
+        "RESOURCES_PRECREATED": "false",
+        "INBOUND_CIDRS": ",".join(args.inbound_cidrs),
         "PASSWORD_SECRET_NAME": args.password_secret_name,
         "ORIGIN_SECRET_NAME": args.origin_secret_name,
     }
-    block = "\n".join(f"readonly {k}={shlex.quote(v)}" for k, v in values.items())
+    block = "\n".join([*(f"readonly {k}={shlex.quote(v)}" for k, v in values.items()),
+                       f"readonly -a WORKSHOP_SCRIPTS=({' '.join(shlex.quote(s) for s in args.workshop_scripts)})"])
     template = BOOTSTRAP_TEMPLATE.read_text()
     if template.count("# @@VALUES@@") != 1:
         raise ValueError(f"{BOOTSTRAP_TEMPLATE} must contain the marker line '# @@VALUES@@' once")
@@ -248,7 +261,23 @@ class WorkshopIde(pulumi.ComponentResource):
             tags=tags("ide-role"),
             opts=child,
         )
-        role_policies = attach_managed_policies(role, f"{name}-role", ["AmazonSSMManagedInstanceCore"], self)
+        role_policies = attach_managed_policies(role, f"{name}-role", args.aws_managed_policies, self)
+        # What the workshop's labs do from the IDE (their Terraform, eksctl, the AWS CLI), scoped as the
+        # workshop scopes it: our own managed policies, `<cluster>-ide-labs-<n>`.
+        account = aws.get_caller_identity_output().account_id
+        partition = aws.get_partition_output().partition
+        marks = args.lab_policy_placeholders
+
+        def filled(document: str) -> pulumi.Output[str]:
+            return pulumi.Output.all(account, partition).apply(
+                lambda a: document.replace(marks["account"], a[0]).replace(marks["partition"], a[1]))
+
+        for i, document in enumerate(args.lab_policies, start=1):
+            policy = aws.iam.Policy(f"{name}-labs-{i}", name=f"{args.name}-ide-labs-{i}",
+                                    description=f"EKS workshop labs, part {i} (workshop/workshop_labs.json)",
+                                    policy=filled(document), tags=tags(f"ide-labs-{i}"), opts=child)
+            role_policies.append(aws.iam.RolePolicyAttachment(f"{name}-labs-{i}", role=role.name,
+                                                              policy_arn=policy.arn, opts=child))
         own_access = aws.iam.RolePolicy(
             f"{name}-role",
             role=role.id,

@@ -12,13 +12,13 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
-from workshop import versions
+from workshop import labs, versions
 from workshop.config.errors import ConfigError, Problems, messages
 from workshop.config.model import StackConfig
 from workshop.config.resolve import ResolvedStackConfig, resolve_versions
 from workshop.config.rules import camel
 from workshop.config.stack_warnings import config_warnings
-from workshop.project import PROJECT
+from workshop.project import PROJECT, ROOT
 
 NAMESPACES = (PROJECT, "aws", "kubernetes", "random", "pulumi")
 
@@ -65,6 +65,12 @@ def parse(values: Mapping[str, Any], as_of: dt.date | None = None) -> ResolvedSt
         cfg = StackConfig.model_validate(ours, by_alias=True, by_name=False)
     except ValidationError as e:
         problems += messages(e)
+    if not problems and cfg.ide.enabled:
+        try:
+            labs.lab_policy_documents(cfg.cluster.name, cfg.region)
+        except labs.LabPoliciesTooLarge as e:
+            problems.add(f"{PROJECT}:ide.enabled", f"true, but {e}; the permissions come from "
+                                                   f"{labs.TABLE_FILE.relative_to(ROOT)} (docs/ide.md)")
     if problems:
         raise ConfigError(problems)
     resolved = resolve_versions(cfg, as_of or versions.plan_date(), problems)

@@ -22,6 +22,9 @@ from workshop import versions
 from workshop.config.rules import (
     CATALOGUE,
     CONTROL_PLANE_LOG_TYPES,
+    GIT_REF,
+    GITHUB_OWNER,
+    GITHUB_REPOSITORY,
     MANAGED_ADDONS,
     NODE_GROUP_NAME,
     RELEASE_VERSION,
@@ -142,6 +145,10 @@ class ClusterConfig(ConfigModel):
         True, description="Give the identity that creates the cluster cluster-admin through an access entry.")
     log_types: tuple[LogType, ...] = list_field(
         CONTROL_PLANE_LOG_TYPES, "Control-plane log types sent to CloudWatch; all five so audits are possible.")
+    manage_log_types: bool = Field(
+        True, description="true: every `up` sets the control-plane log types to logTypes. false: logTypes are "
+        "set when the cluster is created, and a later change made outside Pulumi stays (the workshop's "
+        "observability labs switch logging on and off themselves: dev).")
     log_retention_days: RetentionDays = Field(30, description="Retention of the control-plane log group, in days.")
     service_cidr: Annotated[Rfc1918Cidr, cidr_between(12, 24)] = Field(
         "172.20.0.0/16", description="Kubernetes service CIDR; pinned (EKS would pick one) so overlap with remote "
@@ -293,14 +300,17 @@ class IdeConfig(ConfigModel):
     volume_size: Annotated[int, Between(8, 16384, "GiB")] = Field(30, description="Encrypted gp3 root volume of the IDE, in GiB.")
     vpc_cidr: VpcCidr = Field(
         "10.0.0.0/24", description="The IDE's own small VPC (one public subnet), apart from the cluster's.")
-    repository_owner: Annotated[str, Matching(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$",
-                                              "is not a GitHub user or organization")] = Field(
-        "aws-samples", description="GitHub owner of the workshop content cloned into the IDE.")
-    repository_name: Annotated[str, Matching(r"^[A-Za-z0-9._-]{1,100}$", "is not a GitHub repository name")] = Field(
-        "eks-workshop-v2", description="GitHub repository of the workshop content.")
-    repository_ref: Annotated[str, Matching(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$", "is not a branch or tag name"),
-                              Rule(lambda v: ".." not in v, lambda v: f"{v!r} is not a branch or tag name")] = Field(
-        "stable", description="Branch or tag cloned; the guide deploys `stable`.")
+    repository_owner: Annotated[str, GITHUB_OWNER] = Field(
+        "aws-samples", description="GitHub owner of the workshop repository whose scripts prepare the IDE.")
+    repository_name: Annotated[str, GITHUB_REPOSITORY] = Field(
+        "eks-workshop-v2", description="GitHub repository of the workshop.")
+    repository_ref: Annotated[str, GIT_REF] = Field(
+        "stable", description="Branch or tag of the workshop the IDE runs its scripts from and clones; the guide "
+        "deploys `stable`.")
+    inbound_cidrs: tuple[Cidr, ...] = list_field(
+        ("0.0.0.0/0",), "BASE_INBOUND_CIDRS of the workshop's scripts: what the labs' load balancers admit, besides "
+        "the IDE's own address. The workshop's template defaults to 0.0.0.0/0 so participants' browsers reach "
+        "the sample application.")
     code_server_version: Annotated[str, Matching(r"^\d+\.\d+\.\d+$", "is not a release like 4.96.4")] = Field(
         "4.96.4", description="Pinned code-server release installed on the IDE.")
 
@@ -341,6 +351,11 @@ class StackConfig(ConfigModel):
         DEFAULT_ADDONS,
         description="Other managed add-ons, name -> version or `catalogue` (the catalogue's pin for the cluster "
         "version); the map replaces the default wholly.")
+    node_role_name_prefix: Annotated[str, Matching(r"^[\w+=,.@-]{1,38}$", "is not an IAM role name prefix (1-38 "
+                                                   "letters, digits or +=,.@_-)", allow=("",))] = Field(
+        "", description="The start of the node role's name; empty: Pulumi names it `node-role-<random>`. The "
+        "workshop's access-management lab finds the node role by `NodeInstanceRole` in its name, as eksctl names "
+        "it (dev). Changing it replaces the role and so every node group.")
     ide: IdeConfig = Field(IdeConfig(), description="The workshop IDE.")
     readiness_gate: bool = Field(
         True, description="Deploy a probe workload on the default node group, so `pulumi up` fails if pods "

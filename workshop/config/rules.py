@@ -121,6 +121,38 @@ Rfc1918Cidr = Annotated[str, cidr_between(), Rule(
     lambda v: f"{v!r} must be within RFC 1918 (10/8, 172.16/12, 192.168/16)")]
 
 
+# GitHub: an account name is 1-39 letters, digits or single hyphens, not starting or ending with one; a
+# repository name is 1-100 letters, digits, '.', '-' or '_', and not '.' or '..'.
+GITHUB_OWNER = Matching(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$",
+                        "is not a GitHub user or organization name (1-39 letters, digits or single hyphens, "
+                        "not starting or ending with a hyphen)")
+GITHUB_REPOSITORY = Rule(lambda v: bool(re.fullmatch(r"[A-Za-z0-9._-]{1,100}", v)) and v not in (".", ".."),
+                         lambda v: f"{v!r} is not a GitHub repository name (1-100 letters, digits, '.', '-' or "
+                                   "'_', not '.' or '..')", {"pattern": r"^[A-Za-z0-9._-]{1,100}$"})
+
+
+def git_ref_problem(ref: str) -> str:
+    """Why `ref` is not a branch or tag name `git check-ref-format --branch` accepts, or ""."""
+    if not ref or len(ref) > 255:
+        return "must be 1-255 characters"
+    bad = sorted({c for c in ref if not (c.isascii() and (c.isalnum() or c in "._/-"))})
+    if bad:
+        return (f"contains {', '.join(repr(c) for c in bad)}: letters, digits, '.', '_', '-' and '/' only (git "
+                "forbids some of the rest, and the IDE fetches the workshop's scripts by URL at this ref)")
+    for part, why in (("..", "'..'"), ("@{", "'@{'"), ("//", "an empty path component")):
+        if part in ref:
+            return f"contains {why}, which git forbids in ref names"
+    if ref == "@" or ref.startswith(("-", "/")) or ref.endswith(("/", ".", ".lock")):
+        return "must not be '@', start with '-' or '/', or end with '/', '.' or '.lock'"
+    if any(c.startswith(".") for c in ref.split("/")):
+        return "has a path component starting with '.', which git forbids"
+    return ""
+
+
+GIT_REF = Rule(lambda v: not git_ref_problem(v), lambda v: f"{v!r} is not a branch or tag name: {git_ref_problem(v)}",
+               {"pattern": r"^[A-Za-z0-9_][A-Za-z0-9._/-]{0,254}$"})
+
+
 def InstanceType(example: str) -> Rule:
     """A string shaped like an EC2 instance type (`m5.large`)."""
     return Matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", f"is not an EC2 instance type like {example}")
