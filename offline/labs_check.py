@@ -96,7 +96,7 @@ def name_problems(plan: Plan, cluster: str) -> list[str]:
                                 "prepare-environment resizes it)")
                 continue
             scaling = group.inputs.get("scalingConfig") or {}
-            have = {k: scaling.get(k) for k in ("minSize", "desiredSize", "maxSize")}
+            have = {k: int(scaling[k]) if k in scaling else None for k in ("minSize", "desiredSize", "maxSize")}
             want = {k: expected[k] for k in have}
             if have != want:
                 problems.append(f"node group {name!r} scales {have}, but prepare-environment resets it to {want}")
@@ -155,7 +155,8 @@ def environment_problems(plan: Plan, cluster: str) -> list[str]:
     for t in _of_type(plan, "aws:ec2/launchTemplate:LaunchTemplate"):
         have = (t.inputs.get("metadataOptions") or {}).get("httpPutResponseHopLimit")
         if have is None or int(have) < hops:
-            problems.append(f"launch template {t.name} has IMDS hop limit {have}: the labs' controllers read "
+            problems.append(f"launch template {t.name} has IMDS hop limit {have if have is None else int(have)}: "
+                            "the labs' controllers read "
                             f"instance metadata from pods, which needs {hops} (nodeGroups.*.metadataHopLimit)")
     problems += _ide_problems(plan, cluster)
     return problems
@@ -170,7 +171,7 @@ def _ide_problems(plan: Plan, cluster: str) -> list[str]:
     wanted = [s for d in labs.lab_policy_documents(cluster, str(plan.outputs.get("region", "")))
               for s in json.loads(labs.fill(d, account, partition))["Statement"]]
     problems = []
-    if statements != wanted:
+    if sorted(statements, key=lambda s: s["Sid"]) != sorted(wanted, key=lambda s: s["Sid"]):
         problems.append(f"the IDE role's lab policies hold {len(statements)} statements, not the "
                         f"{len(wanted)} of the workshop's lab IAM policies")
     attached = {str(r.inputs.get("policyArn")) for r in _of_type(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")}

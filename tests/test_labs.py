@@ -1,0 +1,134 @@
+"""Whether the workshop's labs can run: the plan's `labs:` verdict (offline/labs_check.py) on the real
+program's plans, each need broken once, through the stack config where a stack can break it and in the
+plan itself where only the program could."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from plan_support import edit_stack, plan_cli, program_copy  # noqa: F401 - fixtures
+
+from offline import labs_check
+from offline.plan_model import Plan
+from offline.runner import load_stack_config, run_stack
+from workshop import labs
+
+DEV = load_stack_config("dev")
+
+
+def missing(overrides: dict | None = None) -> list[str]:
+    run = run_stack("dev", overrides=overrides or {})
+    return labs_check.verdict(Plan.of_run(run), "eks-workshop").missing
+
+
+def dev_with(key: str, change) -> dict:
+    value = json.loads(json.dumps(DEV[key]))
+    change(value)
+    return {key: value}
+
+
+def test_dev_is_ready_against_the_recorded_workshop_commit(dev):
+    verdict = labs_check.verdict(Plan.of_run(dev), "eks-workshop")
+    assert verdict.missing == [] and verdict.ready
+    assert (verdict.repository, verdict.ref, verdict.commit) == (
+        "aws-samples/eks-workshop-v2", "stable", "d8f1b254ac7f5cdef2ee7186475ffb9167c3ade2")
+
+
+def test_the_recorded_lookups_are_the_labs_31(dev):
+    # 31 data-source lookups find the cluster's network in the labs' Terraform at the recorded commit.
+    assert sum(len(lookup.files) for lookup in labs.lookups()) == 31
+    assert {lookup.expects for lookup in labs.lookups()} == {
+        "vpc", "private-subnets", "public-subnets", "first-private-subnet", "cluster-subnets", "route-tables",
+        "nat-gateways"}
+
+
+@pytest.mark.parametrize("overrides,expected", [
+    (dev_with("eks-workshop:addons", lambda a: a.update({"eks-pod-identity-agent": "catalogue"})),
+     "the eks-pod-identity-agent add-on exists, but the labs create it themselves (addons)"),
+    (dev_with("eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=1)),
+     "launch template nodes-default has IMDS hop limit 1: the labs' controllers read instance metadata from pods, "
+     "which needs 2"),
+    (dev_with("eks-workshop:cluster", lambda c: c.update(logTypes=["api"])),
+     "control-plane logging is on, but the labs switch it on themselves (cluster.logTypes)"),
+    (dev_with("eks-workshop:cluster", lambda c: c.update(manageLogTypes=True)),
+     "`up` would revert the labs' control-plane logging (cluster.manageLogTypes)"),
+    ({"eks-workshop:nodeRoleNamePrefix": ""},
+     "node group default's role 'node-role-"),
+    ({**dev_with("eks-workshop:cluster", lambda c: c.update(version="1.34")),
+      **dev_with("eks-workshop:nodeGroups", lambda g: g["default"].pop("releaseVersion"))},
+     "Kubernetes 1.34, but the labs are written for 1.33 (cluster.version)"),
+    (dev_with("eks-workshop:nodeGroups", lambda g: g.update(workers=g.pop("default"))),
+     "no managed node group named 'default'"),
+    (dev_with("eks-workshop:nodeGroups", lambda g: g["default"].update(maxSize=9)),
+     "node group 'default' scales {'minSize': 3, 'desiredSize': 3, 'maxSize': 9}, but prepare-environment resets it "
+     "to {'minSize': 3, 'desiredSize': 3, 'maxSize': 6}"),
+], ids=["pod-identity-agent", "hop-limit", "logging-on", "logging-managed", "node-role-name", "version",
+        "node-group-name", "node-group-size"])
+def test_each_need_broken_in_the_stack_file_is_named(overrides, expected):
+    found = missing(overrides)
+    assert any(line.startswith(expected) for line in found), found
+
+
+def plan_with(dev, change) -> Plan:
+    data = Plan.of_run(dev).to_json()
+    for r in data["resources"]:
+        change(r)
+    return Plan.from_json(data)
+
+
+def test_a_second_vpc_with_the_workshop_tags_breaks_the_vpc_lookup(dev):
+    def tag_ide_vpc(r):
+        if r["name"] == "ide-vpc":
+            r["inputs"]["tags"].update({"created-by": "eks-workshop-v2", "env": "eks-workshop"})
+
+    found = labs_check.lookup_problems(plan_with(dev, tag_ide_vpc), "eks-workshop")
+    assert len(found) == 1 and found[0].startswith(
+        "aws_vpc with {'created-by': 'eks-workshop-v2', 'env': 'eks-workshop'} (12 lab files, e.g. exposing/ingress:main) "
+        "finds ide-vpc, network-vpc; the labs expect vpc: network-vpc")
+
+
+def test_subnet_names_are_matched_case_sensitively(dev):
+    def lower_case(r):
+        if r["type"] == "aws:ec2/subnet:Subnet" and "Name" in r["inputs"]["tags"]:
+            r["inputs"]["tags"]["Name"] = r["inputs"]["tags"]["Name"].lower()
+
+    found = labs_check.lookup_problems(plan_with(dev, lower_case), "eks-workshop")
+    # *Private*, *Public* and *Private*A all find nothing: five recorded combinations.
+    assert len(found) == 5 and all("finds nothing" in line for line in found)
+
+
+def test_the_ide_role_must_hold_the_tables_statements(dev):
+    def drop_a_statement(r):
+        if r["type"] == "aws:iam/policy:Policy" and r["name"] == "ide-labs-2":
+            document = json.loads(r["inputs"]["policy"])
+            document["Statement"] = document["Statement"][1:]
+            r["inputs"]["policy"] = json.dumps(document)
+
+    found = labs_check.environment_problems(plan_with(dev, drop_a_statement), "eks-workshop")
+    assert len(found) == 1 and "statements, not the" in found[0]
+
+
+def test_tag_filters_are_ec2_globs():
+    assert labs_check.tags_match({"Name": "eksctl-x-cluster/SubnetPrivateAPNORTHEAST2A"}, {"Name": "*Private*A"})
+    assert not labs_check.tags_match({"Name": "eksctl-x-cluster/SubnetPrivateAPNORTHEAST2B"}, {"Name": "*Private*A"})
+    assert not labs_check.tags_match({"Name": "x-private-a"}, {"Name": "*Private*"})
+    assert not labs_check.tags_match({}, {"env": "*"})
+
+
+def test_a_stack_without_the_ide_says_nothing_about_labs(plan_cli, tmp_path):
+    result = plan_cli("--stack", "staging", "--no-policy", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "labs:" not in result.stdout
+    assert "labs" not in json.loads((tmp_path / "plan-staging.json").read_text())
+
+
+def test_a_stack_that_is_not_ready_says_what_is_missing(plan_cli, program_copy, tmp_path):
+    edit_stack(program_copy, "dev", "eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=1))
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "  labs:        NOT READY against aws-samples/eks-workshop-v2@stable d8f1b254 (2026-07-30): 1 missing " \
+           "(below)" in lines
+    at = lines.index("What the workshop's labs would miss (workshop/workshop_labs.json, docs/ide.md):")
+    assert lines[at + 1].startswith("  - launch template nodes-default has IMDS hop limit 1")
