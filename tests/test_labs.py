@@ -13,6 +13,7 @@ from offline import labs_check
 from offline.plan_model import Plan
 from offline.runner import load_stack_config, run_stack
 from workshop import labs
+from workshop.project import ROOT
 
 DEV = load_stack_config("dev")
 
@@ -38,6 +39,7 @@ def test_dev_is_ready_against_the_recorded_workshop_commit(dev):
 def test_the_recorded_lookups_are_the_labs_31(dev):
     # 31 data-source lookups find the cluster's network in the labs' Terraform at the recorded commit.
     assert sum(len(lookup.files) for lookup in labs.lookups()) == 31
+    assert "each of the 31 lookups the labs' Terraform makes" in (ROOT / "docs" / "ide.md").read_text()
     assert {lookup.expects for lookup in labs.lookups()} == {
         "vpc", "private-subnets", "public-subnets", "first-private-subnet", "cluster-subnets", "route-tables",
         "nat-gateways"}
