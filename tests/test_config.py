@@ -159,6 +159,11 @@ REJECTED = [
     ("eks-workshop:ide", ["repositoryName"], "a b", "eks-workshop:ide.repositoryName: 'a b' is not a GitHub repository"),
     ("eks-workshop:ide", ["repositoryRef"], "main;reboot", "eks-workshop:ide.repositoryRef: 'main;reboot' is not a branch or tag name: contains ';'"),
     ("eks-workshop:ide", ["repositoryRef"], "a/../b", "eks-workshop:ide.repositoryRef: 'a/../b' is not a branch or tag"),
+    ("eks-workshop:ide", ["repositoryRef"], "release.lock", "eks-workshop:ide.repositoryRef: 'release.lock' is not a branch or tag name: must not"),
+    ("eks-workshop:ide", ["repositoryRef"], "x/.hidden", "eks-workshop:ide.repositoryRef: 'x/.hidden' is not a branch or tag name: has a path component starting with '.'"),
+    ("eks-workshop:ide", ["repositoryOwner"], "aws--samples", "eks-workshop:ide.repositoryOwner: 'aws--samples' is not a GitHub user or organization name"),
+    ("eks-workshop:ide", ["repositoryOwner"], "samples-", "eks-workshop:ide.repositoryOwner: 'samples-' is not a GitHub user"),
+    ("eks-workshop:ide", ["repositoryName"], "..", "eks-workshop:ide.repositoryName: '..' is not a GitHub repository name"),
     ("eks-workshop:ide", ["codeServerVersion"], "latest", "eks-workshop:ide.codeServerVersion: 'latest' is not a release"),
 ]
 

@@ -134,3 +134,17 @@ def test_a_stack_that_is_not_ready_says_what_is_missing(plan_cli, program_copy, 
            "(below)" in lines
     at = lines.index("What the workshop's labs would miss (workshop/workshop_labs.json, docs/ide.md):")
     assert lines[at + 1].startswith("  - launch template nodes-default has IMDS hop limit 1")
+
+
+def test_a_bad_repository_is_refused_before_anything_is_created(plan_cli, program_copy, tmp_path):
+    edit_stack(program_copy, "dev", "eks-workshop:ide",
+               lambda i: i.update(repositoryRef="main; reboot", repositoryOwner="-aws"))
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: dev: invalid stack configuration:"
+    assert any(line.startswith("  Pulumi.dev.yaml:") and "eks-workshop:ide.repositoryRef: 'main; reboot' is not a branch "
+               "or tag name: contains ' ', ';'" in line for line in lines)
+    assert any("eks-workshop:ide.repositoryOwner: '-aws' is not a GitHub user or organization name" in line
+               for line in lines)
+    assert not (tmp_path / "plan-dev.json").exists() and "Traceback" not in result.stderr
