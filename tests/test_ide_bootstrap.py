@@ -135,12 +135,22 @@ def bootstrap(dev) -> str:
     return dev.one("aws:ec2/instance:Instance").plain_inputs["userData"]
 
 
+@pytest.fixture(scope="module")
+def succeeded(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, Path]:
+    """One successful run, read by the tests of what it did (the run, the scratch root, the scratch dir)."""
+    from offline.runner import run_stack
+
+    tmp = tmp_path_factory.mktemp("bootstrap")
+    result, root = run_bootstrap(run_stack("dev").one("aws:ec2/instance:Instance").plain_inputs["userData"], tmp)
+    return result, root, tmp
+
+
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None or shutil.which("python3") is None,
                                 reason="needs bash and python3")
 
 
-def test_the_workshop_scripts_run_in_order_as_their_users_with_their_environment(bootstrap, tmp_path):
-    result, root = run_bootstrap(bootstrap, tmp_path)
+def test_the_workshop_scripts_run_in_order_as_their_users_with_their_environment(succeeded):
+    result, root, tmp_path = succeeded
     assert result.returncode == 0, result.stdout + result.stderr
     assert "EKS-WORKSHOP-IDE-READY" in result.stdout
     assert (root / "var/lib/eks-workshop-ide/ready").exists()
@@ -173,8 +183,8 @@ def test_the_workshop_scripts_run_in_order_as_their_users_with_their_environment
         sum(s.user == "ide" for s in steps)
 
 
-def test_the_content_lands_where_the_labs_expect_it(bootstrap, tmp_path):
-    result, root = run_bootstrap(bootstrap, tmp_path)
+def test_the_content_lands_where_the_labs_expect_it(succeeded):
+    result, root, tmp_path = succeeded
     assert result.returncode == 0, result.stderr
     clone = next(c for c in calls(tmp_path) if c.startswith("git clone"))
     assert "--branch stable https://github.com/aws-samples/eks-workshop-v2.git" in clone
@@ -188,8 +198,8 @@ def test_the_content_lands_where_the_labs_expect_it(bootstrap, tmp_path):
     assert "runuser -u ec2-user -- aws eks update-kubeconfig --region ap-northeast-2 --name eks-workshop" in log
 
 
-def test_the_password_reaches_only_code_servers_config(bootstrap, tmp_path):
-    result, root = run_bootstrap(bootstrap, tmp_path)
+def test_the_password_reaches_only_code_servers_config(succeeded):
+    result, root, tmp_path = succeeded
     assert result.returncode == 0, result.stderr
     config = (root / "home/ec2-user/.config/code-server/config.yaml").read_text()
     assert f'password: "{PASSWORD}"' in config and "bind-addr: 127.0.0.1:8889" in config
