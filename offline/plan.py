@@ -37,7 +37,7 @@ from offline.estimate import estimate, estimate_delta, render_estimate
 from offline.ordering import unordered_references
 from offline.plan_diff import diff_plans
 from offline.plan_model import SCHEMA_VERSION, Plan, PlanFormatError, Violation
-from offline.plan_render import render, render_diff, render_kubernetes, render_summary
+from offline.plan_render import render, render_diff, render_kubernetes, render_labs, render_summary
 from offline.runner import PROJECT, ROOT, ProgramRun, StackFileError, run_stack
 from workshop.project import PROGRAM_PACKAGES, load_stack_file
 from workshop.project import stacks as project_stacks
@@ -389,9 +389,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         if not plan.diff or args.tree:
             lines += render(plan, config_file)
         lines += render_kubernetes(plan.kubernetes)
-        if plan.labs and plan.labs.missing:
-            lines += ["", "What the workshop's labs would miss (workshop/workshop_labs.json, docs/ide.md):"]
-            lines += [f"  - {m}" for m in plan.labs.missing]
+        lines += render_labs(plan.labs)
         lines += [""] * bool(plan.warnings) + [f"WARNING: {w}" for w in plan.warnings or []]
         lines += render_estimate(planned_estimate)
         if plan.diff and not args.tree:

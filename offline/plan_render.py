@@ -7,7 +7,7 @@ import difflib
 import json
 from typing import Any
 
-from offline.plan_model import CostEstimate, Diff, KubernetesSummary, Plan, PlannedResource
+from offline.plan_model import CostEstimate, Diff, KubernetesSummary, LabsVerdict, Plan, PlannedResource
 from offline.resource_types import TYPES
 
 # The few inputs a reviewer looks at first: a column of the resource-type table.
@@ -138,6 +138,14 @@ def render(plan: Plan, config_file: str | None) -> list[str]:
                 message = v.message.splitlines()[-1]
                 lines.append(f"    {v.policy}  {where}: {message}")
     return lines
+
+
+def render_labs(labs: LabsVerdict | None) -> list[str]:
+    """What the workshop's labs would miss, one line each, below the plan; nothing when they are ready."""
+    if labs is None or labs.ready:
+        return []
+    return ["", "What the workshop's labs would miss (workshop/workshop_labs.json, docs/ide.md):",
+            *(f"  - {m}" for m in labs.missing)]
 
 
 def render_kubernetes(k: KubernetesSummary | None) -> list[str]:

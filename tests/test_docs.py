@@ -127,3 +127,16 @@ def test_readme_is_the_front_door():
     # Every page by task is reachable from it.
     linked = {p.name for p in (ROOT / "docs").glob("*.md") if f"](docs/{p.name})" in "\n".join(lines)}
     assert linked == {p.name for p in (ROOT / "docs").glob("*.md")}
+
+
+def test_only_a_stack_with_the_ide_gets_the_labs_line():
+    # The project's stacks as `make plan` printed them (the plan the generated docs come from).
+    from offline.docs import _planned
+
+    planned = _planned()
+    for stack, (printed, plan) in planned.items():
+        summary = printed.split("\n\n", 1)[0]
+        if stack == "dev":
+            assert plan.labs is not None and plan.labs.ready and "\n  labs:        ready, checked against " in summary
+        else:
+            assert plan.labs is None and "labs:" not in printed and "labs" not in plan.to_json()

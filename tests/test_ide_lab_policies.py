@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -115,20 +114,29 @@ def workshop_checkout(path: Path, version: str = "1.33") -> Path:
     return path
 
 
-def refresh(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "refresh_workshop_labs.py"), *args],
-                          capture_output=True, text=True, cwd=ROOT)
+def refresh(capsys, *args: str) -> subprocess.CompletedProcess:
+    """scripts/refresh_workshop_labs.py's main, in-process: its exit code and what it printed."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("refresh_workshop_labs", ROOT / "scripts" / "refresh_workshop_labs.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    capsys.readouterr()
+    code = script.main(list(args))
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.out, out.err)
 
 
-def test_the_refresh_script_shows_the_difference_then_writes_the_table(tmp_path):
+def test_the_refresh_script_shows_the_difference_then_writes_the_table(tmp_path, capsys):
     checkout = workshop_checkout(tmp_path / "workshop")
     table = tmp_path / "table.json"
     table.write_text(labs.TABLE_FILE.read_text())
-    shown = refresh("--checkout", str(checkout), "--table", str(table))
+    shown = refresh(capsys, "--checkout", str(checkout), "--table", str(table))
     assert shown.returncode == 1 and shown.stdout.startswith("--- table.json\n+++ table.json at stable\n")
     assert '+        "alpha": {' in shown.stdout or '+    "alpha": {' in shown.stdout
     assert table.read_text() == labs.TABLE_FILE.read_text()  # only shown
-    assert refresh("--checkout", str(checkout), "--table", str(table), "--write").returncode == 0
+    assert refresh(capsys, "--checkout", str(checkout), "--table", str(table), "--write").returncode == 0
     written = json.loads(table.read_text())
     assert list(written["iamPolicies"]) == ["alpha"]
     (statement,) = written["iamPolicies"]["alpha"]["Statement"]
@@ -139,7 +147,7 @@ def test_the_refresh_script_shows_the_difference_then_writes_the_table(tmp_path)
     assert written["source"]["commit"] == head and written["cluster"]["version"] == "1.33"
     # What the script doesn't read is kept as it was; run again, nothing to show.
     assert written["lookups"] == labs.table()["lookups"] and written["ide"] == labs.table()["ide"]
-    again = refresh("--checkout", str(checkout), "--table", str(table))
+    again = refresh(capsys, "--checkout", str(checkout), "--table", str(table))
     assert again.returncode == 0 and again.stdout == ""
 
 

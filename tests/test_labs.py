@@ -4,6 +4,7 @@ plan itself where only the program could."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -68,12 +69,11 @@ def merged(*overrides: dict) -> dict:
       "node group 'default' scales {'minSize': 3, 'desiredSize': 3, 'maxSize': 9}, but prepare-environment resets it "
       "to {'minSize': 3, 'desiredSize': 3, 'maxSize': 6}"]),
     (merged(dev_with("eks-workshop:cluster", lambda c: c.update(version="1.34")),
-            dev_with("eks-workshop:nodeGroups", lambda g: g["default"].pop("releaseVersion"))),
+            dev_with("eks-workshop:nodeGroups", lambda g: g.update(workers={**g.pop("default"), "releaseVersion": "catalogue"}))),
      ["Kubernetes 1.34, but the labs are written for 1.33 (cluster.version)",
-      "node group default runs AMI release 1.34."]),
-    (dev_with("eks-workshop:nodeGroups", lambda g: g.update(workers=g.pop("default"))),
-     ["no managed node group named 'default'", "the default group's instances are named nothing"]),
-], ids=["what-dev-must-not-own-and-the-node-group", "version", "node-group-name"])
+      "node group workers runs AMI release 1.34.", "no managed node group named 'default'",
+      "the default group's instances are named nothing"]),
+], ids=["what-dev-must-not-own-and-the-node-group", "version-and-node-group-name"])
 def test_each_need_broken_in_the_stack_file_is_named(overrides, expected):
     found = missing(overrides)
     assert len(found) == len(expected), found
@@ -127,22 +127,23 @@ def test_tag_filters_are_ec2_globs():
     assert not labs_check.tags_match({}, {"env": "*"})
 
 
-def test_a_stack_without_the_ide_says_nothing_about_labs(plan_cli, tmp_path):
-    result = plan_cli("--stack", "staging", "--no-policy", "--out-dir", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    assert "labs:" not in result.stdout
-    assert "labs" not in json.loads((tmp_path / "plan-staging.json").read_text())
+def test_a_stack_that_is_not_ready_says_what_is_missing():
+    # The summary line and the list below the plan, as `make plan` prints them (offline/plan.py).
+    from offline.estimate import estimate
+    from offline.plan_render import render_labs, render_summary
 
-
-def test_a_stack_that_is_not_ready_says_what_is_missing(plan_cli, program_copy, tmp_path):
-    edit_stack(program_copy, "dev", "eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=1))
-    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    run = run_stack("dev", overrides=dev_with("eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=1)))
+    plan = Plan.of_run(run)
+    plan = plan.model_copy(update={"labs": labs_check.verdict(plan, "eks-workshop"),
+                                   "estimate": estimate(plan, "ap-northeast-2", dt.date(2026, 11, 25))})
     assert "  labs:        NOT READY against aws-samples/eks-workshop-v2@stable d8f1b254 (2026-07-30): 1 missing " \
-           "(below)" in lines
-    at = lines.index("What the workshop's labs would miss (workshop/workshop_labs.json, docs/ide.md):")
-    assert lines[at + 1].startswith("  - launch template nodes-default has IMDS hop limit 1")
+           "(below)" in render_summary(plan, None)
+    assert render_labs(plan.labs) == [
+        "", "What the workshop's labs would miss (workshop/workshop_labs.json, docs/ide.md):",
+        "  - launch template nodes-default has IMDS hop limit 1: the labs' controllers read instance metadata from "
+        "pods, which needs 2 (nodeGroups.*.metadataHopLimit)"]
+    ready = labs_check.verdict(Plan.of_run(run_stack("dev")), "eks-workshop")
+    assert render_labs(ready) == [] and render_labs(None) == []
 
 
 def test_a_bad_repository_is_refused_before_anything_is_created(plan_cli, program_copy, tmp_path):

@@ -81,7 +81,21 @@ def policy_size(document: Mapping[str, Any]) -> int:
 def lab_policy_documents(cluster: str, region: str, room: int = IDE_LAB_POLICY_ROOM) -> list[str]:
     """The lab permissions packed into as few managed policy documents as fit IAM's size limit, first
     fit in the table's order; `${AccountId}` and `${Partition}` left for the component to fill in.
-    Raises LabPoliciesTooLarge when they need more than `room` policies or one statement alone is too big."""
+    Raises LabPoliciesTooLarge when they need more than `room` policies or one statement alone is too big.
+    Packed once per table, cluster and region (the config check, the component and the plan's verdict ask)."""
+    current = table()
+    key = (cluster, region, room)
+    kept = _PACKED.get(key)
+    if kept is None or kept[0] is not current:
+        kept = _PACKED[key] = (current, _pack(cluster, region, room))
+    return list(kept[1])
+
+
+# (cluster, region, room) -> (the table packed, its documents): a table read anew is packed anew.
+_PACKED: dict[tuple[str, str, int], tuple[Mapping[str, Any], tuple[str, ...]]] = {}
+
+
+def _pack(cluster: str, region: str, room: int) -> tuple[str, ...]:
     documents: list[list[dict[str, Any]]] = []
 
     def doc(statements: list[dict[str, Any]]) -> dict[str, Any]:
@@ -102,7 +116,7 @@ def lab_policy_documents(cluster: str, region: str, room: int = IDE_LAB_POLICY_R
             f"{len(documents)} managed policies of at most {MANAGED_POLICY_CHARACTERS} characters, but the role "
             f"has room for {room} ({MANAGED_POLICIES_PER_ROLE} per role, IAM's default quota, less those it "
             f"already has)")
-    return [json.dumps(doc(d), separators=(",", ":")) for d in documents]
+    return tuple(json.dumps(doc(d), separators=(",", ":")) for d in documents)
 
 
 def fill(document: str, account: str, partition: str) -> str:

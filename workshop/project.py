@@ -6,6 +6,7 @@ personal or per-region stack someone adds); nothing lists them by hand.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,17 @@ class StackFile:
         return self.path.name
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> Any:
+    """The YAML of one file's text. A plan reads every stack file (the across-stack checks) and the tests plan
+    often: the same text is parsed once. Callers read the result and never change it (`_plain` copies)."""
+    return _cli_yaml().load(text)
+
+
 def _load(path: Path) -> Any:
     """A Pulumi YAML file read as the CLI reads it; a syntax error names the file, the line and the column."""
     try:
-        return _cli_yaml().load(path.read_text())
+        return _parsed(path.read_text())
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
