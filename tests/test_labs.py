@@ -55,11 +55,16 @@ def merged(*overrides: dict) -> dict:
     return out
 
 
+# What the labs install themselves, the hop limit and the default node group's shape, broken at once.
+WHAT_DEV_MUST_NOT_OWN = merged(
+    dev_with("eks-workshop:addons", lambda a: a.update({"eks-pod-identity-agent": "catalogue"})),
+    dev_with("eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=1, maxSize=9)),
+    dev_with("eks-workshop:cluster", lambda c: c.update(logTypes=["api"], manageLogTypes=True)),
+    {"eks-workshop:nodeRoleNamePrefix": ""})
+
+
 @pytest.mark.parametrize("overrides,expected", [
-    (merged(dev_with("eks-workshop:addons", lambda a: a.update({"eks-pod-identity-agent": "catalogue"})),
-            dev_with("eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=1, maxSize=9)),
-            dev_with("eks-workshop:cluster", lambda c: c.update(logTypes=["api"], manageLogTypes=True)),
-            {"eks-workshop:nodeRoleNamePrefix": ""}),
+    (WHAT_DEV_MUST_NOT_OWN,
      ["the eks-pod-identity-agent add-on exists, but the labs create it themselves (addons)",
       "launch template nodes-default has IMDS hop limit 1: the labs' controllers read instance metadata from pods, "
       "which needs 2",
@@ -132,16 +137,17 @@ def test_a_stack_that_is_not_ready_says_what_is_missing():
     from offline.estimate import estimate
     from offline.plan_render import render_labs, render_summary
 
-    run = run_stack("dev", overrides=dev_with("eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=1)))
-    plan = Plan.of_run(run)
+    plan = Plan.of_run(run_stack("dev", overrides=WHAT_DEV_MUST_NOT_OWN))  # the run the test above made
     plan = plan.model_copy(update={"labs": labs_check.verdict(plan, "eks-workshop"),
                                    "estimate": estimate(plan, "ap-northeast-2", dt.date(2026, 11, 25))})
-    assert "  labs:        NOT READY against aws-samples/eks-workshop-v2@stable d8f1b254 (2026-07-30): 1 missing " \
+    assert plan.labs is not None and len(plan.labs.missing) == 6
+    assert "  labs:        NOT READY against aws-samples/eks-workshop-v2@stable d8f1b254 (2026-07-30): 6 missing " \
            "(below)" in render_summary(plan, None)
     assert render_labs(plan.labs) == [
         "", "What the workshop's labs would miss (workshop/workshop_labs.json, docs/ide.md):",
-        "  - launch template nodes-default has IMDS hop limit 1: the labs' controllers read instance metadata from "
-        "pods, which needs 2 (nodeGroups.*.metadataHopLimit)"]
+        *(f"  - {line}" for line in plan.labs.missing)]
+    assert "  - launch template nodes-default has IMDS hop limit 1: the labs' controllers read instance metadata from " \
+           "pods, which needs 2 (nodeGroups.*.metadataHopLimit)" in render_labs(plan.labs)
     ready = labs_check.verdict(Plan.of_run(run_stack("dev")), "eks-workshop")
     assert render_labs(ready) == [] and render_labs(None) == []
 
