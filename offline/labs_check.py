@@ -177,6 +177,12 @@ def _ide_problems(plan: Plan, cluster: str) -> list[str]:
     attached = {str(r.inputs.get("policyArn")) for r in _of_type(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
     if any(str(p.outputs.get("arn")) not in attached for p in policies):
         problems.append("a lab policy is not attached to the IDE role")
+    # kubectl, helm and the labs' Terraform act on the cluster as the IDE role: cluster-admin.
+    role = next((r for r in _of_type(plan, "aws:iam/role:Role") if r.name == "ide-role"), None)
+    admins = {str(r.inputs.get("principalArn")) for r in _of_type(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+              if str(r.inputs.get("policyArn", "")).endswith("/AmazonEKSClusterAdminPolicy")}
+    if role is None or str(role.outputs.get("arn")) not in admins:
+        problems.append("the IDE role is not cluster-admin (an access entry with AmazonEKSClusterAdminPolicy)")
     return problems
 
 

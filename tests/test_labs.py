@@ -125,6 +125,15 @@ def test_the_ide_role_must_hold_the_tables_statements(dev):
     assert len(found) == 1 and "statements, not the" in found[0]
 
 
+def test_the_ide_role_must_be_cluster_admin(dev):
+    def another_policy(r):
+        if r["type"] == "aws:eks/accessPolicyAssociation:AccessPolicyAssociation" and r["name"] == "ide-access":
+            r["inputs"]["policyArn"] = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+
+    assert labs_check.environment_problems(plan_with(dev, another_policy), "eks-workshop") == [
+        "the IDE role is not cluster-admin (an access entry with AmazonEKSClusterAdminPolicy)"]
+
+
 def test_tag_filters_are_ec2_globs():
     assert labs_check.tags_match({"Name": "eksctl-x-cluster/SubnetPrivateAPNORTHEAST2A"}, {"Name": "*Private*A"})
     assert not labs_check.tags_match({"Name": "eksctl-x-cluster/SubnetPrivateAPNORTHEAST2B"}, {"Name": "*Private*A"})

@@ -251,7 +251,11 @@ def test_every_stack_plans_clean_on_the_catalogue_date():
     assert entry.support(TAKEN) == "extended"
     assert support_warnings(cfg, TAKEN) == [
         f"eks-workshop:cluster.version: {workshop} is in EKS extended support (6x the control-plane price) until "
-        f"{entry.extended_support_ends}, {entry.days_left(TAKEN)[1]} days left: upgrade"]
+        f"{entry.extended_support_ends}, {entry.days_left(TAKEN)[1]} days left: the workshop's labs are written for "
+        "it (workshop_labs.json): move when the workshop does"]
+    # Without the IDE the same version is only old: upgrade.
+    no_ide = {**DEV, "eks-workshop:ide": {"enabled": False}}
+    assert support_warnings(parse(no_ide, TAKEN), TAKEN)[0].endswith("days left: upgrade")
 
 
 def test_upgrade_support_type_is_explicit_per_stack():

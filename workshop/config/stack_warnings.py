@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workshop import versions
+from workshop import labs, versions
 from workshop.config.model import StackConfig
 from workshop.project import PROJECT
 
@@ -40,8 +40,11 @@ def version_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
         warnings.append(f"{key}: {cfg.cluster.version} leaves EKS standard support in {standard_left} days "
                         f"({control_plane.standard_support_ends}); {then}: plan the upgrade")
     elif standard_left < 0 <= extended_left:
+        # A workshop stack runs the minor the workshop's labs are written for: it moves when the workshop does.
+        then = (f"the workshop's labs are written for it ({labs.TABLE_FILE.name}): move when the workshop does"
+                if cfg.ide.enabled and cfg.cluster.version == labs.kubernetes_version() else "upgrade")
         warnings.append(f"{key}: {cfg.cluster.version} is in EKS extended support (6x the control-plane price) "
-                        f"until {control_plane.extended_support_ends}, {extended_left} days left: upgrade")
+                        f"until {control_plane.extended_support_ends}, {extended_left} days left: {then}")
     in_use = [(f"{PROJECT}:vpcCni.version", "vpc-cni", cfg.vpc_cni.version),
               *((f"{PROJECT}:addons.{n}", n, v) for n, v in cfg.addons.items())]
     for where, name, version in in_use:
