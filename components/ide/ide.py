@@ -66,7 +66,8 @@ class WorkshopIdeArgs:
         aws_managed_policies: the AWS-managed policies attached to the role besides them.
         code_server_version: `ide.codeServerVersion`.
         flow_log_retention_days: `network.flowLogRetentionDays`, of the IDE VPC's flow logs.
-        tags: the workshop tags (without the Karpenter discovery tag) plus `eks-workshop:tags`.
+        tags: `eks-workshop:tags` and `workshop-ide: <cluster>`; not the workshop's `created-by`/`env` (the labs
+            find the cluster's network by them and must not find the IDE's).
         protect: `eks-workshop:protect`: the VPC and the flow-log group refuse deletion. Default: false.
         log_kms_key_arn: the key of `eks-workshop:logEncryption` for the flow-log group. Default: none.
     """
