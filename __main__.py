@@ -28,23 +28,25 @@ cfg = zones.resolve(cfg)  # the zones AWS offers this account, the workshop's a/
 # Before any log group: CloudWatch Logs encrypts each one with it from its first event.
 log_key = LogEncryptionKey("log-key", wiring.log_encryption_args(cfg)).arn if cfg.log_encryption else None
 network = Network("network", wiring.network_args(cfg, log_key))
-cluster = EksCluster("cluster", wiring.cluster_args(cfg, network.private_subnet_ids, log_key))
+# The nodes' role: managed node groups', or the one EKS Auto Mode launches nodes with (the cluster names it).
+node_role = NodeRole("node-role", cfg.base_tags, cfg.node_role_name_prefix, wiring.node_role_policies(cfg))
+cluster = EksCluster("cluster", wiring.cluster_args(cfg, network.private_subnet_ids, log_key, node_role))
 
-# Before any node boots, so nodes join with prefix delegation and pod ENIs already configured.
-vpc_cni = VpcCniAddon("vpc-cni", wiring.vpc_cni_args(cfg, cluster.name, cluster.oidc_provider_arn,
-                                                    cluster.oidc_issuer_url))
-# kube-proxy must match the control plane, and DaemonSets need no nodes: before the node groups.
-cluster_addons = ManagedAddons("cluster-addons", wiring.addons_args(cfg, cluster.name))
-
-node_role = NodeRole("node-role", cfg.base_tags, cfg.node_role_name_prefix)
-node_groups = [
-    ManagedNodeGroup(
-        f"nodes-{name}",
-        wiring.node_group_args(cfg, name, cluster.name, node_role.arn, network.private_subnet_ids),
-        opts=pulumi.ResourceOptions(depends_on=[vpc_cni, cluster_addons, *node_role.attachments]),
-    )
-    for name in cfg.node_groups
-]
+node_groups: list[ManagedNodeGroup] = []
+if not cfg.cluster.auto_mode.enabled:  # Auto Mode runs the CNI, kube-proxy and the nodes itself
+    # Before any node boots, so nodes join with prefix delegation and pod ENIs already configured.
+    vpc_cni = VpcCniAddon("vpc-cni", wiring.vpc_cni_args(cfg, cluster.name, cluster.oidc_provider_arn,
+                                                        cluster.oidc_issuer_url))
+    # kube-proxy must match the control plane, and DaemonSets need no nodes: before the node groups.
+    cluster_addons = ManagedAddons("cluster-addons", wiring.addons_args(cfg, cluster.name))
+    node_groups = [
+        ManagedNodeGroup(
+            f"nodes-{name}",
+            wiring.node_group_args(cfg, name, cluster.name, node_role.arn, network.private_subnet_ids),
+            opts=pulumi.ResourceOptions(depends_on=[vpc_cni, cluster_addons, *node_role.attachments]),
+        )
+        for name in cfg.node_groups
+    ]
 
 addons = ManagedAddons("addons", wiring.addons_args(cfg, cluster.name, node_groups))
 

@@ -14,6 +14,7 @@ from components.ide.ide import ide_vpc_name
 from components.kms import LogEncryptionKeyArgs
 from components.network import NetworkArgs
 from components.node_group import ManagedNodeGroupArgs
+from components.node_role import AUTO_MODE_NODE_POLICIES, NODE_POLICIES, NodeRole
 from components.readiness import ReadinessGateArgs
 from components.vpc_cni import VpcCniAddonArgs
 from components.vpc_parts import flow_log_group_name
@@ -82,7 +83,9 @@ def network_args(cfg: ResolvedStackConfig, log_kms_key_arn: pulumi.Input[str] | 
 
 
 def cluster_args(cfg: ResolvedStackConfig, subnet_ids: pulumi.Input[Sequence[str]],
-                 log_kms_key_arn: pulumi.Input[str] | None = None) -> EksClusterArgs:
+                 log_kms_key_arn: pulumi.Input[str] | None = None,
+                 node_role: NodeRole | None = None) -> EksClusterArgs:
+    """`node_role`: the role Auto Mode launches nodes with (used by an Auto Mode stack only)."""
     c = cfg.cluster
     return EksClusterArgs(
         name=c.name,
@@ -106,7 +109,15 @@ def cluster_args(cfg: ResolvedStackConfig, subnet_ids: pulumi.Input[Sequence[str
         tags=_eksctl_tagged(cfg, cfg.base_tags),
         protect=cfg.protect,
         log_kms_key_arn=log_kms_key_arn,
+        auto_mode_node_pools=c.auto_mode.node_pools if c.auto_mode.enabled else (),
+        auto_mode_node_role_arn=node_role.arn if c.auto_mode.enabled and node_role else None,
+        auto_mode_node_role_ready=node_role.attachments if c.auto_mode.enabled and node_role else (),
     )
+
+
+def node_role_policies(cfg: ResolvedStackConfig) -> Sequence[str]:
+    """Managed node groups' nodes, or the ones EKS Auto Mode launches."""
+    return AUTO_MODE_NODE_POLICIES if cfg.cluster.auto_mode.enabled else NODE_POLICIES
 
 
 def node_group_args(cfg: ResolvedStackConfig, name: str, cluster_name: pulumi.Input[str],
@@ -199,7 +210,14 @@ def hybrid_nodes_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str],
                            tags=_without_discovery(cfg.base_tags))
 
 
+# Every node EKS Auto Mode launches carries it.
+AUTO_MODE_NODE_LABEL = {"eks.amazonaws.com/compute-type": "auto"}
+
+
 def readiness_gate_args(cfg: ResolvedStackConfig) -> ReadinessGateArgs:
-    """Pinned to the first node group's labels: the workshop's `default` group, `workshop-default=yes`."""
+    """Pinned to the first node group's labels: the workshop's `default` group, `workshop-default=yes`; with
+    Auto Mode, to its nodes (the probe's pod makes Auto Mode launch one)."""
+    if cfg.cluster.auto_mode.enabled:
+        return ReadinessGateArgs(node_selector=AUTO_MODE_NODE_LABEL)
     first = next(iter(cfg.node_groups.values()))
     return ReadinessGateArgs(node_selector=dict(first.labels))

@@ -16,6 +16,10 @@ from components.logs import retained_log_group
 
 # Required for security groups for pods (vpc-cni ENABLE_POD_ENI): EKS manages trunk/branch ENIs with it.
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController")
+# EKS Auto Mode runs compute, block storage, load balancing and networking as the cluster role (EKS user
+# guide, "Amazon EKS Auto Mode cluster IAM role").
+AUTO_MODE_CLUSTER_POLICIES = ("AmazonEKSComputePolicy", "AmazonEKSBlockStoragePolicy",
+                              "AmazonEKSLoadBalancingPolicy", "AmazonEKSNetworkingPolicy")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,12 @@ class EksClusterArgs:
         admin_principals: `cluster.adminPrincipals`, each given cluster-admin by an access entry.
         deployer_cidrs: the `cluster.deployerCidrs` admitted on 443, where only the private endpoint
             answers and `up` talks to the API (readinessGate).
+        auto_mode_node_pools: `cluster.autoMode.nodePools` where `cluster.autoMode.enabled`: EKS Auto Mode
+            with these built-in node pools (compute, block storage and load balancing on, no self-managed
+            add-ons). Default: none, a standard cluster.
+        auto_mode_node_role_arn: the role Auto Mode launches nodes with; required with auto_mode_node_pools.
+        auto_mode_node_role_ready: what that role needs before Auto Mode launches a node (its policy
+            attachments): the cluster waits for them. Default: none.
         tags: the workshop tags plus `eks-workshop:tags`.
         protect: `eks-workshop:protect`: the cluster, its key and its log group refuse deletion.
             Default: false.
@@ -72,6 +82,9 @@ class EksClusterArgs:
     tags: Mapping[str, str]
     protect: bool = False
     log_kms_key_arn: pulumi.Input[str] | None = None
+    auto_mode_node_pools: Sequence[str] = ()
+    auto_mode_node_role_arn: pulumi.Input[str] | None = None
+    auto_mode_node_role_ready: Sequence[pulumi.Resource] = ()
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -92,7 +105,10 @@ class EksCluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=self._child(),
         )
-        role_policies = attach_managed_policies(role, f"{name}-role", CLUSTER_POLICIES, self)
+        if args.auto_mode_node_pools and args.auto_mode_node_role_arn is None:
+            raise ValueError("EksClusterArgs.auto_mode_node_pools needs auto_mode_node_role_arn")
+        policies = (*CLUSTER_POLICIES, *(AUTO_MODE_CLUSTER_POLICIES if args.auto_mode_node_pools else ()))
+        role_policies = attach_managed_policies(role, f"{name}-role", policies, self)
         self.secrets_key = self._secrets_key(role)
         # Created before the cluster so EKS writes into a group with a retention, not one it makes forever;
         # kept on destroy and adopted on rebuild (components/logs.py): EKS keeps writing into it while the
@@ -100,7 +116,7 @@ class EksCluster(pulumi.ComponentResource):
         log_group = retained_log_group(f"{name}-logs", control_plane_log_group_name(args.name),
                                        args.log_retention_days, args.log_kms_key_arn, args.tags, self,
                                        protect=args.protect)
-        self.cluster = self._cluster(role, depends_on=[*role_policies, log_group])
+        self.cluster = self._cluster(role, depends_on=[*role_policies, log_group, *args.auto_mode_node_role_ready])
         self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
         self._api_access_from_outside_the_vpc()
         self._karpenter_discovery_tag()
@@ -168,6 +184,7 @@ class EksCluster(pulumi.ComponentResource):
 
     def _cluster(self, role: aws.iam.Role, depends_on: list[pulumi.Resource]) -> aws.eks.Cluster:
         args = self._args
+        auto = bool(args.auto_mode_node_pools)
         remote = None
         if args.remote_node_cidrs:
             remote = aws.eks.ClusterRemoteNetworkConfigArgs(
@@ -192,7 +209,17 @@ class EksCluster(pulumi.ComponentResource):
                 bootstrap_cluster_creator_admin_permissions=args.bootstrap_cluster_creator_admin_permissions,
             ),
             kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
-                ip_family="ipv4", service_ipv4_cidr=args.service_cidr),
+                ip_family="ipv4", service_ipv4_cidr=args.service_cidr,
+                elastic_load_balancing=aws.eks.ClusterKubernetesNetworkConfigElasticLoadBalancingArgs(
+                    enabled=True) if auto else None),
+            # Auto Mode: EKS runs the nodes, their storage and load balancers, and installs no add-ons of its
+            # own choosing (they would compete with what Auto Mode runs).
+            compute_config=aws.eks.ClusterComputeConfigArgs(
+                enabled=True, node_pools=list(args.auto_mode_node_pools),
+                node_role_arn=args.auto_mode_node_role_arn) if auto else None,
+            storage_config=aws.eks.ClusterStorageConfigArgs(
+                block_storage=aws.eks.ClusterStorageConfigBlockStorageArgs(enabled=True)) if auto else None,
+            bootstrap_self_managed_addons=False if auto else None,
             remote_network_config=remote,
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=self.secrets_key.arn),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -16,6 +16,9 @@ NODE_POLICIES = (
     "AmazonEC2ContainerRegistryReadOnly",
     "AmazonSSMManagedInstanceCore",  # Session Manager instead of SSH
 )
+# The nodes EKS Auto Mode launches (EKS user guide, "Amazon EKS Auto Mode node IAM role"): Auto Mode's
+# nodes need no more (no SSH, no Session Manager: they are not logged into).
+AUTO_MODE_NODE_POLICIES = ("AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly")
 
 
 class NodeRole(pulumi.ComponentResource):
@@ -25,10 +28,11 @@ class NodeRole(pulumi.ComponentResource):
     Outputs: `arn`, `attachments` (node groups wait for them).
 
     `name_prefix` (`eks-workshop:nodeRoleNamePrefix`): the role's name starts with it; "" (the default) lets
-    Pulumi name it after `name`."""
+    Pulumi name it after `name`. `policies`: the AWS-managed policies, NODE_POLICIES for managed node
+    groups (the default), AUTO_MODE_NODE_POLICIES for the nodes EKS Auto Mode launches."""
 
     def __init__(self, name: str, tags: Mapping[str, str], name_prefix: str = "",
-                 opts: pulumi.ResourceOptions | None = None):
+                 policies: Sequence[str] = NODE_POLICIES, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:nodes:NodeRole", name, None, opts)
         self.role = aws.iam.Role(
             f"{name}",
@@ -38,6 +42,6 @@ class NodeRole(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Node groups must wait for these, or nodes boot without permission to join.
-        self.attachments = attach_managed_policies(self.role, name, NODE_POLICIES, self)
+        self.attachments = attach_managed_policies(self.role, name, policies, self)
         self.arn = self.role.arn
         self.register_outputs({"arn": self.arn})

@@ -176,7 +176,14 @@ def test_dev_node_group_matches_the_spec(dev):
     assert group.ignore_changes == ["scalingConfig.desiredSize"]
 
 
+def auto_mode(run: ProgramRun) -> bool:
+    return bool(run.one(CLUSTER).plain_inputs.get("computeConfig", {}).get("enabled"))
+
+
 def test_node_launch_template_requires_imdsv2_and_encrypts_the_root_volume(any_stack):
+    if auto_mode(any_stack):  # EKS launches the nodes: no launch template, no node group (test_auto_mode.py)
+        assert any_stack.of_type("aws:ec2/launchTemplate:LaunchTemplate") == any_stack.of_type(NODE_GROUP) == []
+        return
     lt = any_stack.one("aws:ec2/launchTemplate:LaunchTemplate").plain_inputs
     assert lt["metadataOptions"]["httpTokens"] == "required"
     # Hop limit 1: pods on the pod network can't reach the node role's credentials. dev takes eksctl's 2:
@@ -234,9 +241,14 @@ def test_remote_networks_reach_the_api_on_443(dev):
 
 def test_other_addons_are_pinned(any_stack):
     versions = {r.plain_inputs["addonName"]: r.plain_inputs["addonVersion"] for r in any_stack.of_type(ADDON)}
-    # dev leaves the pod identity agent to the labs, which create it themselves.
+    # dev leaves the pod identity agent to the labs, which create it themselves; Auto Mode runs all but
+    # metrics-server itself.
     expected = {"vpc-cni", "coredns", "kube-proxy", "metrics-server", "eks-pod-identity-agent"}
-    assert set(versions) == (expected - set(labs.labs_install()["addons"]) if any_stack.stack == "dev" else expected)
+    if auto_mode(any_stack):
+        expected = {"metrics-server"}
+    elif any_stack.stack == "dev":
+        expected -= set(labs.labs_install()["addons"])
+    assert set(versions) == expected
     assert all(v.startswith("v") and "-eksbuild." in v for v in versions.values())
 
 
@@ -244,6 +256,8 @@ def test_other_addons_are_pinned(any_stack):
 
 
 def test_vpc_cni_before_nodes_and_coredns_after_them(any_stack):
+    if auto_mode(any_stack):  # no vpc-cni add-on, no node group
+        return
     node_group = any_stack.one(NODE_GROUP)
     assert depends_on(any_stack, node_group, addon(any_stack, "vpc-cni"))
     for name in ("coredns", "metrics-server"):
@@ -254,10 +268,12 @@ def test_vpc_cni_before_nodes_and_coredns_after_them(any_stack):
 
 
 def test_node_group_waits_for_its_role_policies(any_stack):
-    node_group = any_stack.one(NODE_GROUP)
     attachments = [a for a in any_stack.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                    if a.name.startswith("node-role-")]
-    assert len(attachments) == 3 and all(a.urn in node_group.dependencies for a in attachments)
+    # With Auto Mode the cluster waits for them: it launches nodes as soon as a pod is pending.
+    waiting = any_stack.one(CLUSTER) if auto_mode(any_stack) else any_stack.one(NODE_GROUP)
+    assert len(attachments) == (2 if auto_mode(any_stack) else 3)
+    assert all(a.urn in waiting.dependencies for a in attachments)
 
 
 def test_cluster_waits_for_its_role_policies_and_log_group(any_stack):

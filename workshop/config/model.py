@@ -31,6 +31,7 @@ from workshop.config.rules import (
     AddonVersion,
     AmiType,
     AuthenticationMode,
+    AutoModeNodePool,
     Between,
     CapacityType,
     Cidr,
@@ -111,6 +112,15 @@ class RemoteNetworks(ConfigModel):
         return self
 
 
+class AutoModeConfig(ConfigModel):
+    enabled: bool = Field(
+        False, description="EKS Auto Mode: EKS runs the nodes (its built-in node pools), block storage, load balancing "
+        "and the networking add-ons itself; no managed node group and no vpc-cni, kube-proxy, coredns or pod identity "
+        "agent add-on here (docs/auto-mode.md).")
+    node_pools: tuple[AutoModeNodePool, ...] = list_field(
+        ("general-purpose", "system"), "The built-in node pools Auto Mode runs: general-purpose and system.")
+
+
 class Rollback(ConfigModel):
     from_version: str = Field("", description="The version the cluster runs now and is rolled back from.")
     upgraded_on: str = Field("", description="The date (YYYY-MM-DD) the upgrade to fromVersion completed.")
@@ -129,6 +139,7 @@ class ClusterConfig(ConfigModel):
         "STANDARD",
         description="upgradePolicy.supportType at the end of standard support: STANDARD (EKS upgrades the "
         "control plane) or EXTENDED (EKS keeps the version 12 more months at 6x the control-plane price).")
+    auto_mode: AutoModeConfig = Field(AutoModeConfig(), description="EKS Auto Mode (the workshop's fastpath cluster).")
     rollback: Rollback = Field(
         Rollback(),
         description="Allows `version` one minor below what the cluster runs: EKS rolls a control plane back "
@@ -370,8 +381,6 @@ class StackConfig(ConfigModel):
     @field_validator("node_groups")
     @classmethod
     def _node_group_names(cls, groups: Mapping[str, NodeGroupConfig]) -> Mapping[str, NodeGroupConfig]:
-        if not groups:
-            raise broken_rule(("", "{} must define at least one node group (CoreDNS needs nodes)"))
         bad = [(name, f"{name!r} is not a node group name (1-63 letters, digits, '-' or '_')")
                for name in groups if not NODE_GROUP_NAME.match(name)]
         if bad:
@@ -418,6 +427,9 @@ class StackConfig(ConfigModel):
         for i, az in enumerate(n.availability_zones):
             if not (az.startswith(self.region) and len(az) == len(self.region) + 1):
                 problems.append((f"{p}network.availabilityZones[{i}]", f"{az!r} is not a zone of {self.region}"))
+        problems += _auto_mode_problems(self) if c.auto_mode.enabled else (
+            [] if self.node_groups else [(f"{p}nodeGroups", "{} must define at least one node group (CoreDNS needs "
+                                                             "nodes), or turn on cluster.autoMode")])
         problems += _capacity_problems(self) + _api_reach_problems(self)
         if len(self.base_tags) > 50:
             problems.append((f"{p}tags", f"{len(self.base_tags)} tags with the workshop's own: AWS allows 50"))
@@ -465,8 +477,44 @@ class StackConfig(ConfigModel):
         }
 
 
+# The add-ons EKS Auto Mode runs itself (EKS user guide, "Automate cluster infrastructure with EKS Auto
+# Mode"): as EKS add-ons they would run twice.
+AUTO_MODE_RUNS_ITSELF = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent")
+
+
+def _auto_mode_problems(cfg: StackConfig) -> list[tuple[str, str]]:
+    """What Auto Mode doesn't allow, or this program's Auto Mode shape doesn't plan."""
+    p, c = f"{PROJECT}:", cfg.cluster
+    problems = []
+    if not c.auto_mode.node_pools:
+        problems.append((f"{p}cluster.autoMode.nodePools", "[] leaves Auto Mode no node pool to run pods on (this "
+                                                            "program creates no NodePool of its own)"))
+    if len(set(c.auto_mode.node_pools)) != len(c.auto_mode.node_pools):
+        problems.append((f"{p}cluster.autoMode.nodePools", f"{list(c.auto_mode.node_pools)} lists a pool twice"))
+    if cfg.node_groups:
+        problems.append((f"{p}nodeGroups", f"{sorted(cfg.node_groups)} with cluster.autoMode on: Auto Mode launches "
+                                            "the nodes; set nodeGroups to {} (this program plans no managed node "
+                                            "group beside Auto Mode)"))
+    changed = sorted(camel(f) for f, v in cfg.vpc_cni.model_dump(exclude={"version"}).items()
+                     if v != VpcCniConfig.model_fields[f].default)
+    if changed:
+        problems.append((f"{p}vpcCni", f"{changed} changed with cluster.autoMode on: Auto Mode runs its own pod "
+                                       "networking and would ignore the vpc-cni add-on's configuration; remove them"))
+    if "addons" in cfg.model_fields_set:
+        problems += [(f"{p}addons.{name}", f"{name!r} with cluster.autoMode on: Auto Mode runs it itself")
+                     for name in cfg.addons if name in AUTO_MODE_RUNS_ITSELF]
+    if c.authentication_mode == "CONFIG_MAP":
+        problems.append((f"{p}cluster.authenticationMode", "CONFIG_MAP with cluster.autoMode on: Auto Mode's nodes "
+                                                           "join through an access entry; use API or "
+                                                           "API_AND_CONFIG_MAP"))
+    return problems
+
+
 def stack_capacity(cfg: StackConfig):
-    """The busiest private subnet's capacity at maxSize (workshop.subnets); None without ENI data."""
+    """The busiest private subnet's capacity at maxSize (workshop.subnets); None without ENI data, or without
+    node groups (Auto Mode sizes its nodes and their pod addressing itself)."""
+    if not cfg.node_groups:
+        return None
     vpc = ipaddress.IPv4Network(cfg.network.vpc_cidr)
     return subnet_capacity(subnet_prefix(vpc, cfg.network.az_count),
                            cfg.network.az_count,

@@ -50,6 +50,8 @@ ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
 NODE_GROUP_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
 
 HybridCredentials = Literal["SSM", "IRA"]
+# EKS Auto Mode's built-in node pools (computeConfig.nodePools).
+AutoModeNodePool = Literal["general-purpose", "system"]
 
 
 def broken_rule(*problems: tuple[str, str]) -> PydanticCustomError:
