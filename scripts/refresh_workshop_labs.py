@@ -10,6 +10,8 @@ What is read mechanically, restated in the table's own form:
 - `source`: the commit REF resolves to and its date;
 - `cluster`: `cluster/eksctl/cluster.yaml`'s Kubernetes version, the default managed node group's name,
   sizes and AMI release;
+- `autoCluster`: `cluster/eksctl/cluster-auto.yaml`'s (the fastpath labs' Auto Mode cluster): version, VPC
+  CIDR, node pools and endpoints (null where the ref has none);
 - `iamPolicies`: `lab/iam/policies/*.yaml`, the IDE role's lab policies, with the template's
   substitutions as our placeholders (`{account}`, `{region}`, `{partition}`, `{cluster}`).
 The rest of the table (the IDE's scripts, the lookups, what the labs install themselves) is kept as
@@ -37,6 +39,7 @@ from workshop.labs import PLACEHOLDERS, TABLE_FILE  # noqa: E402
 
 POLICY_DIR = "lab/iam/policies"
 CLUSTER_FILE = "cluster/eksctl/cluster.yaml"
+AUTO_CLUSTER_FILE = "cluster/eksctl/cluster-auto.yaml"
 # The workshop's CloudFormation substitutions and ours; `arn:aws:` is written with the partition.
 SUBSTITUTIONS = {"${AWS::AccountId}": PLACEHOLDERS["account"], "${AWS::Region}": PLACEHOLDERS["region"],
                  "${Env}": PLACEHOLDERS["cluster"]}
@@ -95,6 +98,23 @@ def read_cluster(checkout: Path, ref: str) -> dict[str, Any]:
     }
 
 
+def read_auto_cluster(checkout: Path, ref: str) -> dict[str, Any] | None:
+    """The fastpath labs' Auto Mode cluster, where the ref has one."""
+    if AUTO_CLUSTER_FILE not in git(checkout, "ls-tree", "-r", "--name-only", ref, "cluster/eksctl").split():
+        return None
+    config = yaml.safe_load(git(checkout, "show", f"{ref}:{AUTO_CLUSTER_FILE}"))
+    endpoints = config.get("vpc", {}).get("clusterEndpoints", {})
+    return {
+        "file": AUTO_CLUSTER_FILE,
+        "nameSuffix": str(config["metadata"]["name"]).replace("${EKS_CLUSTER_AUTO_NAME}", "-auto"),
+        "version": str(config["metadata"]["version"]),
+        "vpcCidr": config["vpc"]["cidr"],
+        "nodePools": list(config["autoModeConfig"]["nodePools"]),
+        "endpointPrivateAccess": bool(endpoints.get("privateAccess")),
+        "endpointPublicAccess": bool(endpoints.get("publicAccess")),
+    }
+
+
 def refreshed(table: dict[str, Any], checkout: Path, ref: str) -> dict[str, Any]:
     commit = git(checkout, "rev-parse", f"{ref}^{{commit}}").strip()
     committed = git(checkout, "show", "-s", "--format=%cs", commit).strip()
@@ -103,6 +123,7 @@ def refreshed(table: dict[str, Any], checkout: Path, ref: str) -> dict[str, Any]
         "source": {**table["source"], "ref": ref, "commit": commit, "committed": committed,
                    "read": dt.date.today().isoformat()},
         "cluster": {**table.get("cluster", {}), **read_cluster(checkout, ref)},
+        "autoCluster": read_auto_cluster(checkout, ref),
         "iamPolicies": read_policies(checkout, ref),
     }
 

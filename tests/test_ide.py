@@ -180,7 +180,8 @@ def test_ide_outputs(dev):
     assert outputs["idePasswordSecretName"] == "eks-workshop-ide-password"
     assert outputs["idePasswordSecret"] == ("https://ap-northeast-2.console.aws.amazon.com/secretsmanager/secret"
                                             "?name=eks-workshop-ide-password&region=ap-northeast-2")
-    assert outputs["ideRoleArn"].startswith("arn:aws:iam::123456789012:role/ide-role")
+    # Named as the workshop names it, so that dev-auto can make it admin by ARN.
+    assert outputs["ideRoleArn"] == "arn:aws:iam::123456789012:role/eks-workshop-ide-role"
     assert not any(is_secret(dev.outputs[k]) for k in IDE_OUTPUTS)
 
 

@@ -176,6 +176,12 @@ def node_group() -> Mapping[str, Any]:
     return table()["cluster"]["nodeGroup"]
 
 
+def auto_cluster() -> Mapping[str, Any] | None:
+    """The fastpath labs' Auto Mode cluster (cluster-auto.yaml): nameSuffix, version, vpcCidr, nodePools,
+    endpoints; None where the workshop has none."""
+    return table().get("autoCluster")
+
+
 def kubernetes_version() -> str:
     return str(table()["cluster"]["version"])
 

@@ -96,6 +96,10 @@ class WorkshopIdeArgs:
     log_kms_key_arn: pulumi.Input[str] | None = None
 
     @property
+    def ide_role_name(self) -> str:
+        return ide_role_name(self.name)
+
+    @property
     def password_secret_name(self) -> str:
         return f"{self.name}-ide-password"
 
@@ -104,6 +108,11 @@ class WorkshopIdeArgs:
         # Not "-secret": a name ending in a hyphen and six characters reads like the random suffix
         # Secrets Manager appends to ARNs, and partial-ARN lookups may match the wrong secret.
         return f"{self.name}-ide-origin-token"
+
+
+def ide_role_name(name: str) -> str:
+    """The IDE role's name, `<cluster>-ide-role`, as the workshop names it."""
+    return f"{name}-ide-role"
 
 
 def ide_vpc_name(name: str) -> str:
@@ -258,6 +267,9 @@ class WorkshopIde(pulumi.ComponentResource):
         name, args, tags, child = self._name, self._args, self._tags, self._child()
         role = aws.iam.Role(
             f"{name}-role",
+            # The workshop's name for it (hack/lib/common-env.sh IDE_ROLE_NAME): another stack can grant it
+            # access by ARN before it exists (dev-auto's adminPrincipals).
+            name=args.ide_role_name,
             assume_role_policy=service_trust_policy(["ec2.amazonaws.com"]),
             tags=tags("ide-role"),
             opts=child,

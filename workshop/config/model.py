@@ -431,6 +431,9 @@ class StackConfig(ConfigModel):
             [] if self.node_groups else [(f"{p}nodeGroups", "{} must define at least one node group (CoreDNS needs "
                                                              "nodes), or turn on cluster.autoMode")])
         problems += _capacity_problems(self) + _api_reach_problems(self)
+        if self.ide.enabled and len(f"{c.name}-ide-role") > 64:
+            problems.append((f"{p}cluster.name", f"{c.name!r} is too long for the IDE role's name "
+                                                 f"'{c.name}-ide-role' (IAM: 64 characters)"))
         if len(self.base_tags) > 50:
             problems.append((f"{p}tags", f"{len(self.base_tags)} tags with the workshop's own: AWS allows 50"))
         if problems:
