@@ -13,6 +13,7 @@ from workshop import labs
 from workshop.config import ConfigError, parse
 
 CLUSTER = "aws:eks/cluster:Cluster"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 AUTO = load_stack_config("dev-auto")
 
 
@@ -23,7 +24,7 @@ def auto():
 
 def attached(run, role_name: str) -> set[str]:
     role = next(r for r in run.of_type("aws:iam/role:Role") if r.name == role_name)
-    return {a.plain_inputs["policyArn"].rsplit("/", 1)[1] for a in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    return {a.plain_inputs["policyArn"].rsplit("/", 1)[1] for a in run.of_type(ATTACHMENT)
             if a.plain_inputs["role"] == role.outputs["name"]}
 
 
@@ -52,7 +53,7 @@ def test_auto_mode_runs_compute_storage_and_load_balancing_itself(auto):
     assert inputs["kubernetesNetworkConfig"]["elasticLoadBalancing"] == {"enabled": True}
     assert inputs["bootstrapSelfManagedAddons"] is False
     # Nodes launch as soon as a pod is pending: the node role's policies come first.
-    attachments = [a for a in auto.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.name.startswith("node-role-")]
+    attachments = [a for a in auto.of_type(ATTACHMENT) if a.name.startswith("node-role-")]
     assert attachments and all(a.urn in cluster.dependencies for a in attachments)
     assert attached(auto, "cluster-role") == {"AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController",
                                               "AmazonEKSComputePolicy", "AmazonEKSBlockStoragePolicy",
