@@ -32,18 +32,22 @@ network = Network("network", wiring.network_args(cfg, log_key))
 node_role = NodeRole("node-role", cfg.base_tags, cfg.node_role_name_prefix, wiring.node_role_policies(cfg))
 cluster = EksCluster("cluster", wiring.cluster_args(cfg, network.private_subnet_ids, log_key, node_role))
 
+# kube-proxy must match the control plane, and DaemonSets need no nodes: before the node groups. (With Auto
+# Mode only where hybrid nodes need kube-proxy: Auto Mode runs its own.)
+pre_node_addons = wiring.addons_args(cfg, cluster.name)
+cluster_addons = (ManagedAddons("cluster-addons", pre_node_addons)
+                  if pre_node_addons.versions or not cfg.cluster.auto_mode.enabled else None)
+
 node_groups: list[ManagedNodeGroup] = []
-if not cfg.cluster.auto_mode.enabled:  # Auto Mode runs the CNI, kube-proxy and the nodes itself
+if not cfg.cluster.auto_mode.enabled:  # Auto Mode runs the CNI and the nodes itself
     # Before any node boots, so nodes join with prefix delegation and pod ENIs already configured.
     vpc_cni = VpcCniAddon("vpc-cni", wiring.vpc_cni_args(cfg, cluster.name, cluster.oidc_provider_arn,
                                                         cluster.oidc_issuer_url))
-    # kube-proxy must match the control plane, and DaemonSets need no nodes: before the node groups.
-    cluster_addons = ManagedAddons("cluster-addons", wiring.addons_args(cfg, cluster.name))
     node_groups = [
         ManagedNodeGroup(
             f"nodes-{name}",
             wiring.node_group_args(cfg, name, cluster.name, node_role.arn, network.private_subnet_ids),
-            opts=pulumi.ResourceOptions(depends_on=[vpc_cni, cluster_addons, *node_role.attachments]),
+            opts=pulumi.ResourceOptions(depends_on=[vpc_cni, *filter(None, [cluster_addons]), *node_role.attachments]),
         )
         for name in cfg.node_groups
     ]

@@ -208,6 +208,8 @@ class NodeGroupVersion(PlanModel):
 class KubernetesSummary(PlanModel):
     """The stack's versions and their EKS support window on the plan date, from the catalogue."""
 
+    OMIT_EMPTY: ClassVar[frozenset[str]] = frozenset({"auto_mode_node_pools"})
+
     version: str
     """Kubernetes minor of the control plane."""
     as_of: str
@@ -232,6 +234,8 @@ class KubernetesSummary(PlanModel):
     """Add-on name to the version in use (catalogue pins resolved), vpc-cni included."""
     warnings: list[str]
     """Support windows closing and unconfirmed pins."""
+    auto_mode_node_pools: list[str] = []
+    """With EKS Auto Mode (`cluster.autoMode`), its built-in node pools; left out otherwise."""
 
     @classmethod
     def of(cls, cfg: Any, as_of: dt.date) -> KubernetesSummary:
@@ -239,6 +243,7 @@ class KubernetesSummary(PlanModel):
         if entry is None:  # parse() refuses a version the catalogue lacks
             raise ValueError(f"cluster.version {cfg.cluster.version!r} is not in the catalogue")
         standard_left, extended_left = entry.days_left(as_of)
+        auto = cfg.cluster.auto_mode.enabled
         return cls(
             version=cfg.cluster.version, as_of=as_of.isoformat(), support=entry.support(as_of),
             upgrade_support_type=cfg.cluster.upgrade_support_type,
@@ -247,8 +252,10 @@ class KubernetesSummary(PlanModel):
             rollback_from=cfg.cluster.rollback.from_version or None,
             node_groups={name: NodeGroupVersion(version=g.version, ami_type=g.ami_type, release_version=g.release_version)
                          for name, g in cfg.node_groups.items()},
-            addons={"vpc-cni": cfg.vpc_cni.version, **cfg.addons},
+            # Auto Mode runs its own pod networking: no vpc-cni add-on.
+            addons={**({} if auto else {"vpc-cni": cfg.vpc_cni.version}), **cfg.addons},
             warnings=version_warnings(cfg, as_of),
+            auto_mode_node_pools=list(cfg.cluster.auto_mode.node_pools) if auto else [],
         )
 
 

@@ -100,6 +100,8 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
         price = f"; the control plane costs {control_plane[0].desired:.2f} USD/month there" if control_plane else ""
         lines.append(f"  kubernetes:  {k.version}, in EKS extended support since {k.standard_support_ends}, "
                      f"{k.extended_days_left} days left ({k.extended_support_ends}){price}")
+    if k and k.auto_mode_node_pools:
+        lines.append(f"  compute:     EKS Auto Mode, node pools {', '.join(k.auto_mode_node_pools)} (EKS launches the nodes)")
     cap = plan.capacity
     if cap:
         per_node = ", ".join(f"{n} {p}" for n, p in cap.pods_per_node.items())

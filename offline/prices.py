@@ -72,7 +72,24 @@ def eks_control_plane(r: PlannedResource, book: PriceBook) -> list[Charge | Unpr
     gb = sum(by_type.get(k, 0) for k in r.inputs.get("enabledClusterLogTypes") or [])
     if gb:
         out.append(Charge(f"control-plane logs, {gb} GB/month ingested (assumed)", gb * book.unit("cloudwatch.logs.ingest")))
+    if (r.inputs.get("computeConfig") or {}).get("enabled"):
+        out += auto_mode_nodes(book)
     return out
+
+
+def auto_mode_nodes(book: PriceBook) -> list[Charge | Unpriced]:
+    """The nodes EKS Auto Mode launches, as estimates/assumptions.json assumes them: EC2, Auto Mode's management
+    fee per instance-hour on top, and their root volumes."""
+    nodes = book.usage["autoModeNodes"]
+    instance, desired, maximum = nodes["instanceType"], int(nodes["desired"]), int(nodes["max"])
+    if not (book.has(f"ec2.{instance}") and book.has(f"eks.autoMode.{instance}")):
+        return [Unpriced(f"no EC2 or Auto Mode price for {instance}")]
+    ec2, fee = book.unit(f"ec2.{instance}") * book.hours, book.unit(f"eks.autoMode.{instance}") * book.hours
+    volume = int(nodes["rootVolumeGiB"]) * book.unit("ebs.gp3")
+    return [Charge(f"Auto Mode nodes: {instance} x {desired} (max {maximum}), assumed", ec2 * desired, ec2 * maximum),
+            Charge(f"Auto Mode management fee: {instance} x {desired} (max {maximum})", fee * desired, fee * maximum),
+            Charge(f"Auto Mode gp3 root volumes {nodes['rootVolumeGiB']} GiB x {desired} (max {maximum})",
+                   volume * desired, volume * maximum)]
 
 
 def node_group(r: PlannedResource, book: PriceBook) -> list[Charge | Unpriced]:

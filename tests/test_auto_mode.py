@@ -125,3 +125,46 @@ def test_a_standard_stack_without_node_groups_is_told_about_auto_mode():
         parse({**load_stack_config("staging"), "eks-workshop:nodeGroups": {}})
     assert "eks-workshop:nodeGroups: {} must define at least one node group (CoreDNS needs nodes), or turn on " \
            "cluster.autoMode" in err.value.problems
+
+
+def standard_variant(protect: bool = False) -> dict:
+    """dev-auto as a standard cluster: Auto Mode off, the default node group."""
+    return {"eks-workshop:cluster": {**AUTO["eks-workshop:cluster"], "autoMode": {"enabled": False}},
+            "eks-workshop:nodeGroups": {"default": {"labels": {"workshop-default": "yes"}}},
+            "eks-workshop:protect": protect}
+
+
+def test_switching_between_standard_and_auto_mode_replaces_the_cluster_and_a_protected_one_refuses():
+    # bootstrapSelfManagedAddons is ForceNew in the provider and must be false for an Auto Mode cluster;
+    # the provider's default (true) stands in a standard one: either way the cluster is replaced.
+    from offline.plan_diff import diff_plans
+    from offline.plan_model import Plan
+
+    for protect in (False, True):
+        standard = Plan.of_run(run_stack("dev-auto", overrides=standard_variant(protect)))
+        auto = Plan.of_run(run_stack("dev-auto", overrides={"eks-workshop:protect": protect}))
+        for before, after in ((standard, auto), (auto, standard)):
+            diff = diff_plans(before, after)
+            change = next(c for c in diff.changed if c.type == CLUSTER)
+            assert change.action == "replace" and "bootstrapSelfManagedAddons" in change.replaced_by
+            refused = [r for r in diff.refusals if "cluster" in r and "protect" in r]
+            assert bool(refused) == protect, diff.refusals
+
+
+def test_hybrid_nodes_on_auto_mode_keep_kube_proxy_and_coredns():
+    # EKS allows hybrid nodes on an Auto Mode cluster; they are not Auto Mode's nodes, so kube-proxy and
+    # CoreDNS still run as add-ons (and may be listed), the rest stays Auto Mode's.
+    hybrid = {"eks-workshop:cluster": {**AUTO["eks-workshop:cluster"],
+                                       "remoteNetworks": {"nodes": ["10.52.0.0/16"], "pods": ["10.53.0.0/16"]}}}
+    run = run_stack("dev-auto", overrides=hybrid)
+    assert sorted(a.plain_inputs["addonName"] for a in run.of_type("aws:eks/addon:Addon")) == [
+        "coredns", "kube-proxy", "metrics-server"]
+    assert run.one(CLUSTER).plain_inputs["remoteNetworkConfig"]["remoteNodeNetworks"] == {"cidrs": ["10.52.0.0/16"]}
+    with pytest.raises(ConfigError) as err:
+        parse(with_auto(**hybrid, **{"eks-workshop:addons": {"kube-proxy": "catalogue", "vpc-cni": "catalogue"}}))
+    assert err.value.problems == ["eks-workshop:addons.vpc-cni: unknown add-on (known: coredns, kube-proxy, "
+                                  "metrics-server, eks-pod-identity-agent; vpc-cni is vpcCni)"]
+    with pytest.raises(ConfigError) as err:
+        parse(with_auto(**hybrid, **{"eks-workshop:addons": {"kube-proxy": "catalogue", "eks-pod-identity-agent": "catalogue"}}))
+    assert err.value.problems == ["eks-workshop:addons.eks-pod-identity-agent: 'eks-pod-identity-agent' with "
+                                  "cluster.autoMode on: Auto Mode runs it itself"]

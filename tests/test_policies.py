@@ -232,6 +232,15 @@ RESOURCE_CASES = [
      {"defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https"}}, "has no response headers policy",
      {"defaultCacheBehavior": {"responseHeadersPolicyId": "67f7725c-6f97-4210-82d7-5512b31e9d03"}},
      {"defaultCacheBehavior": {"responseHeadersPolicyId": UNKNOWN}}),
+    # An Auto Mode cluster's built-in node pools: neither cost guard can bound them; a standard cluster is
+    # not judged by either.
+    ("eks-node-group-scaling-limits", "aws:eks/cluster:Cluster",
+     {"computeConfig": {"enabled": True, "nodePools": ["general-purpose"]}},
+     "EKS Auto Mode's built-in node pools ['general-purpose'] launch as many nodes as pending pods need",
+     {"computeConfig": {"enabled": False, "nodePools": []}}, None),
+    ("ec2-instance-type-allowlist", "aws:eks/cluster:Cluster",
+     {"computeConfig": {"enabled": True, "nodePools": ["system"]}},
+     "EKS Auto Mode's built-in node pools ['system'] choose their instance types themselves", {"name": "c"}, None),
     ("required-tags", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16", "tags": {"env": "x"}},
      "missing required tags ['created-by']", {"cidrBlock": "10.0.0.0/16", "tags": {"env": "x", "created-by": "y"}},
      {"cidrBlock": "10.0.0.0/16", "tags": UNKNOWN}),

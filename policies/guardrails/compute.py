@@ -9,6 +9,7 @@ from .common import dig, resource_policy
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+CLUSTER = "aws:eks/cluster:Cluster"
 # 1: only processes in the host's network namespace reach instance metadata; pods on the pod network
 # (one hop further) can't read the node role's credentials.
 DEFAULT_MAX_HOP_LIMIT = 1
@@ -52,7 +53,18 @@ def _no_public_ip(props, config, report):
             report("a launch template network interface associates a public IP; nodes belong in private subnets")
 
 
+def _auto_mode_pools(props) -> list:
+    """The built-in node pools of an EKS Auto Mode cluster (none for a standard one)."""
+    compute = props.get("computeConfig") or {}
+    return list(compute.get("nodePools") or []) if compute.get("enabled") else []
+
+
 def _scaling(props, config, report):
+    if pools := _auto_mode_pools(props):
+        # EKS sizes Auto Mode's built-in pools to the pending pods: nothing in the cluster bounds the count.
+        report(f"EKS Auto Mode's built-in node pools {pools} launch as many nodes as pending pods need: maxNodes "
+               f"{config.get('maxNodes', 20)} can't bound them (a NodePool of your own with limits can)")
+        return
     scaling = props.get("scalingConfig") or {}
     low, desired, high = scaling.get("minSize"), scaling.get("desiredSize"), scaling.get("maxSize")
     limit = config.get("maxNodes", 20)
@@ -64,6 +76,12 @@ def _scaling(props, config, report):
 
 def _instance_types(props, config, report):
     allowed = config.get("allowedInstanceTypes", DEFAULT_INSTANCE_TYPES)
+    if pools := _auto_mode_pools(props):
+        report(f"EKS Auto Mode's built-in node pools {pools} choose their instance types themselves (on-demand C, M "
+               "or R, generation 5 or newer): the allow-list can't bound them (a NodePool of your own can)")
+        return
+    if "instanceTypes" not in props and "instanceType" not in props:
+        return  # a standard cluster: its node groups are judged
     types = props.get("instanceTypes") if "instanceTypes" in props else [props.get("instanceType")]
     outside = [t for t in types or [] if t not in allowed]
     if outside:
@@ -90,14 +108,16 @@ POLICIES = [
         remediation="Remove associatePublicIpAddress from networkInterfaces."),
     resource_policy(
         "eks-node-group-scaling-limits",
-        "Node group scaling is consistent and within the configured maximum (cost guard).",
-        [NODE_GROUP], _scaling, severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
+        "Node group scaling is consistent and within the configured maximum (cost guard); an Auto Mode cluster's "
+        "built-in node pools are reported as unbounded.",
+        [NODE_GROUP, CLUSTER], _scaling, severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
         remediation="Lower scalingConfig.maxSize, or raise maxNodes in the stack's policy config.",
         config={"maxNodes": {"type": "integer", "minimum": 1, "default": 20}}),
     resource_policy(
         "ec2-instance-type-allowlist",
-        "Node groups and instances use instance types from the allow-list (cost guard).",
-        [NODE_GROUP, INSTANCE], _instance_types, severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY,
+        "Node groups and instances use instance types from the allow-list (cost guard); an Auto Mode cluster's "
+        "built-in node pools are reported as not bounded by it.",
+        [NODE_GROUP, INSTANCE, CLUSTER], _instance_types, severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY,
         remediation="Use an allowed type, or extend allowedInstanceTypes in the stack's policy config.",
         config={"allowedInstanceTypes": {"type": "array", "items": {"type": "string"},
                                          "default": DEFAULT_INSTANCE_TYPES}}),

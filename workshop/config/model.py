@@ -480,9 +480,18 @@ class StackConfig(ConfigModel):
         }
 
 
-# The add-ons EKS Auto Mode runs itself (EKS user guide, "Automate cluster infrastructure with EKS Auto
-# Mode"): as EKS add-ons they would run twice.
+# The add-ons EKS Auto Mode runs itself (EKS user guide, "Amazon EKS add-ons": redundant with Auto Mode): as
+# EKS add-ons they would run twice. Hybrid nodes are not Auto Mode's: they still need kube-proxy and CoreDNS.
 AUTO_MODE_RUNS_ITSELF = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent")
+HYBRID_NODES_NEED = ("kube-proxy", "coredns")
+
+
+def auto_mode_runs_itself(cfg: StackConfig) -> frozenset[str]:
+    """The add-ons a stack with Auto Mode leaves to it: all of AUTO_MODE_RUNS_ITSELF, but for hybrid nodes'."""
+    if not cfg.cluster.auto_mode.enabled:
+        return frozenset()
+    hybrid = HYBRID_NODES_NEED if cfg.cluster.remote_networks.nodes else ()
+    return frozenset(AUTO_MODE_RUNS_ITSELF) - set(hybrid)
 
 
 def _auto_mode_problems(cfg: StackConfig) -> list[tuple[str, str]]:
@@ -505,7 +514,7 @@ def _auto_mode_problems(cfg: StackConfig) -> list[tuple[str, str]]:
                                        "networking and would ignore the vpc-cni add-on's configuration; remove them"))
     if "addons" in cfg.model_fields_set:
         problems += [(f"{p}addons.{name}", f"{name!r} with cluster.autoMode on: Auto Mode runs it itself")
-                     for name in cfg.addons if name in AUTO_MODE_RUNS_ITSELF]
+                     for name in cfg.addons if name in auto_mode_runs_itself(cfg)]
     if c.authentication_mode == "CONFIG_MAP":
         problems.append((f"{p}cluster.authenticationMode", "CONFIG_MAP with cluster.autoMode on: Auto Mode's nodes "
                                                            "join through an access entry; use API or "

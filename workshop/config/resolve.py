@@ -15,7 +15,7 @@ from pydantic import model_validator
 
 from workshop import versions
 from workshop.config.errors import Problems
-from workshop.config.model import AUTO_MODE_RUNS_ITSELF, NodeGroupConfig, StackConfig, VpcCniConfig
+from workshop.config.model import NodeGroupConfig, StackConfig, VpcCniConfig, auto_mode_runs_itself
 from workshop.config.rules import CATALOGUE, K8S_VERSION, RELEASE_VERSION
 from workshop.project import PROJECT
 
@@ -101,9 +101,8 @@ def resolve_versions(cfg: StackConfig, as_of: dt.date, problems: Problems) -> Re
 
     vpc_cni_version = addon_pin(f"{p}vpcCni.version", "vpc-cni", cfg.vpc_cni.version)
     # Auto Mode runs the networking add-ons and CoreDNS itself: the default set leaves them out (a stack that
-    # lists one is refused by the model).
-    wanted = {name: pinned for name, pinned in cfg.addons.items()
-              if not (c.auto_mode.enabled and name in AUTO_MODE_RUNS_ITSELF)}
+    # lists one is refused by the model), but for what hybrid nodes need.
+    wanted = {name: pinned for name, pinned in cfg.addons.items() if name not in auto_mode_runs_itself(cfg)}
     addons = {name: addon_pin(f"{p}addons.{name}", name, pinned) for name, pinned in wanted.items()}
 
     groups: dict[str, ResolvedNodeGroupConfig] = {}
