@@ -168,3 +168,12 @@ def test_hybrid_nodes_on_auto_mode_keep_kube_proxy_and_coredns():
         parse(with_auto(**hybrid, **{"eks-workshop:addons": {"kube-proxy": "catalogue", "eks-pod-identity-agent": "catalogue"}}))
     assert err.value.problems == ["eks-workshop:addons.eks-pod-identity-agent: 'eks-pod-identity-agent' with "
                                   "cluster.autoMode on: Auto Mode runs it itself"]
+
+
+def test_dev_and_dev_auto_are_one_estate_with_their_own_networks():
+    import ipaddress
+
+    dev = load_stack_config("dev")
+    assert (AUTO["aws:region"], AUTO["aws:allowedAccountIds"]) == (dev["aws:region"], dev["aws:allowedAccountIds"])
+    mine, devs = (ipaddress.ip_network(s["eks-workshop:network"]["vpcCidr"]) for s in (AUTO, dev))
+    assert not mine.overlaps(devs) and AUTO["eks-workshop:cluster"]["name"] != dev["eks-workshop:cluster"]["name"]
