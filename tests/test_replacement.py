@@ -179,3 +179,22 @@ def test_the_generator_reads_real_provider_go_as_it_always_has(tmp_path, capsys)
     # The fixture exercises both schema styles: an SDKv2 resource's ForceNew and a Framework RequiresReplace.
     assert "name" in written["aws:eks/cluster:Cluster"]["forceNew"]
     assert "length" in written["random:index/randomPassword:RandomPassword"]["forceNew"]
+
+
+def test_the_cluster_rules_know_auto_mode_and_remote_networks_from_a_provider_that_has_them():
+    # From a provider source with Auto Mode (2025 and later): compute, storage and load balancing update in
+    # place, bootstrapSelfManagedAddons replaces, and so does a changed Auto Mode node role; remote networks
+    # update in place (the provider dropped their ForceNew).
+    old = {"computeConfig": {"enabled": False, "nodePools": [], "nodeRoleArn": ""}, "bootstrapSelfManagedAddons": True}
+    on = {"computeConfig": {"enabled": True, "nodePools": ["system"], "nodeRoleArn": "arn:a"},
+          "bootstrapSelfManagedAddons": True}
+    assert replacement("aws:eks/cluster:Cluster", old, on)[0] == []
+    assert replacement("aws:eks/cluster:Cluster", on, {**on, "bootstrapSelfManagedAddons": False})[0] == [
+        "bootstrapSelfManagedAddons"]
+    # A changed node role: the provider's CustomizeDiff decides (an existing role changed), so "may replace".
+    forced, maybe = replacement("aws:eks/cluster:Cluster", on, {**on, "computeConfig": {**on["computeConfig"],
+                                                                                     "nodeRoleArn": "arn:b"}})
+    assert forced == [] and any(m.startswith("computeConfig.nodeRoleArn") for m in maybe)
+    remote = {"remoteNetworkConfig": {"remoteNodeNetworks": {"cidrs": ["10.52.0.0/16"]}}}
+    assert replacement("aws:eks/cluster:Cluster", remote,
+                       {"remoteNetworkConfig": {"remoteNodeNetworks": {"cidrs": ["10.62.0.0/16"]}}})[0] == []
