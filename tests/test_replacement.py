@@ -185,8 +185,8 @@ def test_the_cluster_rules_know_auto_mode_and_remote_networks_from_a_provider_th
     # From a provider source with Auto Mode (2025 and later): compute, storage and load balancing update in
     # place, bootstrapSelfManagedAddons replaces, and so does a changed Auto Mode node role; remote networks
     # update in place (the provider dropped their ForceNew).
-    old = {"computeConfig": {"enabled": False, "nodePools": [], "nodeRoleArn": ""}, "bootstrapSelfManagedAddons": True}
-    on = {"computeConfig": {"enabled": True, "nodePools": ["system"], "nodeRoleArn": "arn:a"},
+    old: dict = {"computeConfig": {"enabled": False, "nodePools": [], "nodeRoleArn": ""}, "bootstrapSelfManagedAddons": True}
+    on: dict = {"computeConfig": {"enabled": True, "nodePools": ["system"], "nodeRoleArn": "arn:a"},
           "bootstrapSelfManagedAddons": True}
     assert replacement("aws:eks/cluster:Cluster", old, on)[0] == []
     assert replacement("aws:eks/cluster:Cluster", on, {**on, "bootstrapSelfManagedAddons": False})[0] == [
