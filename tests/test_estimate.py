@@ -185,7 +185,7 @@ def test_a_transit_gateway_attachment_is_priced_and_timed():
     assert lines[0].desired == pytest.approx(0.07 * 730) and lines[1].desired == pytest.approx(20 * 0.02)
     cluster = json.loads(json.dumps(load_stack_config("staging")["eks-workshop:cluster"]))
     del cluster["remoteNetworks"]["vpcGatewayId"]
-    cluster["deployerCidrs"] = ["10.42.0.0/24"]  # runners inside the VPC: no route back needed
+    cluster["deployerCidrs"] = ["10.44.0.0/24"]  # runners inside staging's VPC: no route back needed
     without = Plan.of_run(run_stack("staging", overrides={"eks-workshop:cluster": cluster}))
     assert cost.monthly_at_desired - estimate_cost(without, "ap-northeast-2", DAY).monthly_at_desired == \
         pytest.approx(sum(line.desired for line in lines), abs=0.01)

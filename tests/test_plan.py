@@ -151,7 +151,8 @@ def test_a_stack_the_change_adds_diffs_against_nothing(plan_cli, program_copy, t
     if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode != 0:
         pytest.skip("not a git checkout with commits")
     (program_copy / "Pulumi.alice-new.yaml").write_text(
-        (program_copy / "Pulumi.dev.yaml").read_text().replace("name: eks-workshop\n", "name: eks-workshop-alice-new\n"))
+        (program_copy / "Pulumi.dev.yaml").read_text().replace("name: eks-workshop\n", "name: eks-workshop-alice-new\n")
+        .replace("vpcCidr: 10.42.0.0/16", "vpcCidr: 10.46.0.0/16"))
     result = plan_cli("--root", str(program_copy), "--stack", "alice-new", "--against-ref", "HEAD", "--no-policy",
                       "--out-dir", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr

@@ -68,8 +68,10 @@ def test_a_signal_during_against_ref_leaves_no_worktree_behind(tmp_path):
 
 
 def test_a_new_stack_file_plans_with_the_default_enforcement(plan_cli, program_copy, tmp_path):
+    # A copy of dev in dev's account: its own cluster name and its own VPC (docs/your-own-stack.md).
     (program_copy / "Pulumi.alice.yaml").write_text(
-        (program_copy / "Pulumi.dev.yaml").read_text().replace("name: eks-workshop\n", "name: eks-workshop-alice\n"))
+        (program_copy / "Pulumi.dev.yaml").read_text().replace("name: eks-workshop\n", "name: eks-workshop-alice\n")
+        .replace("vpcCidr: 10.42.0.0/16", "vpcCidr: 10.46.0.0/16"))
     result = plan_cli("--root", str(program_copy), "--stack", "alice", "--out-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "== eks-workshop/alice" in result.stdout
@@ -274,8 +276,11 @@ def test_two_stacks_creating_one_cluster_in_one_account_are_refused(plan_cli, pr
     (program_copy / "Pulumi.alice.yaml").write_text(dev)  # copied, cluster name not changed
     result = plan_cli("--root", str(program_copy), "--stack", "alice", "--no-policy", "--quiet", "--out-dir", str(tmp_path))
     assert result.returncode == 2
+    # Every problem across the two files at once: the overlapping VPCs and the shared cluster name.
     assert result.stderr.strip() == (
-        "error: alice: Pulumi.dev.yaml and Pulumi.alice.yaml would both create EKS cluster 'eks-workshop' in "
+        "error: alice: Pulumi.dev.yaml:36:5: eks-workshop:network.vpcCidr 10.42.0.0/16 overlaps Pulumi.alice.yaml:36:5: "
+        "eks-workshop:network.vpcCidr 10.42.0.0/16 (both in account 111122223333, ap-northeast-2): give each its own; "
+        "Pulumi.dev.yaml and Pulumi.alice.yaml would both create EKS cluster 'eks-workshop' in "
         "ap-northeast-2 in account 111122223333: give one its own eks-workshop:cluster.name")
     # Account not pinned: it may or may not clash, a warning in the plan.
     (program_copy / "Pulumi.alice.yaml").write_text(dev.replace('  aws:allowedAccountIds: ["111122223333"]', ""))
@@ -284,11 +289,14 @@ def test_two_stacks_creating_one_cluster_in_one_account_are_refused(plan_cli, pr
     warnings = json.loads((tmp_path / "plan-alice.json").read_text())["warnings"]
     assert any(w.endswith("they clash if they deploy to one account; pin each stack's account with "
                           "aws:allowedAccountIds to know, or give one its own eks-workshop:cluster.name") for w in warnings)
+    assert any(w.endswith("(both in ap-northeast-2, and they share an account unless each pins its own): give each its "
+                          "own") and "eks-workshop:network.vpcCidr 10.42.0.0/16 overlaps" in w for w in warnings)
     # Another account: no clash at all.
     (program_copy / "Pulumi.alice.yaml").write_text(dev.replace('["111122223333"]', '["999988887777"]'))
     assert plan_cli("--root", str(program_copy), "--stack", "alice", "--no-policy", "--quiet",
                     "--out-dir", str(tmp_path)).returncode == 0
-    assert not any("clash" in w for w in json.loads((tmp_path / "plan-alice.json").read_text())["warnings"])
+    assert not any("clash" in w or "overlaps" in w
+                   for w in json.loads((tmp_path / "plan-alice.json").read_text())["warnings"])
 
 
 def test_every_committed_stack_pins_its_account():

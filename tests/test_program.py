@@ -128,7 +128,7 @@ def test_a_private_cluster_whose_deployers_nothing_routes_back_to_is_refused():
         run_stack("staging", overrides={"eks-workshop:cluster": cluster})
     assert err.value.problems == [
         "eks-workshop:cluster.deployerCidrs: '10.60.0.0/16': only the private endpoint is on and the readiness gate "
-        "talks to the API, but it is outside the VPC 10.42.0.0/16 and nothing routes the private endpoint's answers "
+        "talks to the API, but it is outside the VPC 10.44.0.0/16 and nothing routes the private endpoint's answers "
         "back to it: set cluster.remoteNetworks.vpcGatewayId (the range is then routed through it), or run the "
         "deployers inside the VPC"]
     # With the gateway the range is routed back through it and admitted on 443.
