@@ -192,10 +192,8 @@ def _minutes(s: int) -> str:
 
 def render_estimate(est: Estimate) -> list[str]:
     cost, time = est.cost, est.time
-    if isinstance(cost, CostUnavailable):
-        lines = ["", f"Estimated monthly cost: unavailable, {cost.unavailable}"]
-    else:
-        lines = _render_cost(cost)
+    # A region without a price table is said once, in the summary's `cost:` line.
+    lines = [] if isinstance(cost, CostUnavailable) else _render_cost(cost)
     lines += ["", f"Estimated create time: {_minutes(time.critical_path_seconds)} on the critical path "
                   f"(a serial tool: {_minutes(time.serial_seconds)})"]
     for step in time.critical_path:

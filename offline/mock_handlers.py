@@ -255,22 +255,42 @@ ZONES_FILE = Path(__file__).resolve().parent / "availability_zones.json"
 
 
 @functools.cache
-def recorded_zones() -> dict[str, list[str]]:
+def recorded_zones() -> dict[str, dict[str, Any]]:
+    """Per region: `names` (a new account's zone names, in AWS's order), `zoneIds` (the region's regular
+    zones' IDs) and `optIn` (opted-in zones, Local or Wavelength, as `{name, zoneId}`) where recorded."""
     return json.loads(ZONES_FILE.read_text())["regions"]
 
 
-def availability_zones(m: MockAccount) -> dict:
-    zones = recorded_zones().get(m.region)
-    if zones is None:
-        raise KeyError(f"offline mocks: no recorded availability zones for {m.region}; add them to "
-                       f"{ZONES_FILE.name} from `aws ec2 describe-availability-zones --region {m.region}`")
-    return {"id": m.region, "names": zones, "zoneIds": [f"{m.region[:2]}{m.region.split('-')[1][:2]}{m.region[-1]}-az{i}"
-                                                        for i in range(1, len(zones) + 1)],
-            "groupNames": [m.region] * len(zones), "state": "available"}
+def availability_zones(m: MockAccount, args: dict) -> dict:
+    """describe-availability-zones for a new account, with the invoke's filters applied as EC2 applies them:
+    `state`, `filters` (opt-in-status, zone-name, zone-id), `excludeNames`, `excludeZoneIds`. Names pair with
+    the recorded zone IDs in order (AWS maps them per account)."""
+    from workshop.config import ConfigError
+    from workshop.project import PROJECT
+
+    region = recorded_zones().get(m.region)
+    if region is None or not region.get("zoneIds"):
+        raise ConfigError([f"aws:region: {m.region!r} has no availability zones recorded for offline plans: add the "
+                           f"region's regular zones to offline/{ZONES_FILE.name} (`aws ec2 describe-availability-zones "
+                           f"--region {m.region} --filters Name=opt-in-status,Values=opt-in-not-required`), or plan a "
+                           f"region that has them ({PROJECT} plans every region whose zones are recorded)"])
+    zones = [{"name": n, "zoneId": z, "optInStatus": "opt-in-not-required"}
+             for n, z in zip(region["names"], region["zoneIds"], strict=False)]
+    zones += [{**z, "optInStatus": "opted-in"} for z in region.get("optIn", [])]
+    for f in args.get("filters") or []:
+        key = {"opt-in-status": "optInStatus", "zone-name": "name", "zone-id": "zoneId"}.get(f.get("name"))
+        if key is None:
+            raise NotImplementedError(f"offline mocks: availability zone filter {f.get('name')!r}")
+        zones = [z for z in zones if z[key] in (f.get("values") or [])]
+    zones = [z for z in zones if z["name"] not in (args.get("excludeNames") or [])
+             and z["zoneId"] not in (args.get("excludeZoneIds") or [])]
+    zones.sort(key=lambda z: z["name"])
+    return {"id": m.region, "names": [z["name"] for z in zones], "zoneIds": [z["zoneId"] for z in zones],
+            "groupNames": [m.region] * len(zones), "state": args.get("state") or "available"}
 
 
 INVOKES: dict[str, Callable[[MockAccount, dict], dict]] = {
-    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda m, a: availability_zones(m),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": availability_zones,
     "aws:cloudwatch/getLogGroups:getLogGroups": lambda m, a: {
         "id": m.region, "logGroupNamePrefix": a.get("logGroupNamePrefix"),
         "logGroupNames": sorted(g for g in m.log_groups if g.startswith(str(a.get("logGroupNamePrefix") or ""))),

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from offline.estimate import estimate_cost, estimate_time
+from offline.estimate import estimate, estimate_cost, estimate_time
 from offline.plan_model import SCHEMA_VERSION, CostEstimate, NotPriced, Plan
 from offline.prices import support_status
 from offline.runner import run_stack
@@ -191,3 +191,21 @@ def test_a_transit_gateway_attachment_is_priced_and_timed():
         pytest.approx(sum(line.desired for line in lines), abs=0.01)
     time_with, time_without = estimate_time(plan), estimate_time(without)
     assert time_with.serial_seconds - time_without.serial_seconds >= 90
+
+
+def test_the_priced_regions_are_the_price_tables_and_an_unpriced_region_says_so_once():
+    import re
+
+    from offline.estimate import render_estimate
+    from offline.plan_render import render_summary
+    from workshop.project import ROOT
+
+    tables = sorted(p.name.removeprefix("prices-").removesuffix(".json") for p in (ROOT / "estimates").glob("prices-*.json"))
+    doc = (ROOT / "docs" / "your-own-stack.md").read_text()
+    listed = re.search(r"<!-- priced-regions -->(.*?)<!-- /priced-regions -->", doc, re.S)
+    assert listed is not None and [r.strip() for r in listed.group(1).split(",")] == tables
+    plan = Plan.of_run(run_stack("dev", overrides={"aws:region": "eu-west-1"}))
+    plan = plan.model_copy(update={"estimate": estimate(plan, "eu-west-1", dt.date(2026, 11, 25))})
+    assert plan.estimate is not None
+    printed = "\n".join(render_summary(plan, None) + render_estimate(plan.estimate))
+    assert printed.count("no price table for region 'eu-west-1'") == 1

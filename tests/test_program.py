@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from plan_support import plan_cli, program_copy  # noqa: F401 - fixtures
 
 from offline.runner import ProgramRun, load_stack_config, run_stack
 from offline.wire import is_secret, reveal
@@ -23,6 +24,11 @@ SPEC_VPC_CNI_JSON = ('{"env":{"ENABLE_PREFIX_DELEGATION":"true","ENABLE_POD_ENI"
 
 def addon(run: ProgramRun, name: str):
     return next(r for r in run.of_type(ADDON) if r.plain_inputs["addonName"] == name)
+
+
+def zones(run: ProgramRun) -> int:
+    """The stack's own zone count (a user's stack may have two): one private subnet each."""
+    return len(parse(run.config).availability_zones)
 
 
 def depends_on(run: ProgramRun, resource, other) -> bool:
@@ -87,7 +93,7 @@ def test_private_route_tables_send_egress_to_nat_public_to_igw(any_stack):
     routes = {r.name: r.plain_inputs for r in any_stack.of_type("aws:ec2/route:Route")}
     assert routes["network-public-default"]["gatewayId"].startswith("igw-")
     private = [v for k, v in routes.items() if k.startswith("network-private-") and "-remote-" not in k]
-    assert len(private) == 3 and all(v["natGatewayId"].startswith("nat-") for v in private)
+    assert len(private) == zones(any_stack) and all(v["natGatewayId"].startswith("nat-") for v in private)
 
 
 def test_every_private_route_table_routes_each_remote_cidr_through_the_transit_gateway(staging):
@@ -149,7 +155,7 @@ def test_private_subnets_reach_s3_through_a_gateway_endpoint(any_stack):
     region = any_stack.config["aws:region"]
     assert endpoint.plain_inputs["serviceName"] == f"com.amazonaws.{region}.s3"
     assert endpoint.plain_inputs["vpcEndpointType"] == "Gateway"
-    assert sorted(endpoint.plain_inputs["routeTableIds"]) == sorted(private) and len(private) == 3
+    assert sorted(endpoint.plain_inputs["routeTableIds"]) == sorted(private) and len(private) == zones(any_stack)
     assert all(tables[n].urn in endpoint.dependencies for n in tables if n.startswith("network-private-"))
 
 
@@ -612,3 +618,51 @@ def test_an_existing_hybrid_nodes_role_gets_only_its_entry():
     assert not [r for r in run.resources if r.name.startswith("hybrid-nodes-role")]
     assert run.one("aws:eks/accessEntry:AccessEntry", "hybrid-nodes-access").plain_inputs["principalArn"] == arn
     assert reveal(run.outputs)["hybridNodesRoleArn"] == arn
+
+
+def test_every_region_pulumi_aws_knows_is_recorded_or_refused_with_what_to_add():
+    """The mock answers describe-availability-zones for each region whose zones are recorded (from AWS's
+    documentation), and refuses the rest as a config error naming the region and what to add."""
+    import pulumi_aws
+
+    from offline.mock_handlers import availability_zones, recorded_zones
+    from offline.mocks import WorkshopMocks as Account
+    from workshop.config import ConfigError
+
+    regular = {"filters": [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]}
+    for region in sorted(r.value for r in pulumi_aws.Region):
+        if region in recorded_zones():
+            answer = availability_zones(Account(region), regular)
+            assert len(answer["names"]) >= 2 and all(n.startswith(region) for n in answer["names"]), region
+            assert all(z.startswith(answer["zoneIds"][0].split("-az")[0]) for z in answer["zoneIds"]), region
+        else:
+            with pytest.raises(ConfigError) as err:
+                availability_zones(Account(region), regular)
+            assert err.value.problems[0].startswith(f"aws:region: {region!r} has no availability zones recorded for "
+                                                    "offline plans: add the region's regular zones to offline/")
+    assert len(recorded_zones()) >= 36
+
+
+def test_only_regular_zones_eks_accepts_are_used(monkeypatch):
+    """The program asks AWS for regular zones without EKS's excluded zone IDs (filters on the invoke): in
+    us-east-1 the zone paired with use1-az3 is never used, nor an opted-in Local Zone that sorts first."""
+    from offline import mock_handlers
+
+    recorded = mock_handlers.recorded_zones()
+    east = {**recorded["us-east-1"], "optIn": [{"name": "us-east-1-aaa-1a", "zoneId": "use1-aaa1-az1"}]}
+    monkeypatch.setattr(mock_handlers, "recorded_zones", lambda: {**recorded, "us-east-1": east})
+    run = run_stack("dev", overrides={"aws:region": "us-east-1", "eks-workshop:tags": {"t": "zones"}})
+    zones = sorted(s.plain_inputs["availabilityZone"] for s in run.of_type(SUBNET) if s.name.startswith("network-private-"))
+    excluded = east["names"][east["zoneIds"].index("use1-az3")]
+    assert excluded not in zones and "us-east-1-aaa-1a" not in zones and len(zones) == 3
+    assert zones == ["us-east-1a", "us-east-1b", "us-east-1d"]
+
+
+def test_a_region_without_recorded_zones_stops_the_plan_as_a_config_error(plan_cli, program_copy, tmp_path):
+    text = (program_copy / "Pulumi.dev.yaml").read_text().replace("aws:region: ap-northeast-2", "aws:region: cn-north-1")
+    (program_copy / "Pulumi.dev.yaml").write_text(text)
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "KeyError" not in result.stderr
+    assert "aws:region: 'cn-north-1' has no availability zones recorded for offline plans: add the region's regular " \
+           "zones to offline/availability_zones.json (`aws ec2 describe-availability-zones --region cn-north-1 " \
+           "--filters Name=opt-in-status,Values=opt-in-not-required`)" in result.stderr
