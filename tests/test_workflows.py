@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from plan_support import program_copy  # noqa: F401 - fixtures
 
 from scripts.install import locked_versions
 
@@ -114,17 +115,52 @@ def test_credentialed_jobs_decrypt_with_the_states_secrets_provider():
 
 
 def test_stacks_run_where_their_api_is_reachable():
-    """A stack that admits only some deployer CIDRs deploys and previews on the self-hosted runners."""
+    """Every stack file is previewed (the matrix comes from offline/ci_matrix.py, not a list), in its region,
+    with its policy config, on the runners its API admits; every committed stack deploys on the same."""
+    from offline.ci_matrix import HOSTED, SELF_HOSTED, rows
     from offline.runner import load_stack_config
+    from workshop.project import stacks
 
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())["jobs"]
+    preview = workflow["preview"]
+    assert preview["strategy"]["matrix"] == "${{ fromJSON(needs.offline.outputs.matrix) }}"
+    assert workflow["offline"]["outputs"]["matrix"] == "${{ steps.stacks.outputs.matrix }}"
+    assert any(s.get("id") == "stacks" and "offline.ci_matrix" in s["run"] for s in workflow["offline"]["steps"])
+    credentials = next(s for s in preview["steps"] if s.get("uses", "").startswith("aws-actions/"))
+    assert credentials["with"]["aws-region"] == "${{ matrix.region }}"
+    assert _pulumi_steps(preview)[0]["with"]["policyPackConfigs"] == "${{ matrix.policyConfig }}"
+    matrix = {row["stack"]: row for row in rows()}
+    assert list(matrix) == stacks()
     deploy = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text())["jobs"]
-    preview = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())["jobs"]["preview"]
-    preview_runner = {row["stack"]: row["runner"] for row in preview["strategy"]["matrix"]["include"]}
-    for stack in ("dev", "staging", "prod"):
-        cidrs = load_stack_config(stack)["eks-workshop:cluster"].get("deployerCidrs", ["0.0.0.0/0"])
-        runner = deploy[stack]["with"].get("runner", '"ubuntu-latest"')
-        expected = '"ubuntu-latest"' if cidrs == ["0.0.0.0/0"] else '["self-hosted", "eks-workshop-deployer"]'
-        assert (runner, preview_runner[stack]) == (expected, expected), stack
+    for stack in stacks():
+        config = load_stack_config(stack)
+        cidrs = config["eks-workshop:cluster"].get("deployerCidrs", ["0.0.0.0/0"])
+        expected = HOSTED if cidrs == ["0.0.0.0/0"] else SELF_HOSTED
+        assert (matrix[stack]["runner"], matrix[stack]["region"]) == (expected, config["aws:region"]), stack
+        assert deploy[stack]["with"].get("runner", HOSTED) == expected, stack
+
+
+def test_a_stack_of_your_own_is_previewed_with_the_default_policy_config(program_copy):
+    from offline.ci_matrix import rows
+
+    text = (program_copy / "Pulumi.dev.yaml").read_text().replace("ap-northeast-2", "eu-west-2")
+    (program_copy / "Pulumi.alice.yaml").write_text(text)
+    alice = next(r for r in rows(program_copy) if r["stack"] == "alice")
+    assert (alice["region"], alice["policyConfig"]) == ("eu-west-2", "policies/config/default.json")
+
+
+def test_the_deploy_reads_the_stacks_region_and_policy_config(capsys):
+    from offline.ci_matrix import main
+
+    up = yaml.safe_load((ROOT / ".github/workflows/pulumi-up.yml").read_text())["jobs"]["up"]
+    step = next(s for s in up["steps"] if s.get("id") == "stack")
+    assert step["run"] == 'venv/bin/python -m offline.ci_matrix --stack "${{ inputs.stack }}" >> "$GITHUB_OUTPUT"'
+    credentials = next(s for s in up["steps"] if s.get("uses", "").startswith("aws-actions/"))
+    assert credentials["with"]["aws-region"] == "${{ steps.stack.outputs.region }}"
+    assert {p["with"]["policyPackConfigs"] for p in _pulumi_steps(up)} == {"${{ steps.stack.outputs.policyConfig }}"}
+    assert main(["--stack", "dev-auto"]) == 0
+    assert capsys.readouterr().out == "region=ap-northeast-2\npolicyConfig=policies/config/default.json\n"
+    assert main(["--stack", "nope"]) == 2
 
 
 def _pulumi_steps(job: dict) -> list[dict]:
