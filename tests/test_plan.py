@@ -118,6 +118,10 @@ def test_diff_shows_the_cost_of_a_change(plan_cli, program_copy, dev_plan, tmp_p
     base = tmp_path / "base.json"
     base.write_text(json.dumps(dev_plan))
     edit_stack(program_copy, "dev", "eks-workshop:network", lambda n: n.update(natGateways="perAz"))
+    # Three more Elastic IPs in dev's account, beside staging's three: past the default quota, declared raised.
+    (program_copy / "quotas").mkdir(exist_ok=True)
+    (program_copy / "quotas" / "111122223333.json").write_text(json.dumps(
+        {"account": "111122223333", "raised": {"ap-northeast-2": {"L-0263D0A3": 10}}}))
     result = plan_cli("--root", str(program_copy), "--stack", "dev", "--against", str(base), "--no-policy",
                       "--out-dir", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
