@@ -8,7 +8,7 @@ PY := venv/bin/python
 # takes twice as long), so make's own runs write the cache.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: test install lock lock-check lint docs plan plan-diff bench clean
+.PHONY: test install lock lock-check lint docs plan plan-diff class bench clean
 
 install:
 	@$(PYTHON) scripts/install.py
@@ -39,6 +39,11 @@ plan: install
 BASE ?= main
 plan-diff: install
 	$(PY) -m offline.plan --stack $(or $(STACK),dev) --against-ref $(BASE)
+
+# make class N=30 TEMPLATE=dev ACCOUNTS=111111111111,222222222222 [PREFIX=class]: a workshop event's stack
+# files, one per participant, spread over the accounts so their quotas hold (offline/make_class.py)
+class: install
+	$(PY) -m offline.make_class --count $(N) --template $(or $(TEMPLATE),dev) --accounts $(ACCOUNTS) $(if $(PREFIX),--prefix $(PREFIX))
 
 # Every generated part of the docs (offline/docs.py); tests/test_docs.py fails while one is stale.
 docs: install
