@@ -32,7 +32,7 @@ from workshop.project import PROJECT, ROOT, StackFileError, load_stack_file, sta
 ACCOUNT = re.compile(r"^\d{12}$")
 PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 # Where participants' VPCs are carved: one /16 each, clear of every stack's networks in the account.
-POOL = ipaddress.ip_network("10.64.0.0/10")
+POOL = ipaddress.IPv4Network("10.64.0.0/10")
 
 
 class ClassError(ValueError):
