@@ -222,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--against compares one stack: add --stack")
     # The program judges support windows on this date too (workshop.versions.plan_date).
     os.environ[AS_OF_ENV] = args.as_of.isoformat()
+    workers = plan_workers(stacks, args)
+    if workers > 1:
+        return plan_in_parallel(list(argv if argv is not None else sys.argv[1:]), stacks, workers)
     args.clashes = clashes(root)
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
@@ -234,6 +237,58 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + (signal.SIGTERM if isinstance(e, Interrupted) else signal.SIGINT)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+# Many stacks (a class) are planned by one process per core: the program and its mock engine are
+# single-threaded, and a process's start (imports, policy packs) is worth it from this many stacks on.
+PARALLEL_FROM = 8
+WORKER_ENV = "EKS_WORKSHOP_PLAN_WORKER"
+
+
+def plan_workers(stacks: list[str], args: argparse.Namespace) -> int:
+    """How many processes plan `stacks`: one per core for many stacks, else this one."""
+    if os.environ.get(WORKER_ENV) or args.against or args.against_ref or len(stacks) < PARALLEL_FROM:
+        return 1
+    return max(1, min(os.cpu_count() or 1, len(stacks) // (PARALLEL_FROM // 2)))
+
+
+def shares(stacks: list[str], workers: int) -> list[list[str]]:
+    """`stacks` in at most `workers` contiguous shares, so that the printouts keep the stacks' order."""
+    size = -(-len(stacks) // workers)
+    return [stacks[i:i + size] for i in range(0, len(stacks), size)]
+
+
+def share_argv(argv: list[str], share: list[str]) -> list[str]:
+    """The command's flags but its --stack ones, then one --stack per stack of the share."""
+    flags, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--stack":
+            skip = True
+        elif not arg.startswith("--stack="):
+            flags.append(arg)
+    return [*flags, *(a for s in share for a in ("--stack", s))]
+
+
+def plan_in_parallel(argv: list[str], stacks: list[str], workers: int) -> int:
+    """`stacks` in `workers` contiguous shares, each planned by a process of its own with the same flags;
+    their printouts in the stacks' order, the worst exit code."""
+    env = {**os.environ, WORKER_ENV: "1"}
+    procs = [subprocess.Popen([sys.executable, "-m", "offline.plan", *share_argv(argv, share)],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for share in shares(stacks, workers)]
+    try:
+        outputs = [p.communicate() for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+    for out, err in outputs:
+        sys.stderr.write(err)
+        sys.stdout.write(out)
+    sys.stdout.flush()
+    return max(p.returncode for p in procs)
 
 
 @contextlib.contextmanager

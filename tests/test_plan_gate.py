@@ -304,3 +304,25 @@ def test_every_committed_stack_pins_its_account():
 
     committed = {i.stack: i for i in identities(ROOT) if i.stack in ("dev", "staging", "prod")}
     assert len(committed) == 3 and all(i.accounts for i in committed.values())
+
+
+def test_many_stacks_are_planned_by_one_process_per_core_in_order():
+    import argparse
+    import os
+
+    from offline.plan import PARALLEL_FROM, WORKER_ENV, plan_workers, share_argv, shares
+
+    many = [f"class-{i:02d}" for i in range(1, 31)]
+    args = argparse.Namespace(against=None, against_ref=None)
+    assert plan_workers(many[:PARALLEL_FROM - 1], args) == 1  # a few stacks: this process
+    assert plan_workers(many, args) == min(os.cpu_count() or 1, 30 // (PARALLEL_FROM // 2))
+    assert plan_workers(many, argparse.Namespace(against=None, against_ref="main")) == 1  # diffs: one at a time
+    parts = shares(many, 2)
+    assert [s for part in parts for s in part] == many and len(parts) == 2  # contiguous: printouts keep order
+    assert share_argv(["--quiet", "--stack", "a", "--stack=b", "--out-dir", "x"], ["c", "d"]) == [
+        "--quiet", "--out-dir", "x", "--stack", "c", "--stack", "d"]
+    os.environ[WORKER_ENV] = "1"
+    try:
+        assert plan_workers(many, args) == 1  # a worker never forks again
+    finally:
+        del os.environ[WORKER_ENV]
