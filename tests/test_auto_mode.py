@@ -140,10 +140,13 @@ def test_switching_between_standard_and_auto_mode_replaces_the_cluster_and_a_pro
     from offline.plan_diff import diff_plans
     from offline.plan_model import Plan
 
-    for protect in (False, True):
-        standard = Plan.of_run(run_stack("dev-auto", overrides=standard_variant(protect)))
-        auto = Plan.of_run(run_stack("dev-auto", overrides={"eks-workshop:protect": protect}))
-        for before, after in ((standard, auto), (auto, standard)):
+    protected = {"standard": Plan.of_run(run_stack("dev-auto", overrides=standard_variant(True))),
+                 "auto": Plan.of_run(run_stack("dev-auto", overrides={"eks-workshop:protect": True}))}
+    # The same plans with protection off (what the engine reads from the base): no extra program runs.
+    unprotected = {k: Plan.from_json({**p.to_json(), "resources": [{**r, "protect": False} for r in p.to_json()["resources"]]})
+                   for k, p in protected.items()}
+    for plans, protect in ((protected, True), (unprotected, False)):
+        for before, after in ((plans["standard"], plans["auto"]), (plans["auto"], plans["standard"])):
             diff = diff_plans(before, after)
             change = next(c for c in diff.changed if c.type == CLUSTER)
             assert change.action == "replace" and "bootstrapSelfManagedAddons" in change.replaced_by
