@@ -10,7 +10,7 @@ from workshop.config import parse
 from workshop.project import load_stack_config, stacks
 
 
-def test_a_class_is_spread_over_the_accounts_and_plans_like_any_stacks(program_copy, plan_cli, tmp_path, capsys):
+def test_a_class_is_spread_over_the_accounts_and_passes_the_checks_across_stacks(program_copy, capsys):
     accounts = "111111111111,222222222222,333333333333"
     assert main(["--count", "5", "--template", "dev", "--accounts", accounts, "--root", str(program_copy)]) == 0
     out = capsys.readouterr().out
@@ -25,10 +25,8 @@ def test_a_class_is_spread_over_the_accounts_and_plans_like_any_stacks(program_c
     vpcs = [c["eks-workshop:network"]["vpcCidr"] for c in configs]
     assert len(set(vpcs)) == 5 and all(v.startswith("10.") and v.endswith(".0.0/16") for v in vpcs)
     assert all(parse(c).ide.enabled for c in configs)  # each its own IDE, as the template's
-    assert clashes(program_copy) == ({}, {})  # no overlap, no quota exceeded, no shared cluster name
-    result = plan_cli("--root", str(program_copy), "--stack", "class-05", "--no-policy", "--quiet",
-                      "--out-dir", str(tmp_path))
-    assert result.returncode == 0, result.stderr
+    # The checks across stacks that `make plan` runs first: no overlap, no quota exceeded, no shared name.
+    assert clashes(program_copy) == ({}, {})
     assert (program_copy / "Pulumi.class-01.yaml").read_text().startswith(
         "# yaml-language-server: $schema=docs/stack-config.schema.json\n# class-01: participant 1 of 5")
 
