@@ -17,7 +17,7 @@ import json
 import sys
 
 from offline.analyzer import policy_config_path
-from workshop.project import PROJECT, ROOT, load_stack_config, stacks
+from workshop.project import PROJECT, ROOT, StackFileError, load_stack_config, stacks
 
 HOSTED = '"ubuntu-latest"'
 SELF_HOSTED = '["self-hosted", "eks-workshop-deployer"]'
@@ -40,12 +40,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", help="one stack's row as key=value lines (the deploy workflow)")
     args = parser.parse_args(argv)
-    if args.stack is None:
+    try:
+        return _print(args.stack)
+    except StackFileError as e:  # make plan reports it with the rest of that stack's problems
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _print(stack: str | None) -> int:
+    """The matrix, or one stack's row."""
+    if stack is None:
         print("matrix=" + json.dumps({"include": rows()}, separators=(",", ":")))
         return 0
-    row = next((r for r in rows() if r["stack"] == args.stack), None)
+    row = next((r for r in rows() if r["stack"] == stack), None)
     if row is None:
-        print(f"error: no Pulumi.{args.stack}.yaml (stacks here: {', '.join(stacks())})", file=sys.stderr)
+        print(f"error: no Pulumi.{stack}.yaml (stacks here: {', '.join(stacks())})", file=sys.stderr)
         return 2
     print(f"region={row['region']}\npolicyConfig={row['policyConfig']}")
     return 0

@@ -274,9 +274,11 @@ def share_argv(argv: list[str], share: list[str]) -> list[str]:
 def plan_in_parallel(argv: list[str], stacks: list[str], workers: int) -> int:
     """`stacks` in `workers` contiguous shares, each planned by a process of its own with the same flags;
     their printouts in the stacks' order, the worst exit code."""
-    env = {**os.environ, WORKER_ENV: "1"}
+    # From this directory, so that relative paths in the flags (--out-dir) mean what they meant here.
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, WORKER_ENV: "1", "PYTHONPATH": path}
     procs = [subprocess.Popen([sys.executable, "-m", "offline.plan", *share_argv(argv, share)],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              cwd=os.getcwd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for share in shares(stacks, workers)]
     try:
         outputs = [p.communicate() for p in procs]
