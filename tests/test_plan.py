@@ -198,7 +198,8 @@ def test_exit_code_2_for_bad_config_one_message_no_traceback(program_copy, tmp_p
 def test_exit_code_2_for_a_program_error(plan_cli, program_copy, tmp_path):
     main_py = program_copy / "__main__.py"
     main_py.write_text(main_py.read_text() + "\nraise ValueError('boom')\n")
-    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--out-dir", str(tmp_path))
+    # No policy pack: the program fails before anything would reach one.
+    result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--out-dir", str(tmp_path))
     assert result.returncode == 2
     assert "dev: the program failed: ValueError: boom (__main__.py:" in result.stderr
     assert "Traceback" not in result.stderr
