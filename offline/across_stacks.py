@@ -135,33 +135,18 @@ def network_overlaps(found: list[ClusterIdentity]) -> tuple[dict[str, list[str]]
     return errors, warnings
 
 
-def quota_check(root: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """The quotas every stack file's account and region would exceed together (offline/quotas.py)."""
-    from offline.quotas import check, usage
-
-    usages = []
-    for stack in stacks(root):
-        try:
-            config = load_stack_file(stack, root).config
-        except StackFileError:
-            continue
-        found = usage(stack, config)
-        if found is not None:
-            usages.append(found)
-    return check(root, usages)
-
-
 def clashes(root: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Per stack: the errors (a pinned account shared, a gateway shared) and warnings (an account not
     pinned) of networks that overlap where they meet and of clusters another stack file would create with
     the same name in the same region."""
+    from offline.quotas import check, usages
+
     found = identities(root)
     errors, warnings = network_overlaps(found)
-    for more_errors, more_warnings in (quota_check(root),):
-        for stack, messages in more_errors.items():
-            errors.setdefault(stack, []).extend(messages)
-        for stack, messages in more_warnings.items():
-            warnings.setdefault(stack, []).extend(messages)
+    quota_errors, quota_warnings = check(root, usages(root))
+    for target, more in ((errors, quota_errors), (warnings, quota_warnings)):
+        for stack, messages in more.items():
+            target.setdefault(stack, []).extend(messages)
     for a, b in combinations(found, 2):
         if (a.name, a.region) != (b.name, b.region) or not a.region:
             continue

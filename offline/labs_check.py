@@ -11,7 +11,7 @@ IDE. Each shortfall is one line saying what a lab would miss.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -39,13 +39,10 @@ def _of_type(plan: Plan, type_: str) -> list[PlannedResource]:
     return [r for r in plan.resources if r.type == type_]
 
 
-def _vpc_of(plan: Plan, r: PlannedResource) -> str:
-    """The VPC a resource is in (a NAT gateway through its subnet)."""
-    if "vpcId" in r.inputs:
-        return str(r.inputs["vpcId"])
-    subnets = {s.id: s for s in _of_type(plan, "aws:ec2/subnet:Subnet")}
-    subnet = subnets.get(str(r.inputs.get("subnetId")))
-    return str(subnet.inputs.get("vpcId")) if subnet else ""
+def _vpc_of(plan: Plan) -> Callable[[PlannedResource], str]:
+    """The VPC a resource of `plan` is in (a NAT gateway through its subnet)."""
+    subnet_vpcs = {s.id: str(s.inputs.get("vpcId")) for s in _of_type(plan, "aws:ec2/subnet:Subnet")}
+    return lambda r: str(r.inputs["vpcId"]) if "vpcId" in r.inputs else subnet_vpcs.get(str(r.inputs.get("subnetId")), "")
 
 
 def _names(plan: Plan, ids: Iterable[str]) -> str:
@@ -59,12 +56,13 @@ def lookup_problems(plan: Plan, cluster: str) -> list[str]:
     private = [str(i) for i in plan.outputs.get("privateSubnetIds") or []]
     public = [str(i) for i in plan.outputs.get("publicSubnetIds") or []]
     problems = []
+    vpc_of = _vpc_of(plan)
     for lookup in labs.lookups():
         candidates = _of_type(plan, DATA_SOURCE_TYPES[lookup.data_source])
         found = {r.id for r in candidates
                  if tags_match(r.inputs.get("tags") or {}, lookup.tag_filters(cluster))
-                 and (not lookup.in_cluster_vpc or _vpc_of(plan, r) == vpc)}
-        in_vpc = {r.id for r in candidates if _vpc_of(plan, r) == vpc}
+                 and (not lookup.in_cluster_vpc or vpc_of(r) == vpc)}
+        in_vpc = {r.id for r in candidates if vpc_of(r) == vpc}
         exact = {"vpc": {vpc}, "private-subnets": set(private), "public-subnets": set(public),
                  "first-private-subnet": set(private[:1])}.get(lookup.expects)
         if exact is not None:
@@ -104,7 +102,7 @@ def name_problems(plan: Plan, cluster: str) -> list[str]:
             type_ = {"subnetTag": "aws:ec2/subnet:Subnet", "clusterTag": "aws:eks/cluster:Cluster",
                      "nodeGroupTag": "aws:eks/nodeGroup:NodeGroup"}[what]
             vpc = str(plan.outputs.get("vpcId", ""))
-            owners = [r for r in _of_type(plan, type_) if type_ != "aws:ec2/subnet:Subnet" or _vpc_of(plan, r) == vpc]
+            owners = [r for r in _of_type(plan, type_) if type_ != "aws:ec2/subnet:Subnet" or _vpc_of(plan)(r) == vpc]
             lacking = [r.name for r in owners if (r.inputs.get("tags") or {}).get(name) != cluster]
             if lacking or not owners:
                 problems.append(f"{', '.join(lacking) or type_} lack the tag {name}={cluster} (eksctl's)")

@@ -26,8 +26,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 
-from offline.quotas import Usage, check, defaults, raised, usage
-from workshop.project import PROJECT, ROOT, StackFileError, load_stack_file, stacks
+from offline.across_stacks import ClusterIdentity, identities
+from offline.quotas import Usage, check, defaults, raised, usage, usages
+from workshop.project import PROJECT, ROOT, load_stack_file, stacks
 
 ACCOUNT = re.compile(r"^\d{12}$")
 PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
@@ -46,12 +47,10 @@ def _yaml() -> YAML:
     return y
 
 
-def _taken(root: Path, account: str, region: str) -> list[ipaddress.IPv4Network]:
+def _taken(found: list[ClusterIdentity], account: str, region: str) -> list[ipaddress.IPv4Network]:
     """Every network the stacks of `account` and `region` use (their VPCs and remote networks)."""
-    from offline.across_stacks import identities
-
     out = []
-    for ident in identities(root):
+    for ident in found:
         if ident.region == region and (ident.accounts is None or account in ident.accounts):
             for cidr in (ident.vpc_cidr, *ident.remote_nodes, *ident.remote_pods):
                 try:
@@ -101,12 +100,13 @@ def plan_class(root: Path, count: int, template: str, accounts: list[str], prefi
     if one is None:
         raise ClassError(f"Pulumi.{template}.yaml is not a valid stack (make plan STACK={template} says why)")
     region = one.region
-    others = [u for s in stacks(root) if (u := _usage_of(root, s)) is not None]
+    others = usages(root)
+    found = identities(root)
     placed: list[tuple[str, str, str]] = []
     fits: dict[str, int] = {}
     class_vpcs: list[ipaddress.IPv4Network] = []  # unique across the class: participants may meet at a gateway
     for account in accounts:
-        taken = [*_taken(root, account, region), *class_vpcs]
+        taken = [*_taken(found, account, region), *class_vpcs]
         here: list[Usage] = []
         for name in names[len(placed):]:
             vpc = _free_vpc(taken)
@@ -124,13 +124,6 @@ def plan_class(root: Path, count: int, template: str, accounts: list[str], prefi
     if len(placed) < count:
         raise ClassError(_what_it_needs(root, count, accounts, fits, one, region))
     return placed
-
-
-def _usage_of(root: Path, stack: str) -> Usage | None:
-    try:
-        return usage(stack, load_stack_file(stack, root).config)
-    except StackFileError:
-        return None
 
 
 def _what_it_needs(root: Path, count: int, accounts: list[str], fits: dict[str, int], one: Usage, region: str) -> str:

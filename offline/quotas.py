@@ -58,6 +58,21 @@ def usage(stack: str, config: dict[str, Any]) -> Usage | None:
     return Usage(stack, region, frozenset(map(str, accounts)) if isinstance(accounts, list) else None, counts)
 
 
+def usages(root: Path) -> list[Usage]:
+    """What every valid stack file under `root` creates (a file that doesn't read is its own plan's error)."""
+    from workshop.project import StackFileError, load_stack_file, stacks
+
+    found = []
+    for stack in stacks(root):
+        try:
+            u = usage(stack, load_stack_file(stack, root).config)
+        except StackFileError:
+            continue
+        if u is not None:
+            found.append(u)
+    return found
+
+
 def raised(root: Path, account: str) -> dict[str, dict[str, int]]:
     """quotas/<account>.json's `raised`: region -> quota code -> the value the account has now."""
     path = root / RAISED_DIR / f"{account}.json"
