@@ -47,10 +47,6 @@ class Source:
     commit: str
     committed: str
 
-    @property
-    def short(self) -> str:
-        return self.commit[:8]
-
 
 def source() -> Source:
     s = table()["source"]
@@ -101,10 +97,12 @@ def _pack(cluster: str, region: str, room: int) -> tuple[str, ...]:
     def doc(statements: list[dict[str, Any]]) -> dict[str, Any]:
         return {"Version": "2012-10-17", "Statement": statements}
 
-    for statement in _statements(cluster, region):
-        if policy_size(doc([statement])) > MANAGED_POLICY_CHARACTERS:
-            raise LabPoliciesTooLarge(f"statement {statement['Sid']} alone is {policy_size(doc([statement]))} "
-                                      f"characters, over IAM's {MANAGED_POLICY_CHARACTERS} per managed policy")
+    statements = _statements(cluster, region)
+    for statement in statements:
+        alone = policy_size(doc([statement]))
+        if alone > MANAGED_POLICY_CHARACTERS:
+            raise LabPoliciesTooLarge(f"statement {statement['Sid']} alone is {alone} characters, over IAM's "
+                                      f"{MANAGED_POLICY_CHARACTERS} per managed policy")
         home = next((d for d in documents if policy_size(doc([*d, statement])) <= MANAGED_POLICY_CHARACTERS), None)
         if home is None:
             documents.append([statement])
@@ -112,7 +110,7 @@ def _pack(cluster: str, region: str, room: int) -> tuple[str, ...]:
             home.append(statement)
     if len(documents) > room:
         raise LabPoliciesTooLarge(
-            f"the workshop's lab permissions ({len(_statements(cluster, region))} statements) need "
+            f"the workshop's lab permissions ({len(statements)} statements) need "
             f"{len(documents)} managed policies of at most {MANAGED_POLICY_CHARACTERS} characters, but the role "
             f"has room for {room} ({MANAGED_POLICIES_PER_ROLE} per role, IAM's default quota, less those it "
             f"already has)")
