@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from components.ide.ide import ide_role_name
 from offline.runner import load_stack_config, run_stack
 from workshop import labs
-from workshop.config import ConfigError, parse
+from workshop.config import ConfigError, ide_role_name, parse
 
 CLUSTER = "aws:eks/cluster:Cluster"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"

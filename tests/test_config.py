@@ -164,6 +164,8 @@ REJECTED = [
     ("eks-workshop:ide", ["repositoryOwner"], "aws--samples", "eks-workshop:ide.repositoryOwner: 'aws--samples' is not a GitHub user or organization name"),
     ("eks-workshop:ide", ["repositoryOwner"], "samples-", "eks-workshop:ide.repositoryOwner: 'samples-' is not a GitHub user"),
     ("eks-workshop:ide", ["repositoryName"], "..", "eks-workshop:ide.repositoryName: '..' is not a GitHub repository name"),
+    # IAM names a role in at most 64 characters: 56 + len("-ide-role") is 65.
+    ("eks-workshop:cluster", ["name"], "c" * 56, f"eks-workshop:cluster.name: {'c' * 56!r} is too long for the IDE role's name '{'c' * 56}-ide-role' (IAM: 64 characters)"),
     ("eks-workshop:ide", ["codeServerVersion"], "latest", "eks-workshop:ide.codeServerVersion: 'latest' is not a release"),
 ]
 

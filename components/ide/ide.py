@@ -23,6 +23,7 @@ import pulumi_random as random
 
 from components.iam import attach_managed_policies, cluster_admin_access, service_trust_policy
 from components.vpc_parts import empty_default_security_group, internet_route_table, vpc_flow_logs
+from workshop.config import ide_role_name
 
 BOOTSTRAP_TEMPLATE = Path(__file__).with_name("bootstrap.sh")
 AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -108,11 +109,6 @@ class WorkshopIdeArgs:
         # Not "-secret": a name ending in a hyphen and six characters reads like the random suffix
         # Secrets Manager appends to ARNs, and partial-ARN lookups may match the wrong secret.
         return f"{self.name}-ide-origin-token"
-
-
-def ide_role_name(name: str) -> str:
-    """The IDE role's name, `<cluster>-ide-role`, as the workshop names it."""
-    return f"{name}-ide-role"
 
 
 def ide_vpc_name(name: str) -> str:

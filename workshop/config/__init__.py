@@ -27,6 +27,7 @@ from workshop.config.model import (
     StackConfig,
     Taint,
     VpcCniConfig,
+    ide_role_name,
     stack_capacity,
 )
 from workshop.config.resolve import ResolvedNodeGroupConfig, ResolvedStackConfig, ResolvedVpcCniConfig
@@ -37,5 +38,5 @@ __all__ = [
     "CATALOGUE", "CONTROL_PLANE_LOG_TYPES", "MANAGED_ADDONS", "NAMESPACES", "RFC1918", "ClusterConfig",
     "ConfigError", "IdeConfig", "NetworkConfig", "NodeGroupConfig", "ResolvedNodeGroupConfig",
     "ResolvedStackConfig", "ResolvedVpcCniConfig", "StackConfig", "Taint", "VpcCniConfig", "aws_config_keys",
-    "camel", "config_warnings", "from_pulumi", "parse", "stack_capacity", "version_warnings",
+    "camel", "config_warnings", "from_pulumi", "ide_role_name", "parse", "stack_capacity", "version_warnings",
 ]

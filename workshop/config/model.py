@@ -431,9 +431,9 @@ class StackConfig(ConfigModel):
             [] if self.node_groups else [(f"{p}nodeGroups", "{} must define at least one node group (CoreDNS needs "
                                                              "nodes), or turn on cluster.autoMode")])
         problems += _capacity_problems(self) + _api_reach_problems(self)
-        if self.ide.enabled and len(f"{c.name}-ide-role") > 64:
+        if self.ide.enabled and len(ide_role_name(c.name)) > 64:
             problems.append((f"{p}cluster.name", f"{c.name!r} is too long for the IDE role's name "
-                                                 f"'{c.name}-ide-role' (IAM: 64 characters)"))
+                                                 f"'{ide_role_name(c.name)}' (IAM: 64 characters)"))
         if len(self.base_tags) > 50:
             problems.append((f"{p}tags", f"{len(self.base_tags)} tags with the workshop's own: AWS allows 50"))
         if problems:
@@ -484,6 +484,11 @@ class StackConfig(ConfigModel):
 # EKS add-ons they would run twice. Hybrid nodes are not Auto Mode's: they still need kube-proxy and CoreDNS.
 AUTO_MODE_RUNS_ITSELF = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent")
 HYBRID_NODES_NEED = ("kube-proxy", "coredns")
+
+
+def ide_role_name(cluster: str) -> str:
+    """The IDE role's name, `<cluster>-ide-role`, as the workshop names it (its scripts' IDE_ROLE_NAME)."""
+    return f"{cluster}-ide-role"
 
 
 def auto_mode_runs_itself(cfg: StackConfig) -> frozenset[str]:
