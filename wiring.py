@@ -87,6 +87,7 @@ def cluster_args(cfg: ResolvedStackConfig, subnet_ids: pulumi.Input[Sequence[str
                  node_role: NodeRole | None = None) -> EksClusterArgs:
     """`node_role`: the role Auto Mode launches nodes with (used by an Auto Mode stack only)."""
     c = cfg.cluster
+    auto_role = node_role if c.auto_mode.enabled else None
     return EksClusterArgs(
         name=c.name,
         version=c.version,
@@ -110,8 +111,8 @@ def cluster_args(cfg: ResolvedStackConfig, subnet_ids: pulumi.Input[Sequence[str
         protect=cfg.protect,
         log_kms_key_arn=log_kms_key_arn,
         auto_mode_node_pools=c.auto_mode.node_pools if c.auto_mode.enabled else (),
-        auto_mode_node_role_arn=node_role.arn if c.auto_mode.enabled and node_role else None,
-        auto_mode_node_role_ready=node_role.attachments if c.auto_mode.enabled and node_role else (),
+        auto_mode_node_role_arn=auto_role.arn if auto_role else None,
+        auto_mode_node_role_ready=auto_role.attachments if auto_role else (),
     )
 
 

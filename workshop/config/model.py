@@ -518,8 +518,9 @@ def _auto_mode_problems(cfg: StackConfig) -> list[tuple[str, str]]:
         problems.append((f"{p}vpcCni", f"{changed} changed with cluster.autoMode on: Auto Mode runs its own pod "
                                        "networking and would ignore the vpc-cni add-on's configuration; remove them"))
     if "addons" in cfg.model_fields_set:
+        its_own = auto_mode_runs_itself(cfg)
         problems += [(f"{p}addons.{name}", f"{name!r} with cluster.autoMode on: Auto Mode runs it itself")
-                     for name in cfg.addons if name in auto_mode_runs_itself(cfg)]
+                     for name in cfg.addons if name in its_own]
     if c.authentication_mode == "CONFIG_MAP":
         problems.append((f"{p}cluster.authenticationMode", "CONFIG_MAP with cluster.autoMode on: Auto Mode's nodes "
                                                            "join through an access entry; use API or "

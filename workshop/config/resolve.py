@@ -102,7 +102,8 @@ def resolve_versions(cfg: StackConfig, as_of: dt.date, problems: Problems) -> Re
     vpc_cni_version = addon_pin(f"{p}vpcCni.version", "vpc-cni", cfg.vpc_cni.version)
     # Auto Mode runs the networking add-ons and CoreDNS itself: the default set leaves them out (a stack that
     # lists one is refused by the model), but for what hybrid nodes need.
-    wanted = {name: pinned for name, pinned in cfg.addons.items() if name not in auto_mode_runs_itself(cfg)}
+    its_own = auto_mode_runs_itself(cfg)
+    wanted = {name: pinned for name, pinned in cfg.addons.items() if name not in its_own}
     addons = {name: addon_pin(f"{p}addons.{name}", name, pinned) for name, pinned in wanted.items()}
 
     groups: dict[str, ResolvedNodeGroupConfig] = {}
