@@ -390,12 +390,22 @@ def _load_against(against: Path, stack: str) -> Plan:
     return old_plan
 
 
+def _refuse_with_own_problems(stack: str, root: Path, preview: bool, across: list[str]) -> None:
+    """A stack that clashes with another is refused; its own config problems are named with the clash."""
+    own = ""
+    try:
+        _run_program(stack, root, preview)
+    except PlanError as e:
+        own = f"{e}\n"
+    raise PlanError(f"{own}{stack}: " + "; ".join(across))
+
+
 def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     # A file given to compare with is read first: a bad one fails before anything runs.
     given = _load_against(args.against, stack) if args.against is not None else None
     clash_errors, clash_warnings = args.clashes
-    if stack in clash_errors:
-        raise PlanError(f"{stack}: " + "; ".join(clash_errors[stack]))
+    if stack in clash_errors:  # the stack's own problems too, so that one run reports them all
+        _refuse_with_own_problems(stack, root, args.preview, clash_errors[stack])
     against, old_plan = args.against, given
     if args.against_ref:  # the base first: a ref that can't be planned fails before this tree runs
         against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)

@@ -190,6 +190,30 @@ def test_every_problem_is_reported_at_once():
     assert len(problems) == 2 and all(p.startswith("eks-workshop:") for p in problems)
 
 
+def test_a_field_typo_does_not_hide_a_rule_across_the_other_fields():
+    """An instance-type typo once hid minSize > desiredSize in the same group; an AMI mismatch hid the sizes."""
+    group = {"instanceTypes": ["m5.lareg"], "minSize": 4, "desiredSize": 3, "maxSize": 6}
+    problems = problems_of(with_key("eks-workshop:nodeGroups", ["default"], group))
+    assert any("'m5.lareg' is not an instance type" in p for p in problems), problems
+    assert "eks-workshop:nodeGroups.default: minSize 4 > desiredSize 3" in problems
+    group = {"instanceTypes": ["m6g.large"], "minSize": 4, "desiredSize": 3}
+    problems = problems_of(with_key("eks-workshop:nodeGroups", ["default"], group))
+    assert "eks-workshop:nodeGroups.default: minSize 4 > desiredSize 3" in problems
+    assert any(p.startswith("eks-workshop:nodeGroups.default.amiType:") for p in problems), problems
+
+
+def test_a_rule_that_reads_a_broken_field_is_skipped_not_judged_on_its_default():
+    """cluster.serviceCidr broken: the overlap rule that reads it can't be judged; the zone rule, which
+    doesn't, still is."""
+    values = with_key("eks-workshop:cluster", ["serviceCidr"], "not-a-cidr")
+    values["eks-workshop:network"]["vpcCidr"] = "172.20.0.0/16"  # would overlap the default service CIDR
+    values["eks-workshop:network"]["availabilityZones"] = ["us-east-1a", "ap-northeast-2b", "ap-northeast-2c"]
+    problems = problems_of(values)
+    assert [p for p in problems if "overlaps" in p] == []
+    assert any(p.startswith("eks-workshop:cluster.serviceCidr: 'not-a-cidr'") for p in problems), problems
+    assert "eks-workshop:network.availabilityZones[0]: 'us-east-1a' is not a zone of ap-northeast-2" in problems
+
+
 def test_config_map_mode_is_accepted_without_remote_networks_or_admins():
     values = with_key("eks-workshop:cluster", ["authenticationMode"], "CONFIG_MAP")
     values["eks-workshop:cluster"]["remoteNetworks"] = {"nodes": [], "pods": []}

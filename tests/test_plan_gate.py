@@ -282,6 +282,13 @@ def test_two_stacks_creating_one_cluster_in_one_account_are_refused(plan_cli, pr
         "eks-workshop:network.vpcCidr 10.42.0.0/16 (both in account 111122223333, ap-northeast-2): give each its own; "
         "Pulumi.dev.yaml and Pulumi.alice.yaml would both create EKS cluster 'eks-workshop' in "
         "ap-northeast-2 in account 111122223333: give one its own eks-workshop:cluster.name")
+    # The clash doesn't hide the stack's own problems: both in one run.
+    (program_copy / "Pulumi.alice.yaml").write_text(dev.replace("minSize: 3", "minSize: 4", 1))
+    result = plan_cli("--root", str(program_copy), "--stack", "alice", "--no-policy", "--quiet", "--out-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "alice: invalid stack configuration:" in result.stderr
+    assert "eks-workshop:nodeGroups.default: minSize 4 > desiredSize 3" in result.stderr
+    assert "would both create EKS cluster 'eks-workshop'" in result.stderr
     # Account not pinned: it may or may not clash, a warning in the plan.
     (program_copy / "Pulumi.alice.yaml").write_text(dev.replace('  aws:allowedAccountIds: ["111122223333"]', ""))
     assert plan_cli("--root", str(program_copy), "--stack", "alice", "--no-policy", "--quiet",

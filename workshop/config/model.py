@@ -16,7 +16,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Annotated, get_args
 
-from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
 from workshop import versions
 from workshop.config.rules import (
@@ -47,6 +47,7 @@ from workshop.config.rules import (
     RetentionDays,
     Rfc1918Cidr,
     Rule,
+    across,
     TaintEffect,
     UpgradeSupportType,
     VpcCidr,
@@ -71,7 +72,7 @@ class HybridNodesIam(ConfigModel):
                         "is not a PEM certificate bundle", allow=("",))] = Field(
         "", description="IRA only: the PEM CA bundle the Roles Anywhere trust anchor trusts.")
 
-    @model_validator(mode="after")
+    @across
     def _ira_needs_a_bundle(self) -> HybridNodesIam:
         if self.provider == "IRA" and not self.role_arn and not self.ca_bundle:
             raise broken_rule(("caBundle", "'' but provider IRA creates a Roles Anywhere trust anchor, which needs the "
@@ -91,7 +92,7 @@ class RemoteNetworks(ConfigModel):
         "through it. Empty: nothing routes there (as eksctl warns).")
     iam: HybridNodesIam = Field(HybridNodesIam(), description="The hybrid nodes' identity.")
 
-    @model_validator(mode="after")
+    @across
     def _pods_need_nodes_and_no_overlap(self) -> RemoteNetworks:
         problems = []
         if self.pods and not self.nodes:
@@ -174,7 +175,7 @@ class ClusterConfig(ConfigModel):
         "the Kubernetes API from there (readinessGate): with the gate on they must reach the API. Default: "
         "anywhere, as GitHub-hosted runners are.")
 
-    @model_validator(mode="after")
+    @across
     def _endpoints_and_access(self) -> ClusterConfig:
         problems = []
         if not (self.endpoint_private_access or self.endpoint_public_access):
@@ -211,7 +212,7 @@ class NetworkConfig(ConfigModel):
         "then see the endpoint (aws:sourceVpce), not the NAT address.")
     flow_log_retention_days: RetentionDays = Field(30, description="Retention of the flow-log group, in days.")
 
-    @model_validator(mode="after")
+    @across
     def _zones_fit(self) -> NetworkConfig:
         problems = []
         if self.availability_zones and len(self.availability_zones) != self.az_count:
@@ -268,7 +269,7 @@ class NodeGroupConfig(ConfigModel):
         "node role's credentials); every add-on here that uses it runs on the host network (docs/security.md \"Instance "
         "metadata\"). 2 lets pods reach it.")
 
-    @model_validator(mode="after")
+    @across
     def _architecture_matches(self) -> NodeGroupConfig:
         wanted = "arm64" if "ARM_64" in self.ami_type else "x86_64"
         wrong = [t for t in self.instance_types if architecture(t) != wanted]
@@ -277,7 +278,7 @@ class NodeGroupConfig(ConfigModel):
                                     f"{'is' if len(wrong) == 1 else 'are'} {architecture(wrong[0])} (instanceTypes)"))
         return self
 
-    @model_validator(mode="after")
+    @across
     def _sizes_in_order(self) -> NodeGroupConfig:
         problems = [("", rule) for broken, rule in (
             (self.max_size < 1, f"maxSize {self.max_size} < 1"),
@@ -409,9 +410,10 @@ class StackConfig(ConfigModel):
             raise broken_rule(*problems)
         return tags
 
-    @model_validator(mode="after")
-    def _across_sections(self) -> StackConfig:
-        """Rules that read more than one top-level key; keys here are absolute."""
+    # Rules that read more than one top-level key; keys here are absolute. One rule per concern, so a key
+    # that broke its own rule skips only the rules that read it.
+    @across
+    def _cidrs_apart(self) -> None:
         p, c, n = f"{PROJECT}:", self.cluster, self.network
         vpc, service = ipaddress.IPv4Network(n.vpc_cidr), ipaddress.IPv4Network(c.service_cidr)
         problems = []
@@ -424,21 +426,50 @@ class StackConfig(ConfigModel):
                     problems.append((key, f"{cidr!r} overlaps the VPC CIDR {n.vpc_cidr}"))
                 if net.overlaps(service):
                     problems.append((key, f"{cidr!r} overlaps the service CIDR {c.service_cidr}"))
-        for i, az in enumerate(n.availability_zones):
-            if not (az.startswith(self.region) and len(az) == len(self.region) + 1):
-                problems.append((f"{p}network.availabilityZones[{i}]", f"{az!r} is not a zone of {self.region}"))
-        problems += _auto_mode_problems(self) if c.auto_mode.enabled else (
-            [] if self.node_groups else [(f"{p}nodeGroups", "{} must define at least one node group (CoreDNS needs "
-                                                             "nodes), or turn on cluster.autoMode")])
-        problems += _capacity_problems(self) + _api_reach_problems(self)
-        if self.ide.enabled and len(ide_role_name(c.name)) > 64:
-            problems.append((f"{p}cluster.name", f"{c.name!r} is too long for the IDE role's name "
-                                                 f"'{ide_role_name(c.name)}' (IAM: 64 characters)"))
-        if len(self.base_tags) > 50:
-            problems.append((f"{p}tags", f"{len(self.base_tags)} tags with the workshop's own: AWS allows 50"))
         if problems:
             raise broken_rule(*problems)
-        return self
+
+    @across
+    def _zones_in_region(self) -> None:
+        bad = [(f"{PROJECT}:network.availabilityZones[{i}]", f"{az!r} is not a zone of {self.region}")
+               for i, az in enumerate(self.network.availability_zones)
+               if not (az.startswith(self.region) and len(az) == len(self.region) + 1)]
+        if bad:
+            raise broken_rule(*bad)
+
+    @across
+    def _compute(self) -> None:
+        if self.cluster.auto_mode.enabled:
+            problems = _auto_mode_problems(self)
+        elif not self.node_groups:
+            problems = [(f"{PROJECT}:nodeGroups", "{} must define at least one node group (CoreDNS needs nodes), "
+                                                  "or turn on cluster.autoMode")]
+        else:
+            problems = []
+        if problems:
+            raise broken_rule(*problems)
+
+    @across
+    def _capacity(self) -> None:
+        if problems := _capacity_problems(self):
+            raise broken_rule(*problems)
+
+    @across
+    def _api_reach(self) -> None:
+        if problems := _api_reach_problems(self):
+            raise broken_rule(*problems)
+
+    @across
+    def _ide_role_name_fits(self) -> None:
+        name = ide_role_name(self.cluster.name)
+        if self.ide.enabled and len(name) > 64:
+            raise broken_rule((f"{PROJECT}:cluster.name", f"{self.cluster.name!r} is too long for the IDE role's "
+                                                          f"name '{name}' (IAM: 64 characters)"))
+
+    @across
+    def _tags_fit(self) -> None:
+        if len(self.base_tags) > 50:
+            raise broken_rule((f"{PROJECT}:tags", f"{len(self.base_tags)} tags with the workshop's own: AWS allows 50"))
 
     @property
     def remote_routes(self) -> tuple[str, ...]:

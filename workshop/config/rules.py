@@ -13,9 +13,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationError,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 from workshop import versions
 from workshop.subnets import known_instance_types
@@ -183,12 +192,99 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def across(rule: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Marks a method of a ConfigModel as a rule across its fields: it raises broken_rule (or returns
+    None). Every such rule runs, and runs even where a field broke its own rule, unless it reads that
+    field (ConfigModel._every_problem)."""
+    rule.__across__ = True  # type: ignore[attr-defined]
+    return rule
+
+
+class _Unreadable(Exception):
+    """A rule read a field that broke its own rule: the rule can't be judged this run."""
+
+
+class _ValidFields:
+    """The model as a rule sees it when some fields broke their own rules: reading one of those raises
+    _Unreadable (the rule is skipped); the rest, properties included, read as validated."""
+
+    def __init__(self, model: BaseModel, broken: frozenset[str]):
+        self._model, self._broken = model, broken
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._broken:
+            raise _Unreadable(name)
+        attr = getattr(type(self._model), name, None)
+        if isinstance(attr, property) and attr.fget is not None:
+            return attr.fget(self)  # a property reads the fields through this view too
+        return getattr(self._model, name)
+
+
 class ConfigModel(BaseModel):
     """Strict, closed, immutable, camelCase on the wire. Lists arrive as YAML sequences (`strict=False`
-    on tuple fields lets a list through; their items stay strict)."""
+    on tuple fields lets a list through; their items stay strict).
+
+    Rules across fields are methods marked @across; all of them run on every validation, so one run
+    reports every problem: a typo in one field doesn't hide a rule broken by others."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, alias_generator=camel,
                               validate_by_name=True, validate_by_alias=True)
+
+    @classmethod
+    def _rules(cls) -> list[Callable[[Any], Any]]:
+        seen: dict[str, Callable[[Any], Any]] = {}
+        for klass in reversed(cls.__mro__):
+            seen.update({n: f for n, f in vars(klass).items() if getattr(f, "__across__", False)})
+        return list(seen.values())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: Callable[[Any], Any]) -> Any:
+        """Validate the fields; then run every @across rule: on the model, or, where fields broke their own
+        rules, on the model built from the others (defaults in their place) with those fields unreadable.
+        Every problem found is raised at once, each at its key."""
+        rules = cls._rules()
+        errors: list[Any] = []
+        try:
+            model = handler(data)
+            broken: frozenset[str] = frozenset()
+        except ValidationError as error:
+            if not rules or not isinstance(data, Mapping):
+                raise
+            errors = [_as_init_error(e) for e in error.errors()]
+            bad_keys = {e["loc"][0] for e in error.errors() if e["loc"]}
+            try:
+                model = handler({k: v for k, v in data.items() if k not in bad_keys})
+            except ValidationError:
+                raise error from None
+            names = {f.alias or n: n for n, f in cls.model_fields.items()}
+            broken = frozenset(names.get(k, k) for k in bad_keys if isinstance(k, str))
+        view = _ValidFields(model, broken) if broken else model
+        problems: list[tuple[str, str]] = []
+        for rule in rules:
+            try:
+                rule(view)
+            except PydanticCustomError as e:
+                problems += (e.context or {}).get("problems", [])
+            except _Unreadable:
+                continue
+        if problems:
+            errors.append(InitErrorDetails(type=broken_rule(*problems), loc=(), input=data))
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return model
+
+
+def _as_init_error(error: Any) -> InitErrorDetails:
+    """One of pydantic's reported errors, to be raised again beside others."""
+    if error["type"] == "rule":
+        kind: Any = broken_rule(*error["ctx"]["problems"])
+    else:
+        kind = error["type"]
+    details = InitErrorDetails(type=kind, loc=error["loc"], input=error.get("input"))
+    if "ctx" in error and error["type"] != "rule":
+        details["ctx"] = error["ctx"]
+    return details
 
 
 def list_field(default: tuple, doc: str) -> Any:
