@@ -27,6 +27,7 @@ from pulumi.runtime.stack import run_in_stack
 
 from offline.mocks import WorkshopMocks
 from offline.urns import create_urn
+from workshop.config.credentials import secret_keys_of
 from offline.wire import reveal
 from workshop.project import PROJECT, ROOT, StackFileError, load_stack_config, stacks  # noqa: F401 - the offline tools' view of the project
 
@@ -165,7 +166,9 @@ def to_runtime_config(values: dict[str, Any]) -> dict[str, str]:
     """Encode config values as the CLI hands them to a program: strings, objects as JSON."""
     encoded = {}
     for key, value in values.items():
-        if isinstance(value, (dict, list)):
+        if key in secret_keys_of({key: value}):
+            encoded[key] = "[secret]"  # the CLI decrypts it; offline there is no key to
+        elif isinstance(value, (dict, list)):
             encoded[key] = json.dumps(value)
         elif isinstance(value, bool):
             encoded[key] = "true" if value else "false"
@@ -201,7 +204,8 @@ def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
         # A failed run leaves its RPCs and output tasks behind, bound to its closed loop.
         settings.SETTINGS.rpc_manager.clear()
         settings.SETTINGS.outputs.clear()
-        pulumi.runtime.set_all_config(to_runtime_config(config), [])
+        # As the CLI: values written `{secure: …}` arrive decrypted (here a stand-in) and listed as secret.
+        pulumi.runtime.set_all_config(to_runtime_config(config), sorted(secret_keys_of(config)))
         settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack per run, as each CLI invocation has
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         # set_mocks made a placeholder stack; run_in_stack makes the real one. (The SDK types the argument

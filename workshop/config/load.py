@@ -13,6 +13,7 @@ import pulumi
 from pydantic import ValidationError
 
 from workshop import labs, versions
+from workshop.config.credentials import plaintext_credentials, secret_keys_of
 from workshop.config.errors import ConfigError, Problems, messages
 from workshop.config.model import StackConfig
 from workshop.config.resolve import ResolvedStackConfig, resolve_versions
@@ -46,15 +47,21 @@ def _foreign_key_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
-def parse(values: Mapping[str, Any], as_of: dt.date | None = None) -> ResolvedStackConfig:
+def parse(values: Mapping[str, Any], as_of: dt.date | None = None,
+          secret_keys: frozenset[str] | None = None) -> ResolvedStackConfig:
     """Build and validate the model from fully-qualified config keys (`aws:region`, `eks-workshop:x`).
 
     Values are already decoded (objects as dicts). Version pins left at `catalogue` come back resolved
     for the stack's Kubernetes versions; support windows are judged on `as_of` (the plan date).
+    `secret_keys` are the keys the CLI decrypted (default: those written `{secure: …}` in `values`); a
+    credential outside them is refused (workshop.config.credentials).
     Raises ConfigError listing every problem.
     """
     problems = Problems()
     for key, message in _foreign_key_problems(values):
+        problems.add(key, message)
+    secret = secret_keys_of(values) if secret_keys is None else secret_keys
+    for key, message in plaintext_credentials(values, secret):
         problems.add(key, message)
     if "aws:region" not in values:
         problems.add("aws:region", "missing: set it with `pulumi config set aws:region <region>`")
@@ -94,7 +101,8 @@ def from_pulumi() -> ResolvedStackConfig:
         # Scalars arrive as strings; the model's types decide how to read them.
         if isinstance(values[key], str) and key.startswith(f"{PROJECT}:"):
             values[key] = _scalar(values[key])
-    cfg = parse(values, as_of)
+    secret = frozenset(k for k in raw if runtime_config.is_config_secret(k)) | secret_keys_of(values)
+    cfg = parse(values, as_of, secret)
     for warning in config_warnings(cfg, as_of):
         pulumi.log.warn(warning)
     return cfg

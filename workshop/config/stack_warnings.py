@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 
 from workshop import labs, versions
 from workshop.config.model import StackConfig
+from workshop.config.rules import RFC1918
 from workshop.project import PROJECT
 
 
@@ -13,6 +15,13 @@ def config_warnings(cfg: StackConfig, as_of: dt.date) -> list[str]:
     """Everything that plans but deserves a WARNING: the version's, and deliberate deviations."""
     warnings = version_warnings(cfg, as_of)
     c = cfg.cluster
+    vpcs = [("network.vpcCidr", cfg.network.vpc_cidr), *([("ide.vpcCidr", cfg.ide.vpc_cidr)] if cfg.ide.enabled else [])]
+    for key, cidr in vpcs:
+        if not any(ipaddress.IPv4Network(cidr).subnet_of(r) for r in RFC1918):
+            warnings.append(f"{PROJECT}:{key}: {cidr} is not RFC 1918 private space: AWS accepts it, but those "
+                            "addresses belong to someone on the internet, and inside the VPC they are local, so "
+                            "nothing in it can reach the real hosts there; on-premises networks and peers may "
+                            "route them elsewhere. Use 10/8, 172.16/12 or 192.168/16")
     if c.remote_networks.nodes and not c.remote_networks.vpc_gateway_id:
         warnings.append(f"{PROJECT}:cluster.remoteNetworks.vpcGatewayId: not set, so nothing routes from the VPC to "
                         f"the remote networks {[*c.remote_networks.nodes, *c.remote_networks.pods]} (as eksctl warns): "
