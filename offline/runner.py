@@ -27,8 +27,8 @@ from pulumi.runtime.stack import run_in_stack
 
 from offline.mocks import WorkshopMocks
 from offline.urns import create_urn
-from workshop.config.credentials import secret_keys_of
 from offline.wire import reveal
+from workshop.config.credentials import secret_keys_of
 from workshop.project import PROJECT, ROOT, StackFileError, load_stack_config, stacks  # noqa: F401 - the offline tools' view of the project
 
 STACKS = tuple(stacks())
