@@ -82,6 +82,9 @@ pulumi.export("nodeGroupNames", pulumi.Output.all(*[g.name for g in node_groups]
 pulumi.export("nodeRoleArn", node_role.arn)
 if cfg.cluster.remote_networks.nodes:  # only where hybrid nodes can join
     pulumi.export("hybridNodesRoleArn", hybrid.role_arn)
+    if hybrid.trust_anchor_arn is not None:  # IAM Roles Anywhere: nodeadm's config names both
+        pulumi.export("hybridNodesTrustAnchorArn", hybrid.trust_anchor_arn)
+        pulumi.export("hybridNodesProfileArn", hybrid.profile_arn)
 if cfg.ide.enabled:  # part of the contract only where the IDE exists
     pulumi.export("ideUrl", ide.url)
     pulumi.export("idePasswordSecret", ide.password_secret_console_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import pulumi
@@ -106,6 +107,8 @@ def cluster_args(cfg: ResolvedStackConfig, subnet_ids: pulumi.Input[Sequence[str
         remote_node_cidrs=c.remote_networks.nodes,
         remote_pod_cidrs=c.remote_networks.pods,
         deployer_cidrs=cfg.private_api_deployers,
+        deletion_protection=c.deletion_protection,
+        zonal_shift=c.zonal_shift,
         admin_principals=c.admin_principals,
         tags=_eksctl_tagged(cfg, cfg.base_tags),
         protect=cfg.protect,
@@ -142,6 +145,7 @@ def node_group_args(cfg: ResolvedStackConfig, name: str, cluster_name: pulumi.In
         disk_size=g.disk_size,
         capacity_type=g.capacity_type,
         metadata_hop_limit=g.metadata_hop_limit,
+        auto_repair=g.auto_repair,
         labels=g.labels,
         taints=g.taints,
         tags=_eksctl_tagged(cfg, cfg.base_tags),
@@ -163,11 +167,14 @@ def addons_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str],
                 node_groups: Sequence[pulumi.Resource] | None = None) -> ManagedAddonsArgs:
     """Without node groups: the add-ons that need no nodes (kube-proxy must match the control plane),
     created before the nodes (and moved there from `addons`: aliased). With them: the ones that do."""
+    configurations = addon_configurations(cfg)
     if node_groups is None:
         return ManagedAddonsArgs(cluster_name=cluster_name, tags=cfg.base_tags, moved_from="addons",
-                                 versions={n: v for n, v in cfg.addons.items() if n not in NEEDS_NODES})
+                                 versions={n: v for n, v in cfg.addons.items() if n not in NEEDS_NODES},
+                                 configurations=configurations)
     return ManagedAddonsArgs(cluster_name=cluster_name, tags=cfg.base_tags, node_groups=node_groups,
-                             versions={n: v for n, v in cfg.addons.items() if n in NEEDS_NODES})
+                             versions={n: v for n, v in cfg.addons.items() if n in NEEDS_NODES},
+                             configurations=configurations)
 
 
 def ide_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str], cluster_arn: pulumi.Input[str],
@@ -208,7 +215,21 @@ def hybrid_nodes_args(cfg: ResolvedStackConfig, cluster_name: pulumi.Input[str],
     iam = cfg.cluster.remote_networks.iam
     return HybridNodesArgs(cluster_name=cluster_name, cluster_arn=cluster_arn, region=cfg.region,
                            provider=iam.provider, role_arn=iam.role_arn, ca_bundle=iam.ca_bundle,
+                           pod_identity=POD_IDENTITY_AGENT in cfg.addons,
                            tags=_without_discovery(cfg.base_tags))
+
+
+POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+# The agent's second DaemonSet, for hybrid nodes (EKS user guide, "Configure add-ons for hybrid nodes"; add-on
+# v1.3.3-eksbuild.1 and later): it reads the node's credentials from the file nodeadm writes.
+POD_IDENTITY_ON_HYBRID_NODES = {"daemonsets": {"hybrid": {"create": True}}}
+
+
+def addon_configurations(cfg: ResolvedStackConfig) -> dict[str, str]:
+    """Add-on configuration values: the pod identity agent's hybrid DaemonSet where hybrid nodes join."""
+    if cfg.cluster.remote_networks.nodes and POD_IDENTITY_AGENT in cfg.addons:
+        return {POD_IDENTITY_AGENT: json.dumps(POD_IDENTITY_ON_HYBRID_NODES, separators=(",", ":"))}
+    return {}
 
 
 # Every node EKS Auto Mode launches carries it.

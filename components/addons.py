@@ -27,6 +27,8 @@ class ManagedAddonsArgs:
         tags: the workshop tags plus `eks-workshop:tags`. Default: none.
         moved_from: the ManagedAddons these add-ons were children of before; their aliases keep their
             identity (a move, not a delete and re-create). Default: "", never moved.
+        configurations: add-on name to its configuration values (JSON); an add-on not in this set gets
+            none. Default: none.
     """
 
     cluster_name: pulumi.Input[str]
@@ -34,6 +36,7 @@ class ManagedAddonsArgs:
     node_groups: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     moved_from: str = ""
+    configurations: Mapping[str, str] = field(default_factory=dict)
 
 
 class ManagedAddons(pulumi.ComponentResource):
@@ -55,6 +58,7 @@ class ManagedAddons(pulumi.ComponentResource):
                 cluster_name=args.cluster_name,
                 addon_name=addon,
                 addon_version=version,
+                configuration_values=args.configurations.get(addon),
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 tags=dict(args.tags),

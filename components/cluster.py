@@ -49,6 +49,8 @@ class EksClusterArgs:
         admin_principals: `cluster.adminPrincipals`, each given cluster-admin by an access entry.
         deployer_cidrs: the `cluster.deployerCidrs` admitted on 443, where only the private endpoint
             answers and `up` talks to the API (readinessGate).
+        deletion_protection: `cluster.deletionProtection`: EKS refuses to delete the cluster.
+        zonal_shift: `cluster.zonalShift`: ARC zonal shift and autoshift for the cluster.
         auto_mode_node_pools: `cluster.autoMode.nodePools` where `cluster.autoMode.enabled`: EKS Auto Mode
             with these built-in node pools (compute, block storage and load balancing on, no self-managed
             add-ons). Default: none, a standard cluster.
@@ -79,6 +81,8 @@ class EksClusterArgs:
     remote_pod_cidrs: Sequence[str]
     admin_principals: Sequence[str]
     deployer_cidrs: Sequence[str]
+    deletion_protection: bool
+    zonal_shift: bool
     tags: Mapping[str, str]
     protect: bool = False
     log_kms_key_arn: pulumi.Input[str] | None = None
@@ -89,8 +93,9 @@ class EksClusterArgs:
 
 class EksCluster(pulumi.ComponentResource):
     """The EKS control plane (`eks-workshop:cluster:EksCluster`): its IAM role, a KMS key for secrets
-    envelope encryption, the control-plane log group (kept on destroy), the cluster, API access on the
-    cluster security group for remote networks and deployers, the Karpenter discovery tag on that
+    envelope encryption, the control-plane log group (kept on destroy), the cluster (with EKS deletion
+    protection and zonal shift as asked), API access on the cluster security group for remote networks
+    and deployers and DNS from remote networks, the Karpenter discovery tag on that
     group, the IAM OIDC provider, admin access entries, a kubeconfig (secret) and a Kubernetes
     provider for it. Outputs: `name`, `arn`, `endpoint`, `version`, `security_group_id`,
     `oidc_provider_arn`, `oidc_issuer_url`, `kubeconfig`, `k8s_provider`."""
@@ -101,7 +106,9 @@ class EksCluster(pulumi.ComponentResource):
 
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=service_trust_policy(["eks.amazonaws.com"], ["sts:AssumeRole", "sts:TagSession"]),
+            assume_role_policy=pulumi.Output.all(aws.get_partition_output().partition,
+                                                 aws.get_caller_identity_output().account_id).apply(
+                lambda a: cluster_role_trust(a[0], args.region, a[1], args.name)),
             tags=args.tags,
             opts=self._child(),
         )
@@ -119,6 +126,7 @@ class EksCluster(pulumi.ComponentResource):
         self.cluster = self._cluster(role, depends_on=[*role_policies, log_group, *args.auto_mode_node_role_ready])
         self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
         self._api_access_from_outside_the_vpc()
+        self._dns_from_remote_networks()
         self._karpenter_discovery_tag()
         # EKS gives every cluster one OIDC identity.
         self.oidc_issuer_url = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)  # type: ignore[index]
@@ -227,6 +235,8 @@ class EksCluster(pulumi.ComponentResource):
             ),
             enabled_cluster_log_types=list(args.log_types),
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.upgrade_support_type),
+            deletion_protection=args.deletion_protection,
+            zonal_shift_config=aws.eks.ClusterZonalShiftConfigArgs(enabled=True) if args.zonal_shift else None,
             tags=args.tags,
             opts=pulumi.ResourceOptions(
                 parent=self, protect=args.protect, depends_on=depends_on,
@@ -254,6 +264,24 @@ class EksCluster(pulumi.ComponentResource):
                     opts=self._child(),
                 )
 
+    def _dns_from_remote_networks(self) -> None:
+        """Pods on hybrid nodes resolve names through CoreDNS, whose replicas run on the cloud nodes (their
+        pods' addresses carry the cluster security group, as the managed nodes do): DNS (TCP and UDP 53)
+        from every remote pod and node CIDR. The EKS guide's on-premises firewall table asks for it
+        ("If you run at least 1 replica of CoreDNS in the cloud, you must allow DNS traffic to the VPC");
+        the kube-dns Service spreads queries over every replica, so it holds with replicas on hybrid
+        nodes too (docs/hybrid-nodes.md "DNS")."""
+        args = self._args
+        for kind, cidrs in (("remote-pods", args.remote_pod_cidrs), ("remote-nodes", args.remote_node_cidrs)):
+            for i, cidr in enumerate(cidrs):
+                for protocol in ("udp", "tcp"):
+                    aws.vpc.SecurityGroupIngressRule(
+                        f"{self._name}-{kind}-{i}-dns-{protocol}",
+                        security_group_id=self.security_group_id,
+                        description=f"DNS ({protocol.upper()}) to CoreDNS from hybrid {kind.split('-')[1]} {cidr}",
+                        ip_protocol=protocol, from_port=53, to_port=53, cidr_ipv4=cidr,
+                        tags=args.tags, opts=self._child())
+
     def _karpenter_discovery_tag(self) -> None:
         """Karpenter's workshop EC2NodeClass selects node security groups by this tag; EKS creates the
         cluster security group itself, so the tag is added to it here."""
@@ -264,6 +292,13 @@ class EksCluster(pulumi.ComponentResource):
             value=self._args.name,
             opts=self._child(),
         )
+
+
+def cluster_role_trust(partition: str, region: str, account: str, cluster_name: str) -> str:
+    """eks.amazonaws.com, for this cluster only (EKS user guide, "Cross-service confused deputy prevention",
+    since 2025-08-19: aws:SourceAccount and aws:SourceArn on the cluster role's trust)."""
+    return service_trust_policy(["eks.amazonaws.com"], ["sts:AssumeRole", "sts:TagSession"], source_account=account,
+                                source_arn=f"arn:{partition}:eks:{region}:{account}:cluster/{cluster_name}")
 
 
 def control_plane_log_group_name(cluster_name: str) -> str:

@@ -36,6 +36,7 @@ class ManagedNodeGroupArgs:
         capacity_type: `nodeGroups.<name>.capacityType`.
         metadata_hop_limit: `nodeGroups.<name>.metadataHopLimit`. 1: only processes in the host's network
             namespace reach instance metadata (and the node role's credentials); pods on the pod network can't.
+        auto_repair: `nodeGroups.<name>.autoRepair`: EKS node auto repair (nodeRepairConfig).
         labels: `nodeGroups.<name>.labels`. Default: none.
         taints: `nodeGroups.<name>.taints`. Default: none.
         tags: the workshop tags plus `eks-workshop:tags`. Default: none.
@@ -57,6 +58,7 @@ class ManagedNodeGroupArgs:
     disk_size: int
     capacity_type: str
     metadata_hop_limit: int
+    auto_repair: bool
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: Sequence[Taint] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -119,6 +121,7 @@ class ManagedNodeGroup(pulumi.ComponentResource):
             instance_types=list(args.instance_types),
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size),
+            node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=args.auto_repair),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(
                 max_unavailable_percentage=args.max_unavailable_percentage),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(

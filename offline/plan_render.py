@@ -59,6 +59,25 @@ def render_tree(plan: Plan) -> list[str]:
     return lines
 
 
+def guard_line(plan: Plan) -> str:
+    """What stands between a mistake and the cluster, read from the planned resources: Pulumi's protect,
+    EKS deletion protection, zonal shift, and node auto repair (groups with it of all)."""
+    clusters = [r for r in plan.resources if r.type == "aws:eks/cluster:Cluster"]
+    if not clusters:
+        return ""
+    cluster = clusters[0]
+    groups = [r for r in plan.resources if r.type == "aws:eks/nodeGroup:NodeGroup"]
+    repaired = sum(1 for g in groups if (g.inputs.get("nodeRepairConfig") or {}).get("enabled") is True)
+    on = {True: "on", False: "off"}
+    parts = [f"protect {on[cluster.protect]}",
+             f"EKS deletion protection {on[cluster.inputs.get('deletionProtection') is True]}",
+             f"zonal shift {on[(cluster.inputs.get('zonalShiftConfig') or {}).get('enabled') is True]}"]
+    if groups:
+        parts.append(f"node auto repair {'on' if repaired == len(groups) else 'off' if not repaired else 'partly'}"
+                     f" ({repaired} of {len(groups)} node groups)")
+    return ", ".join(parts)
+
+
 def render_summary(plan: Plan, config_file: str | None) -> list[str]:
     """What a reviewer needs in ten seconds, before the details."""
     lines = [f"== {plan.project}/{plan.stack}"]
@@ -100,6 +119,8 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
         price = f"; the control plane costs {control_plane[0].desired:.2f} USD/month there" if control_plane else ""
         lines.append(f"  kubernetes:  {k.version}, in EKS extended support since {k.standard_support_ends}, "
                      f"{k.extended_days_left} days left ({k.extended_support_ends}){price}")
+    if guards := guard_line(plan):
+        lines.append(f"  guards:      {guards}")
     if k and k.auto_mode_node_pools:
         lines.append(f"  compute:     EKS Auto Mode, node pools {', '.join(k.auto_mode_node_pools)} (EKS launches the nodes)")
     cap = plan.capacity

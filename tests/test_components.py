@@ -70,7 +70,7 @@ def node_group_args(**overrides) -> ManagedNodeGroupArgs:
                 node_role_arn="arn:aws:iam::1:role/n",
                 subnet_ids=["subnet-1"], instance_types=["g5.xlarge", "g5.2xlarge"], min_size=0, desired_size=1,
                 max_size=4, ami_type="AL2023_x86_64_STANDARD", release_version="1.31.3-20250103",
-                max_unavailable_percentage=100, disk_size=200, capacity_type="SPOT", metadata_hop_limit=1,
+                max_unavailable_percentage=100, disk_size=200, capacity_type="SPOT", metadata_hop_limit=1, auto_repair=True,
                 taints=[Taint(key="nvidia.com/gpu", effect="NO_SCHEDULE")], labels={"gpu": "true"}, tags={"a": "b"})
     return ManagedNodeGroupArgs(**{**base, **overrides})
 
@@ -82,6 +82,7 @@ def test_node_group_passes_taints_spot_and_its_root_device():
     assert ng["capacityType"] == "SPOT" and ng["amiType"] == "AL2023_x86_64_STANDARD" and ng["nodeGroupName"] == "gpu"
     assert ng["instanceTypes"] == ["g5.xlarge", "g5.2xlarge"]
     assert ng["scalingConfig"] == {"minSize": 0, "desiredSize": 1, "maxSize": 4}
+    assert ng["nodeRepairConfig"] == {"enabled": True}
     assert "diskSize" not in ng  # the size lives in the launch template, where EKS requires it
     lt = result.one("aws:ec2/launchTemplate:LaunchTemplate").plain_inputs
     assert lt["blockDeviceMappings"][0]["deviceName"] == "/dev/xvda"
@@ -151,6 +152,7 @@ def cluster_args(**overrides):
                 log_types=["audit"], manage_log_types=True, log_retention_days=14, service_cidr="172.21.0.0/16",
                 remote_node_cidrs=[],
                 remote_pod_cidrs=[], admin_principals=[], deployer_cidrs=[], upgrade_support_type="STANDARD",
+                deletion_protection=True, zonal_shift=True,
                 tags={"t": "1"}, protect=True)
     return EksClusterArgs(**{**base, **overrides})
 
@@ -170,7 +172,14 @@ def test_cluster_private_only_without_hybrid_nodes():
     assert result.one("aws:cloudwatch/logGroup:LogGroup").plain_inputs == {
         "name": "/aws/eks/iso/cluster", "retentionInDays": 14, "tags": {"t": "1"}}
     assert cluster.protect and result.one("aws:kms/key:Key").protect
+    # EKS's own guards, beside Pulumi's protect
+    assert inputs["deletionProtection"] is True and inputs["zonalShiftConfig"] == {"enabled": True}
     assert result.one("aws:kms/alias:Alias").plain_inputs["name"] == "alias/iso-eks-secrets"
+    # The cluster role: EKS may assume it for this cluster of this account only (confused-deputy guard)
+    (trust,) = json.loads(result.one("aws:iam/role:Role").plain_inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": ["eks.amazonaws.com"]}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                                  "ArnLike": {"aws:SourceArn": "arn:aws:eks:us-west-2:123456789012:cluster/iso"}}
     tag = result.one("aws:ec2/tag:Tag").plain_inputs
     assert (tag["key"], tag["value"]) == ("karpenter.sh/discovery", "iso")
     assert tag["resourceId"] == cluster.outputs["vpcConfig"]["clusterSecurityGroupId"]

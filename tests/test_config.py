@@ -286,7 +286,7 @@ def test_a_region_pulumi_aws_does_not_know_is_refused():
 def test_wire_names_are_camel_case_only():
     # The model's Python names are snake_case; a stack file that uses them is a typo, not an alias.
     problems = problems_of(with_key("eks-workshop:nodeGroups", ["default", "min_size"], 3))
-    assert problems == ["eks-workshop:nodeGroups.default.min_size: unknown key (known: amiType, capacityType, "
+    assert problems == ["eks-workshop:nodeGroups.default.min_size: unknown key (known: amiType, autoRepair, capacityType, "
                         "desiredSize, diskSize, generatedName, instanceTypes, labels, maxSize, maxUnavailablePercentage, "
                         "metadataHopLimit, minSize, releaseVersion, taints, version)"]
 

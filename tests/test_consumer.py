@@ -58,3 +58,21 @@ def test_unknown_platform_stack_fails_loudly(dev):
     config = {"workshop-consumer:platformStack": "organization/eks-workshop/nope"}
     with pytest.raises(Exception, match="no outputs for stack reference 'organization/eks-workshop/nope'"):
         run_program("dev", config, CONSUMER / "__main__.py", project="workshop-consumer", mocks=mocks)
+
+
+def test_reads_the_roles_anywhere_outputs_of_an_ira_stack():
+    """An IRA stack exports its trust anchor and profile; the consumer passes them to the on-premises team."""
+    import json
+
+    from offline.runner import load_stack_config, run_stack
+
+    cluster = json.loads(json.dumps(load_stack_config("dev")["eks-workshop:cluster"]))
+    cluster["remoteNetworks"]["iam"] = {"provider": "IRA", "caBundle": "-----BEGIN CERTIFICATE-----\nMIIB\n"
+                                                                      "-----END CERTIFICATE-----\n"}
+    ira = run_stack("dev", overrides={"eks-workshop:cluster": cluster})
+    config = yaml.safe_load((CONSUMER / "Pulumi.dev.yaml").read_text())["config"]
+    mocks = WorkshopMocks("ap-northeast-2", stack_references={config["workshop-consumer:platformStack"]: ira.outputs})
+    consumer = run_program("dev", config, CONSUMER / "__main__.py", project="workshop-consumer", mocks=mocks)
+    for name in ("hybridNodesTrustAnchorArn", "hybridNodesProfileArn"):
+        assert reveal(consumer.outputs[name]) == reveal(ira.outputs[name])
+    assert ":trust-anchor/" in reveal(consumer.outputs["hybridNodesTrustAnchorArn"])

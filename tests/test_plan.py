@@ -415,3 +415,14 @@ def test_exit_code_2_for_a_resource_that_races_what_it_names(plan_cli, program_c
     assert ("aws:eks/accessEntry:AccessEntry ide-access: input clusterName = 'eks-workshop' names "
             "aws:eks/cluster:Cluster cluster without depending on it") in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_summary_says_which_guards_stand_from_the_planned_resources(dev_plan, prod):
+    """The guards line reads the plan, not the config: prod has every guard; dev, the workshop, none."""
+    from offline.plan_model import Plan
+    from offline.plan_render import guard_line
+
+    assert guard_line(Plan.of_run(prod, [])) == ("protect on, EKS deletion protection on, zonal shift on, "
+                                                 "node auto repair on (1 of 1 node groups)")
+    assert guard_line(Plan.from_json(dev_plan)) == ("protect off, EKS deletion protection off, zonal shift off, "
+                                                    "node auto repair off (0 of 1 node groups)")

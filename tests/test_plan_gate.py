@@ -105,7 +105,7 @@ def test_against_refuses_another_stacks_plan(plan_cli, dev_plan, tmp_path):
 
 
 def test_the_summary_comes_first(dev_cli, dev_plan):
-    head = dev_cli.stdout.splitlines()[:9]
+    head = dev_cli.stdout.splitlines()[:10]
     assert head[0] == "== eks-workshop/dev"
     custom = sum(r["custom"] for r in dev_plan["resources"])  # the same run's count (checked in the render test)
     assert head[1].startswith(f"  changes:     {custom} to create")
@@ -114,9 +114,10 @@ def test_the_summary_comes_first(dev_cli, dev_plan):
     # dev runs the workshop's minor in extended support, and says what its control plane costs there.
     assert head[5].startswith("  kubernetes:  1.33, in EKS extended support since 2026-07-29, ")
     assert head[5].endswith("the control plane costs 438.00 USD/month there")
-    assert head[6].startswith("  pods:")
-    assert head[7] == "  labs:        ready, checked against aws-samples/eks-workshop-v2@stable d8f1b254 (2026-07-30)"
-    assert head[8] == "  warnings:    4 (below)"
+    assert head[6].startswith("  guards:      protect off, EKS deletion protection off")
+    assert head[7].startswith("  pods:")
+    assert head[8] == "  labs:        ready, checked against aws-samples/eks-workshop-v2@stable d8f1b254 (2026-07-30)"
+    assert head[9] == "  warnings:    4 (below)"
 
 
 def test_the_plan_file_reads_back_into_the_typed_model_unchanged(dev_plan):

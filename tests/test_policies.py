@@ -18,7 +18,7 @@ import pytest
 
 from offline.analyzer import PolicyPackProcess, load_policy_config
 from offline.plan import with_as_of
-from offline.runner import RegisteredResource, run_stack
+from offline.runner import RegisteredResource, load_stack_config, run_stack
 from offline.wire import UNKNOWN_WIRE
 
 UNKNOWN = UNKNOWN_WIRE
@@ -44,12 +44,14 @@ GOOD_CLUSTER = {
     "remoteNetworkConfig": {"remoteNodeNetworks": {"cidrs": ["10.52.0.0/16"]},
                             "remotePodNetworks": {"cidrs": ["10.53.0.0/16"]}},
     "tags": {"created-by": "x", "env": "y"},
+    "deletionProtection": True, "zonalShiftConfig": {"enabled": True},
 }
 GOOD_LT = {"metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1},
            "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeType": "gp3"}}],
            "tags": {"created-by": "x", "env": "y"}}
 GOOD_NG = {"clusterName": "c", "nodeRoleArn": "arn", "subnetIds": ["subnet-1"], "instanceTypes": ["m5.large"],
-           "scalingConfig": {"minSize": 3, "desiredSize": 3, "maxSize": 6}, "tags": {"created-by": "x", "env": "y"}}
+           "scalingConfig": {"minSize": 3, "desiredSize": 3, "maxSize": 6}, "tags": {"created-by": "x", "env": "y"},
+           "nodeRepairConfig": {"enabled": True}}
 
 
 def merged(base: dict, **changes) -> dict:
@@ -170,6 +172,20 @@ RESOURCE_CASES = [
     ("cloudwatch-log-group-encrypted", "aws:cloudwatch/logGroup:LogGroup", {"name": "/aws/eks/c/cluster"},
      "not encrypted with a customer KMS key", {"name": "/aws/eks/c/cluster", "kmsKeyId": "arn:aws:kms:r:1:key/k"},
      {"name": "/aws/eks/c/cluster", "kmsKeyId": UNKNOWN}),
+    ("eks-deletion-protection", CLUSTER, merged(GOOD_CLUSTER, deletionProtection=False), "EKS deletion protection is off",
+     GOOD_CLUSTER, merged(GOOD_CLUSTER, deletionProtection=UNKNOWN)),
+    ("eks-zonal-shift", CLUSTER, merged(GOOD_CLUSTER, zonalShiftConfig=None), "ARC zonal shift is off",
+     merged(GOOD_CLUSTER, zonalShiftConfig=None, computeConfig={"enabled": True}),  # Auto Mode: not supported
+     merged(GOOD_CLUSTER, zonalShiftConfig=UNKNOWN)),
+    ("eks-node-auto-repair", NG, merged(GOOD_NG, nodeRepairConfig={"enabled": False}), "node auto repair is off",
+     GOOD_NG, merged(GOOD_NG, nodeRepairConfig=UNKNOWN)),
+    ("iam-service-trust-scoped", "aws:iam/role:Role", {"assumeRolePolicy": json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"Service": ["eks.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]})},
+     "the role trusts eks.amazonaws.com without aws:SourceAccount and aws:SourceArn",
+     {"assumeRolePolicy": json.dumps({"Statement": [{
+         "Effect": "Allow", "Principal": {"Service": ["eks.amazonaws.com"]}, "Action": ["sts:AssumeRole"],
+         "Condition": {"StringEquals": {"aws:SourceAccount": "1"},
+                       "ArnLike": {"aws:SourceArn": "arn:aws:eks:r:1:cluster/c"}}}]})}, None),
     ("eks-node-group-no-open-ssh", NG, merged(GOOD_NG, remoteAccess={"ec2SshKey": "k"}), "SSH from anywhere",
      merged(GOOD_NG, remoteAccess={"ec2SshKey": "k", "sourceSecurityGroupIds": ["sg-1"]}),
      merged(GOOD_NG, remoteAccess=UNKNOWN)),
@@ -382,6 +398,20 @@ def test_policy_config_files_name_only_real_policies(pack):
 def test_prod_makes_every_policy_mandatory(pack):
     levels = pack.configure(dated(load_policy_config("prod")))
     assert set(levels.values()) == {"mandatory"}
+
+
+def test_prods_teardown_lifts_each_guard_without_an_up_the_pack_would_refuse(pack):
+    """An `up` that lifts prod's guards is refused by prod's pack (as every other such change should be), so
+    docs/deploy.md's teardown lifts them outside an `up`: EKS deletion protection with the AWS CLI, protect
+    in the state only. Each guard the pack holds prod to has its step there."""
+    pack.configure(dated(load_policy_config("prod")))
+    cluster = {**load_stack_config("prod")["eks-workshop:cluster"], "deletionProtection": False}
+    run = run_stack("prod", overrides={"eks-workshop:protect": False, "eks-workshop:cluster": cluster})
+    refused = {v.policy for v in pack.analyze_run(run) if v.enforcement == "mandatory"}
+    assert refused == {"stateful-resources-protected", "eks-deletion-protection"}
+    runbook = (ROOT / "docs" / "deploy.md").read_text().split("## Tearing down", 1)[1].split("\n## ", 1)[0]
+    assert "--no-deletion-protection" in runbook and "pulumi state unprotect --all" in runbook
+    assert "eks-workshop:protect' false" not in runbook  # the old step: an `up` prod's pack refuses
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])

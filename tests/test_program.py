@@ -147,6 +147,23 @@ def test_a_private_cluster_whose_deployers_nothing_routes_back_to_is_refused():
     assert [(r["cidrIpv4"], r["fromPort"], r["toPort"]) for r in https] == [("10.60.0.0/16", 443, 443)]
 
 
+def test_which_deployer_ranges_get_443_as_docs_hybrid_nodes_says(any_stack):
+    """docs/hybrid-nodes.md: a deployer range gets its own 443 rule only where only the private endpoint is on and
+    the readiness gate talks to the API, and only when no remote-network rule already covers exactly it."""
+    cfg = parse(any_stack.config)
+    c = cfg.cluster
+    rules = {r.plain_inputs["cidrIpv4"] for r in any_stack.of_type(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r.name.startswith("cluster-deployers-")}
+    private_and_gated = cfg.readiness_gate and not c.endpoint_public_access
+    expected = {d for d in c.deployer_cidrs if d not in (*c.remote_networks.nodes, *c.remote_networks.pods)}
+    assert rules == (expected if private_and_gated else set())
+    # and where a deployer range is a remote range, that range's own 443 rule admits it
+    if private_and_gated:
+        admitted = {r.plain_inputs["cidrIpv4"] for r in any_stack.of_type(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r.plain_inputs["fromPort"] == 443}
+        assert set(c.deployer_cidrs) <= admitted
+
+
 def test_private_subnets_reach_s3_through_a_gateway_endpoint(any_stack):
     # Not the NAT gateway: ECR serves image layers from S3, and NAT charges per GB processed.
     endpoint = any_stack.one("aws:ec2/vpcEndpoint:VpcEndpoint")
@@ -236,13 +253,23 @@ def test_oidc_provider_trusts_sts_for_the_cluster_issuer(dev):
     assert oidc["url"] == dev.one(CLUSTER).outputs["identities"][0]["oidcs"][0]["issuer"]
 
 
-def test_remote_networks_reach_the_api_on_443(dev):
+def test_remote_networks_reach_the_api_on_443_and_coredns_on_53(dev):
     rules = [r.plain_inputs for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
              if r.name.startswith("cluster-remote-")]
     cluster_sg = dev.one(CLUSTER).outputs["vpcConfig"]["clusterSecurityGroupId"]
-    assert sorted(r["cidrIpv4"] for r in rules) == ["10.52.0.0/16", "10.53.0.0/16"]
-    assert all(r["fromPort"] == 443 and r["toPort"] == 443 and r["ipProtocol"] == "tcp" for r in rules)
     assert all(r["securityGroupId"] == cluster_sg for r in rules)
+    opened = sorted((r["cidrIpv4"], r["ipProtocol"], r["fromPort"], r["toPort"]) for r in rules)
+    # The API (EKS guide, cluster security group table), and DNS to CoreDNS's cloud replicas (its on-premises
+    # firewall table: pods on hybrid nodes resolve through them).
+    assert opened == sorted((cidr, protocol, port, port) for cidr in ("10.52.0.0/16", "10.53.0.0/16")
+                            for protocol, port in (("tcp", 443), ("tcp", 53), ("udp", 53)))
+
+
+def test_no_dns_rule_without_remote_networks():
+    run = run_stack("dev", overrides={"eks-workshop:cluster": {
+        **load_stack_config("dev")["eks-workshop:cluster"], "remoteNetworks": {"nodes": [], "pods": []}}})
+    assert not [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                if r.plain_inputs["fromPort"] == 53]
 
 
 def test_other_addons_are_pinned(any_stack):
@@ -418,8 +445,10 @@ def test_output_contract(any_stack):
     from workshop.contract import OUTPUTS, expected_outputs
 
     cfg = parse(any_stack.config)
+    iam = cfg.cluster.remote_networks.iam
     assert set(any_stack.outputs) == expected_outputs(ide_enabled=cfg.ide.enabled,
-                                                      hybrid_nodes=bool(cfg.cluster.remote_networks.nodes))
+                                                      hybrid_nodes=bool(cfg.cluster.remote_networks.nodes),
+                                                      roles_anywhere=iam.provider == "IRA" and not iam.role_arn)
     secret = {o.name for o in OUTPUTS if o.secret}
     assert secret == {"kubeconfig"}
     assert {k for k, v in any_stack.outputs.items() if is_secret(v)} == secret
@@ -579,11 +608,19 @@ def test_hybrid_nodes_join_with_an_ssm_role_and_a_hybrid_linux_entry(dev):
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.name.startswith("hybrid-nodes-role-"))
     assert attached == ["AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"]
     inline = json.loads(dev.one("aws:iam/rolePolicy:RolePolicy", "hybrid-nodes-role").plain_inputs["policy"])
-    actions = {a for s in inline["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert actions == {"eks:DescribeCluster", "ssm:DeregisterManagedInstance", "ssm:DescribeInstanceInformation"}
     cluster = dev.one(CLUSTER)
-    describe = next(s for s in inline["Statement"] if s["Action"] == "eks:DescribeCluster")
-    assert describe["Resource"] == cluster.outputs["arn"]
+    arn = cluster.outputs["arn"]
+    by_action = {s["Action"]: s for s in inline["Statement"]}
+    # dev runs no pod identity agent (the labs install it): no eks-auth permission
+    assert set(by_action) == {"eks:DescribeCluster", "eks:ListAccessEntries", "ssm:DeregisterManagedInstance",
+                              "ssm:DescribeInstanceInformation"}
+    # nodeadm init describes the cluster and validates its access entry (cluster-access-validation)
+    assert by_action["eks:DescribeCluster"]["Resource"] == by_action["eks:ListAccessEntries"]["Resource"] == arn
+    # deregistering: only this account's managed instances registered through this cluster's activations
+    deregister = by_action["ssm:DeregisterManagedInstance"]
+    assert deregister["Resource"] == "arn:aws:ssm:ap-northeast-2:123456789012:managed-instance/*"
+    assert deregister["Condition"] == {"StringEquals": {"ssm:resourceTag/EKSClusterARN": arn}}
+    assert by_action["ssm:DescribeInstanceInformation"]["Resource"] == "*"  # IAM: no resource type
     entry = dev.one("aws:eks/accessEntry:AccessEntry", "hybrid-nodes-access")
     assert entry.plain_inputs["type"] == "HYBRID_LINUX" and entry.plain_inputs["principalArn"] == role.outputs["arn"]
     assert cluster.urn in entry.property_dependencies["clusterName"]  # after the cluster
@@ -613,6 +650,30 @@ def test_hybrid_nodes_with_roles_anywhere_trust_only_their_anchor():
     assert statements[1]["Condition"]["StringEquals"] == {"sts:RoleSessionName": "${aws:PrincipalTag/x509Subject/CN}"}
     profile = run.one("aws:rolesanywhere/profile:Profile")
     assert profile.plain_inputs["roleArns"] == [role.outputs["arn"]]
+    # nodeadm always sends the node's name as the role session name: the profile must accept it
+    assert profile.plain_inputs["acceptRoleSessionName"] is True
+    # SSM's agent and machine permissions are the SSM provider's only
+    attached = sorted(a.plain_inputs["policyArn"].rsplit("/", 1)[1] for a in run.of_type(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.name.startswith("hybrid-nodes-role-"))
+    assert attached == ["AmazonEC2ContainerRegistryPullOnly"]
+    inline = json.loads(run.one("aws:iam/rolePolicy:RolePolicy", "hybrid-nodes-role").plain_inputs["policy"])
+    assert sorted(s["Action"] for s in inline["Statement"]) == ["eks:DescribeCluster", "eks:ListAccessEntries"]
+    # nodeadm's iamRolesAnywhere config names the anchor and the profile: the stack exports both
+    outputs = reveal(run.outputs)
+    assert outputs["hybridNodesTrustAnchorArn"] == anchor.outputs["arn"]
+    assert outputs["hybridNodesProfileArn"] == profile.outputs["arn"]
+
+
+def test_pods_on_hybrid_nodes_get_pod_identity_where_the_stack_runs_the_agent(staging):
+    """staging runs the pod identity agent and has hybrid nodes: its hybrid DaemonSet, and the role's right to
+    pods' credentials (EKS guide, hybrid nodes add-ons)."""
+    agent = next(a for a in staging.of_type(ADDON) if a.plain_inputs["addonName"] == "eks-pod-identity-agent")
+    assert json.loads(agent.plain_inputs["configurationValues"]) == {"daemonsets": {"hybrid": {"create": True}}}
+    inline = json.loads(staging.one("aws:iam/rolePolicy:RolePolicy", "hybrid-nodes-role").plain_inputs["policy"])
+    grant = next(s for s in inline["Statement"] if s["Action"] == "eks-auth:AssumeRoleForPodIdentity")
+    assert grant["Resource"] == staging.one(CLUSTER).outputs["arn"]
+    others = [a for a in staging.of_type(ADDON) if a.plain_inputs["addonName"] not in ("eks-pod-identity-agent", "vpc-cni")]
+    assert all("configurationValues" not in a.plain_inputs for a in others)
 
 
 def test_an_existing_hybrid_nodes_role_gets_only_its_entry():

@@ -33,6 +33,12 @@ OUTPUTS = (
     StackOutput("hybridNodesRoleArn", "string", "IAM role on-premises nodes join with (an SSM hybrid activation or "
                 "a Roles Anywhere certificate for it; HYBRID_LINUX access entry)",
                 only_with="cluster.remoteNetworks.nodes"),
+    StackOutput("hybridNodesTrustAnchorArn", "string", "IAM Roles Anywhere trust anchor of the hybrid nodes' "
+                "certificates (nodeadm's `hybrid.iamRolesAnywhere.trustAnchorArn`)",
+                only_with="cluster.remoteNetworks.iam.provider: IRA"),
+    StackOutput("hybridNodesProfileArn", "string", "IAM Roles Anywhere profile the hybrid nodes get credentials "
+                "from (nodeadm's `hybrid.iamRolesAnywhere.profileArn`)",
+                only_with="cluster.remoteNetworks.iam.provider: IRA"),
     StackOutput("ideUrl", "string", "the workshop IDE, `https://<distribution>.cloudfront.net`", only_with="ide.enabled"),
     StackOutput("idePasswordSecret", "string", "console link to the IDE password secret (the link, not the password)",
                 only_with="ide.enabled"),
@@ -42,8 +48,9 @@ OUTPUTS = (
 )
 
 
-def expected_outputs(ide_enabled: bool, hybrid_nodes: bool = False) -> set[str]:
-    present = {"": True, "ide.enabled": ide_enabled, "cluster.remoteNetworks.nodes": hybrid_nodes}
+def expected_outputs(ide_enabled: bool, hybrid_nodes: bool = False, roles_anywhere: bool = False) -> set[str]:
+    present = {"": True, "ide.enabled": ide_enabled, "cluster.remoteNetworks.nodes": hybrid_nodes,
+               "cluster.remoteNetworks.iam.provider: IRA": hybrid_nodes and roles_anywhere}
     return {o.name for o in OUTPUTS if present[o.only_with]}
 
 

@@ -48,7 +48,10 @@ service = k8s.core.v1.Service(
 )
 
 pulumi.export("clusterName", platform.require_output("clusterName"))
-# The on-premises team's side: the role its machines join the cluster with (an SSM activation for it).
+# The on-premises team's side: the role its machines join the cluster with (an SSM activation for it), and
+# with IAM Roles Anywhere the trust anchor and profile its nodeadm config names (absent on an SSM stack).
 pulumi.export("hybridNodesRoleArn", platform.get_output("hybridNodesRoleArn"))
+pulumi.export("hybridNodesTrustAnchorArn", platform.get_output("hybridNodesTrustAnchorArn"))
+pulumi.export("hybridNodesProfileArn", platform.get_output("hybridNodesProfileArn"))
 pulumi.export("namespace", namespace.metadata.name)
 pulumi.export("service", service.metadata.name)

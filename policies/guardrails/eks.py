@@ -153,6 +153,24 @@ def _vpc_cni(props, config, report):
         report("vpc-cni network policy is off: set configurationValues enableNetworkPolicy to \"true\"")
 
 
+def _deletion_protection(props, config, report):
+    if props.get("deletionProtection") is not True:
+        report("EKS deletion protection is off: anyone with eks:DeleteCluster can delete the cluster, whatever "
+               "Pulumi's protect says")
+
+
+def _zonal_shift(props, config, report):
+    if dig(props, "computeConfig.enabled"):
+        return  # EKS Auto Mode doesn't support zonal shift
+    if dig(props, "zonalShiftConfig.enabled") is not True:
+        report("ARC zonal shift is off (zonalShiftConfig): traffic can't be moved away from an impaired zone")
+
+
+def _auto_repair(props, config, report):
+    if dig(props, "nodeRepairConfig.enabled") is not True:
+        report("node auto repair is off (nodeRepairConfig): unhealthy nodes stay until someone replaces them")
+
+
 POLICIES = [
     resource_policy(
         "eks-public-endpoint-restricted",
@@ -206,6 +224,22 @@ POLICIES = [
         [CLUSTER], _hybrid_endpoint_mode, severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
         remediation="Set eks-workshop:cluster.endpointPublicAccess false (private only: reach the API from the VPC "
                     "or a connected network) or endpointPrivateAccess false, or drop remoteNetworks."),
+    resource_policy(
+        "eks-deletion-protection",
+        "EKS refuses to delete the cluster (deletionProtection), beside Pulumi's protect.",
+        [CLUSTER], _deletion_protection, severity=Severity.HIGH, enforcement=EnforcementLevel.ADVISORY,
+        remediation="Set eks-workshop:cluster.deletionProtection true (docs/deploy.md \"Tearing down\" says how "
+                    "to lift it)."),
+    resource_policy(
+        "eks-zonal-shift",
+        "ARC zonal shift is on for the cluster (not with EKS Auto Mode, which doesn't support it).",
+        [CLUSTER], _zonal_shift, severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
+        remediation="Set eks-workshop:cluster.zonalShift true."),
+    resource_policy(
+        "eks-node-auto-repair",
+        "Managed node groups have EKS node auto repair on.",
+        [NODE_GROUP], _auto_repair, severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
+        remediation="Set eks-workshop:nodeGroups.<name>.autoRepair true."),
     resource_policy(
         "eks-node-group-no-open-ssh",
         "Managed node groups don't allow SSH from anywhere.",

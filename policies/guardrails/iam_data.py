@@ -94,13 +94,21 @@ def _explicit_key_policy(props, config, report):
 # Services AWS documents as sending the confused-deputy keys when they assume a role, and the keys a
 # trust in them must be conditioned on: VPC Flow Logs (VPC user guide, "IAM role for publishing flow logs
 # to CloudWatch Logs"), Systems Manager hybrid activations (SSM user guide, "Create the IAM service role
-# for a hybrid environment"). Services not listed (eks, ec2) are not documented as sending them, and a
-# condition they don't satisfy would deny the role to them.
+# for a hybrid environment"), EKS for the cluster role (EKS user guide, "Cross-service confused deputy
+# prevention", 2025-08-19). A condition a service doesn't satisfy would deny the role to it, so the
+# services below without them say why; every service principal the program trusts is in one table or
+# the other (tests/test_trust.py).
 SCOPED_SERVICES = {
     "vpc-flow-logs.amazonaws.com": ("aws:SourceAccount", "aws:SourceArn"),
     "ssm.amazonaws.com": ("aws:SourceAccount", "aws:SourceArn"),
+    "eks.amazonaws.com": ("aws:SourceAccount", "aws:SourceArn"),
     # IAM Roles Anywhere sends the trust anchor's ARN (EKS guide, hybrid nodes' IRA trust policy).
     "rolesanywhere.amazonaws.com": ("aws:SourceArn",),
+}
+UNSCOPED_SERVICES = {
+    "ec2.amazonaws.com": "an instance profile's role (nodes, the IDE): EC2 documents no aws:SourceArn or "
+                         "aws:SourceAccount for instance-profile credentials, and the role can only be used by "
+                         "instances it is attached to, which iam:PassRole on the deployer governs",
 }
 
 

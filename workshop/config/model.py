@@ -74,9 +74,12 @@ class HybridNodesIam(ConfigModel):
 
     @across
     def _ira_needs_a_bundle(self) -> HybridNodesIam:
+        problems = []
         if self.provider == "IRA" and not self.role_arn and not self.ca_bundle:
-            raise broken_rule(("caBundle", "'' but provider IRA creates a Roles Anywhere trust anchor, which needs the "
-                                     "PEM CA bundle of the certificates the nodes present"))
+            problems.append(("caBundle", "'' but provider IRA creates a Roles Anywhere trust anchor, which needs "
+                                         "the PEM CA bundle of the certificates the nodes present"))
+        if problems:
+            raise broken_rule(*problems)
         return self
 
 
@@ -167,6 +170,12 @@ class ClusterConfig(ConfigModel):
         "networks is checkable.")
     remote_networks: RemoteNetworks = Field(
         RemoteNetworks(), description="EKS Hybrid Nodes remote networks; empty lists turn the feature off.")
+    deletion_protection: bool = Field(
+        False, description="EKS deletion protection: EKS refuses to delete the cluster until it is turned off "
+        "(docs/deploy.md \"Tearing down\"). Beside Pulumi's `protect`, which guards only against Pulumi.")
+    zonal_shift: bool = Field(
+        False, description="ARC zonal shift (and zonal autoshift) for the cluster: traffic moves away from an "
+        "impaired zone. Needs nodes in several zones (every stack has them); EKS Auto Mode doesn't support it.")
     admin_principals: tuple[Annotated[str, Matching(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
                                      "is not an IAM role or user ARN")], ...] = list_field(
         (), "IAM role or user ARNs given cluster-admin through EKS access entries.")
@@ -185,6 +194,8 @@ class ClusterConfig(ConfigModel):
             problems.append(("publicAccessCidrs", "[] with the public endpoint on: list at least one CIDR"))
         if len(set(self.log_types)) != len(self.log_types):
             problems.append(("logTypes", f"{list(self.log_types)} lists a log type twice"))
+        if self.zonal_shift and self.auto_mode.enabled:
+            problems.append(("zonalShift", "true with autoMode: EKS Auto Mode does not support zonal shift"))
         if self.authentication_mode == "CONFIG_MAP":
             if self.admin_principals:
                 problems.append(("authenticationMode", "CONFIG_MAP cannot hold access entries for adminPrincipals: "
@@ -264,6 +275,9 @@ class NodeGroupConfig(ConfigModel):
         "change that replaces it (instance types, AMI type, disk) deletes it first: every node goes before the new "
         "group has any. true: Pulumi names it `nodes-<key>-<random>` and a replacement creates the new group "
         "before deleting the old one.")
+    auto_repair: bool = Field(
+        False, description="EKS node auto repair (nodeRepairConfig): EKS replaces or reboots nodes that report "
+        "unhealthy. Off by default, as in the workshop's eksctl config; on in staging and prod.")
     metadata_hop_limit: Annotated[int, Between(1, 64, why="EC2's range")] = Field(
         1, description="IMDSv2 response hop limit. 1: pods on the pod network can't reach instance metadata (the "
         "node role's credentials); every add-on here that uses it runs on the host network (docs/security.md \"Instance "
