@@ -151,36 +151,6 @@ def test_changed_paths_descend_into_lists_and_maps():
     assert changed_paths({"a": [1]}, {"a": [1, 2]}) == {"a"}
 
 
-def test_the_generator_reads_real_provider_go_as_it_always_has(tmp_path, capsys):
-    # Real terraform-provider-aws and -random files (tests/fixtures/provider-go/README.md): the tree-sitter
-    # reader must write what the hand-written lexer before it wrote for the same sources.
-    import importlib.util
-    import sys
-
-    from workshop.project import ROOT
-
-    spec = importlib.util.spec_from_file_location("generate_replacement_rules",
-                                                  ROOT / "scripts" / "generate_replacement_rules.py")
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = generator  # its dataclasses look their module up there
-    try:
-        spec.loader.exec_module(generator)
-    finally:
-        del sys.modules[spec.name]
-    fixture = ROOT / "tests" / "fixtures" / "provider-go"
-    out, report = tmp_path / "rules.json", tmp_path / "report.json"
-    assert generator.main(["--aws", str(fixture / "aws"), "--random", str(fixture / "random"),
-                           "--aws-version", "fixture", "--random-version", "fixture",
-                           "--out", str(out), "--report", str(report)]) == 0
-    assert out.read_text() == (fixture / "expected-rules.json").read_text()
-    assert report.read_text() == (fixture / "expected-report.json").read_text()
-    written = json.loads(out.read_text())["types"]
-    # The fixture exercises both schema styles: an SDKv2 resource's ForceNew and a Framework RequiresReplace.
-    assert "name" in written["aws:eks/cluster:Cluster"]["forceNew"]
-    assert "length" in written["random:index/randomPassword:RandomPassword"]["forceNew"]
-
-
 def test_the_cluster_rules_know_auto_mode_and_remote_networks_from_a_provider_that_has_them():
     # From a provider source with Auto Mode (2025 and later): compute, storage and load balancing update in
     # place, bootstrapSelfManagedAddons replaces, and so does a changed Auto Mode node role; remote networks
