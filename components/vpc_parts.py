@@ -27,15 +27,15 @@ def flow_log_group_name(vpc_name: str) -> str:
 
 def flow_log_role_policy(group_arn: str) -> str:
     """The actions the VPC Flow Logs guide lists for publishing to CloudWatch Logs, on this group only;
-    DescribeLogGroups lists, so it takes the account's group pattern."""
-    groups = group_arn.rsplit(":log-group:", 1)[0] + ":log-group:*"
+    DescribeLogGroups has no resource type (IAM's service authorization reference: it takes only "*"; a
+    group ARN would grant nothing), so it stands alone on "*": it lists groups, it reads none of them."""
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "WriteThisGroup", "Effect": "Allow",
              "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
              "Resource": [group_arn, f"{group_arn}:*"]},
-            {"Sid": "FindThisGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": groups},
+            {"Sid": "FindTheGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
         ],
     })
 
