@@ -52,7 +52,7 @@ def lint(name: str, document: str) -> list[Finding]:
     """parliament's findings on one policy, its known false positives dropped, duplicates merged."""
     with warnings.catch_warnings():  # parliament imports pkg_resources, which warns of its own removal
         warnings.simplefilter("ignore")
-        from parliament import analyze_policy_string, enhance_finding
+        from parliament import analyze_policy_string, enhance_finding  # type: ignore[import-untyped]
 
     found = set()
     for raw in analyze_policy_string(document).findings:

@@ -26,15 +26,20 @@ def document(*statements: dict) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
+ACCOUNT = "123456789012"
+
+
 def test_the_linter_finds_what_it_should_and_drops_its_own_false_positive():
-    ok = {"Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": "arn:aws:eks:ap-northeast-2:123456789012:cluster/c"}
+    ok = {"Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": f"arn:aws:eks:ap-northeast-2:{ACCOUNT}:cluster/c"}
     assert lint("p", document(ok)) == []
-    bad = [
+    bad: list[tuple[dict, str]] = [
         ({"Effect": "Allow", "Action": "ec2:NoSuchThing", "Resource": "*"}, "UNKNOWN_ACTION"),
-        ({"Effect": "Allow", "Action": "eks:DescribeNodegroup", "Resource": "arn:aws:iam::123456789012:role/r"}, "RESOURCE_MISMATCH"),
+        ({"Effect": "Allow", "Action": "eks:DescribeNodegroup", "Resource": f"arn:aws:iam::{ACCOUNT}:role/r"},
+         "RESOURCE_MISMATCH"),
         ({**ok, "Condition": {"StringEquals": {"eks:NoSuchKey": "x"}}}, "UNKNOWN_CONDITION_FOR_ACTION"),
-        ({"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "arn:aws:logs:ap-northeast-2:123456789012:log-group:*"},
-         "RESOURCE_MISMATCH"),  # the flow-log policy's old statement: it granted nothing
+        # the flow-log policy's old statement: it granted nothing
+        ({"Effect": "Allow", "Action": "logs:DescribeLogGroups",
+          "Resource": f"arn:aws:logs:ap-northeast-2:{ACCOUNT}:log-group:*"}, "RESOURCE_MISMATCH"),
     ]
     for statement, issue in bad:
         assert [f.issue for f in lint("p", document(statement))] == [issue], statement
