@@ -8,7 +8,7 @@ PY := venv/bin/python
 # takes twice as long), so make's own runs write the cache.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: test install lock lock-check lint docs plan plan-diff class bench clean
+.PHONY: test install lock lock-check lint docs plan plan-diff class bench scan clean
 
 install:
 	@$(PYTHON) scripts/install.py
@@ -17,6 +17,7 @@ install:
 lock:
 	UV_PYTHON_DOWNLOADS=never $$($(PYTHON) scripts/install.py --print-uv) lock --project .
 	UV_PYTHON_DOWNLOADS=never $$($(PYTHON) scripts/install.py --print-uv) lock --project policies
+	UV_PYTHON_DOWNLOADS=never $$($(PYTHON) scripts/install.py --print-uv) lock --project tools/scan
 
 # CI: fails while a lock no longer matches its pyproject.toml, naming the command that fixes it.
 lock-check:
@@ -53,5 +54,11 @@ docs: install
 bench: install
 	$(PY) bench/suite_benchmark.py
 
+# Checkov over every stack's plan (offline/scan.py): prod must be clean; elsewhere each finding is accepted
+# with its reason in offline/scan_accepted.json. Installs tools/scan/venv first (checkov, its own environment).
+scan: install
+	@$(PYTHON) scripts/install.py --with scan
+	$(PY) -m offline.scan $(if $(STACK),--stack $(STACK))
+
 clean:
-	rm -rf venv policies/venv build .pytest_cache .mypy_cache .ruff_cache .tools
+	rm -rf venv policies/venv tools/scan/venv build .pytest_cache .mypy_cache .ruff_cache .tools

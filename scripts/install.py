@@ -1,8 +1,10 @@
-"""Install the two virtualenvs from their lock files: ./venv (pyproject.toml, uv.lock) and policies/venv
-(policies/pyproject.toml, policies/uv.lock), each exactly as locked, hashes checked by uv.
+"""Install the virtualenvs from their lock files: ./venv (pyproject.toml, uv.lock) and policies/venv
+(policies/pyproject.toml, policies/uv.lock), and on request tools/scan/venv (checkov, for make scan),
+each exactly as locked, hashes checked by uv.
 
-    python3 scripts/install.py            install what is missing or out of date (make install)
-    python3 scripts/install.py --check    fail when a lock no longer matches its pyproject.toml (CI)
+    python3 scripts/install.py               install what is missing or out of date (make install)
+    python3 scripts/install.py --with scan   the same, and tools/scan/venv (make scan)
+    python3 scripts/install.py --check       fail when a lock no longer matches its pyproject.toml (CI)
 
 Runs on the system Python with the standard library only: it is what creates the virtualenvs.
 
@@ -48,6 +50,8 @@ class Environment:
 
 # The virtualenv names come from Pulumi.yaml and policies/PulumiPolicy.yaml (`virtualenv: venv`).
 ENVIRONMENTS = (Environment(ROOT, ROOT / "venv"), Environment(ROOT / "policies", ROOT / "policies" / "venv"))
+# Installed only when asked for: checkov's 300 MB serve make scan alone.
+OPTIONAL = {"scan": Environment(ROOT / "tools" / "scan", ROOT / "tools" / "scan" / "venv")}
 
 
 def uv_version() -> str:
@@ -118,12 +122,12 @@ def build(env: Environment, uv: str) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def install() -> int:
+def install(extra: tuple[str, ...] = ()) -> int:
     TOOLS.mkdir(exist_ok=True)
     with open(TOOLS / "install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also when the process dies
         uv = find_uv()
-        for env in ENVIRONMENTS:
+        for env in (*ENVIRONMENTS, *(OPTIONAL[name] for name in extra)):
             if not is_current(env):
                 build(env, uv)
     return 0
@@ -132,7 +136,7 @@ def install() -> int:
 def check() -> int:
     """Each lock must match its pyproject.toml: an edited pin without `make lock` fails here."""
     uv = find_uv()
-    stale = [env for env in ENVIRONMENTS
+    stale = [env for env in (*ENVIRONMENTS, *OPTIONAL.values())
              if subprocess.run([uv, "lock", "--check", "--quiet", "--project", str(env.project)],
                                env=uv_env(), capture_output=True).returncode != 0]
     for env in stale:
@@ -146,11 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only check that the locks are up to date")
     parser.add_argument("--print-uv", action="store_true", help="print the path of the pinned uv")
+    parser.add_argument("--with", dest="extra", action="append", default=[], choices=sorted(OPTIONAL),
+                        help="also install this optional environment")
     args = parser.parse_args(argv)
     if args.print_uv:
         print(find_uv())
         return 0
-    return check() if args.check else install()
+    return check() if args.check else install(tuple(args.extra))
 
 
 if __name__ == "__main__":
