@@ -114,7 +114,7 @@ def fake_checkout(tmp_path, monkeypatch):
 
 def run_install(project: Path, **env: str) -> subprocess.Popen:
     code = ("import sys; sys.path.insert(0, 'scripts'); import install; "
-            "install.ENVIRONMENTS = (install.Environment(install.ROOT, install.ROOT / 'venv'),); "
+            "install.ENVIRONMENTS = (install.Environment(install.ROOT, install.ROOT / 'venv'),); install.OPTIONAL = {}; "
             "sys.exit(install.main([]))")
     return subprocess.Popen([sys.executable, "-c", code], cwd=project, env={**os.environ, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -164,7 +164,7 @@ def test_a_stale_lock_fails_the_check_with_the_command_that_fixes_it(tmp_path):
     for name in ("pyproject.toml", "uv.lock"):
         shutil.copy(ROOT / name, project / name)
     code = ("import sys; sys.path.insert(0, 'scripts'); import install; "
-            "install.ENVIRONMENTS = (install.Environment(install.ROOT, install.ROOT / 'venv'),); "
+            "install.ENVIRONMENTS = (install.Environment(install.ROOT, install.ROOT / 'venv'),); install.OPTIONAL = {}; "
             "sys.exit(install.main(['--check']))")
     # The real uv, this checkout's pinned one.
     env = {**os.environ, "PATH": f"{Path(install.find_uv()).parent}{os.pathsep}{os.environ['PATH']}"}
