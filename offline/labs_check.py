@@ -185,9 +185,11 @@ def _ide_problems(plan: Plan, cluster: str) -> list[str]:
 
 
 def _account_and_partition(plan: Plan) -> tuple[str, str]:
-    arn = next((str(r.outputs.get("arn")) for r in _of_type(plan, "aws:eks/cluster:Cluster")), "arn:aws:eks:r:0:c")
+    """From the cluster's ARN; in a preview it is unknown, and so is the account (the stack's pinned one is
+    what a real `up` makes it): then `*` and `aws`, as a policy pattern reads them."""
+    arn = next((str(r.outputs.get("arn")) for r in _of_type(plan, "aws:eks/cluster:Cluster")), "")
     parts = arn.split(":")
-    return parts[4], parts[1]
+    return (parts[4], parts[1]) if len(parts) > 5 and parts[0] == "arn" else ("*", "aws")
 
 
 def verdict(plan: Plan, cluster: str) -> LabsVerdict:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from offline.wire import SECRET_SIG, SECRET_SIG_KEY
 from workshop.upgrade_guard import ssm_parameter_not_found
 
+# The account of a stack that pins none (`aws:allowedAccountIds`): AWS's documentation example.
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
 
@@ -27,6 +28,7 @@ class MockAccount(Protocol):
     """What a handler reads of the mock engine: the region and what already exists in the account."""
 
     region: str
+    account: str  # the stack's pinned account (aws:allowedAccountIds), else ACCOUNT_ID
     live: dict[str, Any]  # cluster name -> workshop.upgrade_guard.LiveCluster
     missing_parameters: frozenset[str]  # SSM parameter names that don't exist in the region
     log_groups: frozenset[str]  # CloudWatch log groups that exist in the account
@@ -69,12 +71,12 @@ def kubernetes(name: str, inputs: dict) -> tuple[str, dict]:
 def vpc(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
     id_ = f"vpc-{hex_id(m.region, name)}"
     return id_, {"arn": m.arn("ec2", f"vpc/{id_}"), "defaultSecurityGroupId": f"sg-{hex_id(id_, 'default')}",
-                 "mainRouteTableId": f"rtb-{hex_id(id_, 'main')}", "ownerId": ACCOUNT_ID}
+                 "mainRouteTableId": f"rtb-{hex_id(id_, 'main')}", "ownerId": m.account}
 
 
 def subnet(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
     id_ = f"subnet-{hex_id(m.region, name)}"
-    return id_, {"arn": m.arn("ec2", f"subnet/{id_}"), "ownerId": ACCOUNT_ID,
+    return id_, {"arn": m.arn("ec2", f"subnet/{id_}"), "ownerId": m.account,
                  "mapPublicIpOnLaunch": inputs.get("mapPublicIpOnLaunch", False)}
 
 
@@ -96,14 +98,14 @@ def physical_name(inputs: dict, name: str, key: str = "name") -> str:
 
 def iam_role(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
     role = physical_name(inputs, name)
-    return role, {"name": role, "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{role}",
+    return role, {"name": role, "arn": f"arn:{PARTITION}:iam::{m.account}:role/{role}",
                   "uniqueId": f"AROA{hex_id(role, n=17).upper()}"}
 
 
 def iam_policy(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
     """A customer managed policy: AWS's ID is its ARN."""
     policy = physical_name(inputs, name)
-    arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:policy{inputs.get('path') or '/'}{policy}"
+    arn = f"arn:{PARTITION}:iam::{m.account}:policy{inputs.get('path') or '/'}{policy}"
     return arn, {"name": policy, "arn": arn, "policyId": f"ANPA{hex_id(policy, n=17).upper()}", "path": "/"}
 
 
@@ -148,7 +150,7 @@ def cluster(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
 
 def oidc_provider(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
     url = str(inputs.get("url", "")).removeprefix("https://")
-    arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/{url}"
+    arn = f"arn:{PARTITION}:iam::{m.account}:oidc-provider/{url}"
     return arn, {"arn": arn}
 
 
@@ -190,7 +192,7 @@ def instance(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
 
 def instance_profile(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
     profile = physical_name(inputs, name)
-    return profile, {"name": profile, "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:instance-profile/{profile}"}
+    return profile, {"name": profile, "arn": f"arn:{PARTITION}:iam::{m.account}:instance-profile/{profile}"}
 
 
 def secret(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
@@ -205,7 +207,7 @@ def secret_version(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
 
 def distribution(m: MockAccount, name: str, inputs: dict) -> tuple[str, dict]:
     id_ = "E" + hex_id(m.region, name, n=13).upper()
-    return id_, {"arn": f"arn:{PARTITION}:cloudfront::{ACCOUNT_ID}:distribution/{id_}",
+    return id_, {"arn": f"arn:{PARTITION}:cloudfront::{m.account}:distribution/{id_}",
                  "domainName": f"d{hex_id(id_, n=13)}.cloudfront.net", "hostedZoneId": "Z2FDTNDATAQYW2",
                  "status": "Deployed"}
 
@@ -309,6 +311,6 @@ INVOKES: dict[str, Callable[[MockAccount, dict], dict]] = {
         "id": PARTITION, "partition": PARTITION, "dnsSuffix": "amazonaws.com",
         "reverseDnsPrefix": "com.amazonaws"},
     "aws:index/getCallerIdentity:getCallerIdentity": lambda m, a: {
-        "id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "userId": "AIDAMOCKUSER",
-        "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/mock"},
+        "id": m.account, "accountId": m.account, "userId": "AIDAMOCKUSER",
+        "arn": f"arn:{PARTITION}:iam::{m.account}:user/mock"},
 }

@@ -22,8 +22,10 @@ class WorkshopMocks(pulumi.runtime.Mocks):
 
     def __init__(self, region: str, stack_references: dict[str, dict] | None = None, preview: bool = False,
                  live: dict[str, Any] | None = None, missing_parameters: frozenset[str] = frozenset(),
-                 log_groups: frozenset[str] = frozenset()):
+                 log_groups: frozenset[str] = frozenset(), account: str = ACCOUNT_ID):
         self.region = region
+        # The stack's account: ARNs and getCallerIdentity carry it (aws:allowedAccountIds when it pins one).
+        self.account = account
         # What already runs in the account: cluster name -> LiveCluster (workshop.upgrade_guard). None
         # is a fresh account, where the upgrade guard has nothing to compare with.
         self.live = live or {}
@@ -77,7 +79,7 @@ class WorkshopMocks(pulumi.runtime.Mocks):
         return name, {"name": name, "outputs": plain, "secretOutputNames": secret_names}
 
     def arn(self, service: str, resource: str, region: bool = True) -> str:
-        return f"arn:{PARTITION}:{service}:{self.region if region else ''}:{ACCOUNT_ID}:{resource}"
+        return f"arn:{PARTITION}:{service}:{self.region if region else ''}:{self.account}:{resource}"
 
     # ---------------------------------------------------------------- invokes
 

@@ -425,7 +425,9 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
 
         cfg = parse(run.config, args.as_of)
         plan = plan.with_summaries(cfg, args.as_of)
-        if cfg.ide.enabled:  # the labs run from the IDE: a stack without it says nothing about them
+        # The labs run from the IDE: a stack without it says nothing about them. A preview can't judge them:
+        # the names and ARNs the labs look up are unknown until apply.
+        if cfg.ide.enabled and not args.preview:
             plan = plan.model_copy(update={"labs": labs_check.verdict(plan, cfg.cluster.name)})
         plan = plan.model_copy(update={"warnings": [*(plan.warnings or []), *clash_warnings.get(stack, [])]})
     region = str(run.config.get("aws:region", ""))
@@ -457,7 +459,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
             lines += render(plan, config_file)
         lines += render_kubernetes(plan.kubernetes)
         lines += render_labs(plan.labs)
-        lines += [""] * bool(plan.warnings) + [f"WARNING: {w}" for w in plan.warnings or []]
+        lines += [""] * bool(plan.warnings) + [f"WARNING: {plan.stack}: {w}" for w in plan.warnings or []]
         lines += render_estimate(planned_estimate)
         if plan.diff and not args.tree:
             lines += ["", "(the full resource tree: add --tree)"]

@@ -11,6 +11,7 @@ import asyncio
 import atexit
 import gc
 import json
+import logging
 import runpy
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_in_stack
 
+from offline.mock_handlers import ACCOUNT_ID
 from offline.mocks import WorkshopMocks
 from offline.urns import create_urn
 from offline.wire import reveal
@@ -189,14 +191,42 @@ def run_program(stack: str, config: dict[str, Any], program: Path = ROOT / "__ma
                         preview, run, project, mocks)
 
 
+# What the program logs (pulumi.log.warn: the config's warnings) goes nowhere here: the plan reports those
+# warnings itself, once, with the stack's name. The SDK's default is the root logger, which printed each
+# one bare on stderr, again for every run.
+_ENGINE_LOG = logging.getLogger("eks-workshop.mock-engine")
+_ENGINE_LOG.addHandler(logging.NullHandler())
+_ENGINE_LOG.propagate = False
+
+
+def stack_region(config: dict[str, Any]) -> str:
+    """`aws:region`, or the config model's default where the stack file has none (one default)."""
+    from workshop.config.model import StackConfig
+
+    return str(config.get("aws:region") or StackConfig.model_fields["region"].default)
+
+
+def stack_account(config: dict[str, Any]) -> str:
+    """The account the stack pins (`aws:allowedAccountIds` with one entry): its ARNs carry it. Else AWS's
+    documentation example account."""
+    pinned = config.get("aws:allowedAccountIds")
+    if isinstance(pinned, str):
+        try:
+            pinned = json.loads(pinned)
+        except json.JSONDecodeError:
+            pinned = [pinned]
+    if isinstance(pinned, list) and len(pinned) == 1 and str(pinned[0]).isdigit():
+        return str(pinned[0])
+    return ACCOUNT_ID
+
+
 def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
                  preview: bool = False, run: ProgramRun | None = None, project: str = PROJECT,
                  mocks: WorkshopMocks | None = None) -> ProgramRun:
     """Execute `program` (a function that registers resources) as a stack under the mock engine."""
     run = run if run is not None else ProgramRun(project=project, stack=stack)
     run.config = dict(config)
-    region = str(config.get("aws:region", "ap-northeast-2"))
-    monitor = RecordingMonitor(mocks or WorkshopMocks(region), run)
+    monitor = RecordingMonitor(mocks or WorkshopMocks(stack_region(config), account=stack_account(config)), run)
     # The SDK schedules registrations on the current loop: a fresh one per run isolates runs.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -207,7 +237,8 @@ def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
         # As the CLI: values written `{secure: …}` arrive decrypted (here a stand-in) and listed as secret.
         pulumi.runtime.set_all_config(to_runtime_config(config), sorted(secret_keys_of(config)))
         settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack per run, as each CLI invocation has
-        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor,
+                                 logger=_ENGINE_LOG)
         # set_mocks made a placeholder stack; run_in_stack makes the real one. (The SDK types the argument
         # as a Resource, but None is what resets it, as its own tests do.)
         settings.set_root_resource(None)  # type: ignore[arg-type]
@@ -239,6 +270,6 @@ def run_stack(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = 
     groups exist (a destroyed stack's retained ones, for a rebuild).
     """
     config = {**load_stack_config(stack, root), **(overrides or {})}
-    mocks = WorkshopMocks(str(config.get("aws:region", "ap-northeast-2")), preview=preview, live=live,
-                          missing_parameters=missing_parameters, log_groups=log_groups)
+    mocks = WorkshopMocks(stack_region(config), preview=preview, live=live, missing_parameters=missing_parameters,
+                          log_groups=log_groups, account=stack_account(config))
     return run_program(stack, config, root / "__main__.py", preview=preview, mocks=mocks)

@@ -79,7 +79,9 @@ def find_uv() -> str:
     if not uv.exists():
         print(f"installing uv {version} into {target.relative_to(ROOT)} (once)", file=sys.stderr, flush=True)
         aside = target.with_name(target.name + f".new-{os.getpid()}")
+        # --target writes into .tools/ only, so pip's warning about running as root (CI) says nothing here.
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "--root-user-action=ignore",
                         "--no-deps", "--require-hashes", "--target", str(aside), "-r", str(UV_REQUIREMENTS)],
                        check=True)
         aside.rename(target)

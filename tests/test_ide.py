@@ -181,7 +181,11 @@ def test_ide_outputs(dev):
     assert outputs["idePasswordSecret"] == ("https://ap-northeast-2.console.aws.amazon.com/secretsmanager/secret"
                                             "?name=eks-workshop-ide-password&region=ap-northeast-2")
     # Named as the workshop names it, so that dev-auto can make it admin by ARN.
-    assert outputs["ideRoleArn"] == "arn:aws:iam::123456789012:role/eks-workshop-ide-role"
+    assert outputs["ideRoleArn"] == "arn:aws:iam::111122223333:role/eks-workshop-ide-role"  # dev's pinned account
+    # the ARN dev-auto makes cluster-admin by name: the same role, one account
+    from offline.runner import load_stack_config
+
+    assert outputs["ideRoleArn"] in load_stack_config("dev-auto")["eks-workshop:cluster"]["adminPrincipals"]
     assert not any(is_secret(dev.outputs[k]) for k in IDE_OUTPUTS)
 
 

@@ -28,7 +28,7 @@ def test_the_rendered_policies_hold_exactly_the_tables_statements(dev):
         for i, statement in enumerate(document["Statement"]):
             text = json.dumps(statement)
             for placeholder, value in (("${ClusterName}", "eks-workshop"), ("${Region}", "ap-northeast-2"),
-                                       ("${AccountId}", "123456789012"), ("${Partition}", "aws")):
+                                       ("${AccountId}", "111122223333"), ("${Partition}", "aws")):
                 text = text.replace(placeholder, value)
             expected.append({"Sid": f"{name.title()}Stmt{i}", **json.loads(text)})
     # First fit packs a later, smaller statement into an earlier policy: the same statements, each once.
@@ -36,7 +36,7 @@ def test_the_rendered_policies_hold_exactly_the_tables_statements(dev):
     assert "${" not in json.dumps(statements).replace("${var.eks_cluster_id}", "")  # every placeholder filled
     # Scoped as the workshop scopes it: IAM roles and policies under the cluster's name.
     iam = next(s for s in statements if "iam:CreateRole" in s["Action"])
-    assert "arn:aws:iam::123456789012:role/eks-workshop*" in iam["Resource"]
+    assert "arn:aws:iam::111122223333:role/eks-workshop*" in iam["Resource"]  # dev's pinned account
 
 
 def test_they_fit_iams_limits_and_are_no_administrator(dev):

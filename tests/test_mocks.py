@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -55,3 +57,15 @@ def test_a_type_without_a_row_fails_loudly():
     with pytest.raises(Exception, match="no answer for resource type 'aws:s3/bucketV2:BucketV2'.*add its row to "
                                         "offline/resource_types.py"):
         run_function("t", {"aws:region": "us-west-2"}, lambda: aws.s3.BucketV2("b"))
+
+
+def test_arns_carry_the_account_the_stack_pins(prod, dev):
+    """prod pins 444455556666: its ARNs and its trust conditions name that account, never the example one."""
+    from offline.mock_handlers import ACCOUNT_ID
+    from offline.runner import stack_account
+
+    assert stack_account(prod.config) == "444455556666"
+    text = json.dumps([r.outputs for r in prod.resources]) + json.dumps([r.inputs for r in prod.resources])
+    assert "444455556666" in text and ACCOUNT_ID not in text
+    assert stack_account({"aws:allowedAccountIds": ["1", "2"]}) == ACCOUNT_ID  # two pinned: no one account
+    assert stack_account({}) == ACCOUNT_ID

@@ -231,6 +231,14 @@ def test_preview_mode_plans_with_unknowns(plan_cli, tmp_path):
     assert "80 GiB" in volumes["item"]
 
 
+def test_a_preview_of_the_workshop_stack_plans_and_leaves_the_labs_unjudged(plan_cli, tmp_path):
+    """dev's labs check reads names and ARNs a preview doesn't know yet: no verdict rather than a crash."""
+    result = plan_cli("--stack", "dev", "--preview", "--no-policy", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "labs:" not in result.stdout
+    assert "labs" not in json.loads((tmp_path / "plan-dev.json").read_text())
+
+
 def test_a_version_change_reads_as_an_upgrade_in_order(plan_cli, program_copy, tmp_path):
     """dev planned one catalogued minor below its own, then diffed to its own: the cluster, the add-ons and
     the node group update in place (none replaced), control plane first."""

@@ -334,3 +334,11 @@ def test_many_stacks_are_planned_by_one_process_per_core_in_order():
         assert plan_workers(many, args) == 1  # a worker never forks again
     finally:
         del os.environ[WORKER_ENV]
+
+
+def test_each_warning_is_printed_once_with_the_stacks_name(dev_cli):
+    """Once, on stdout, as `WARNING: <stack>: …`; the program's own log of it stays out of the output."""
+    text = dev_cli.stdout + dev_cli.stderr
+    assert text.count("is in EKS extended support (6x the control-plane price)") == 1
+    line = next(x for x in dev_cli.stdout.splitlines() if "is in EKS extended support (6x" in x)
+    assert line.startswith("WARNING: dev: eks-workshop:cluster.version: 1.33")

@@ -8,7 +8,7 @@ import re
 import pytest
 from plan_support import plan_cli, program_copy  # noqa: F401 - fixtures
 
-from offline.runner import ProgramRun, load_stack_config, run_stack
+from offline.runner import ProgramRun, load_stack_config, run_stack, stack_account
 from offline.wire import is_secret, reveal
 from workshop import labs
 from workshop.config import parse
@@ -364,7 +364,7 @@ def test_every_kms_key_rotates_and_has_an_explicit_key_policy(any_stack):
         assert inputs["enableKeyRotation"] is True
         admin, *users = json.loads(inputs["policy"])["Statement"]
         # The account administers the key and can't use it; the key's users are named, nothing wider.
-        assert admin["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+        assert admin["Principal"] == {"AWS": f"arn:aws:iam::{stack_account(any_stack.config)}:root"}
         assert not any(a.startswith(("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")) or a == "kms:*"
                        for a in admin["Action"])
         assert len(users) == 1 and users[0]["Principal"] != "*" and "*" not in json.dumps(users[0]["Principal"])
@@ -388,7 +388,8 @@ def test_log_groups_are_encrypted_with_a_key_only_cloudwatch_logs_uses_for_them(
     user = json.loads(key.plain_inputs["policy"])["Statement"][1]
     assert user["Principal"] == {"Service": f"logs.{cfg.region}.amazonaws.com"}
     assert sorted(user["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == sorted(
-        f"arn:aws:logs:{cfg.region}:123456789012:log-group:{g.plain_inputs['name']}" for g in groups)
+        f"arn:aws:logs:{cfg.region}:{stack_account(any_stack.config)}:log-group:{g.plain_inputs['name']}"
+        for g in groups)
 
 
 def test_log_encryption_can_be_turned_off():
@@ -602,8 +603,9 @@ def test_hybrid_nodes_join_with_an_ssm_role_and_a_hybrid_linux_entry(dev):
     role = dev.one(HYBRID_ROLE, "hybrid-nodes-role")
     (trust,) = json.loads(role.plain_inputs["assumeRolePolicy"])["Statement"]
     assert trust["Principal"] == {"Service": "ssm.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"},
-                                  "ArnEquals": {"aws:SourceArn": "arn:aws:ssm:ap-northeast-2:123456789012:*"}}
+    account = stack_account(dev.config)  # dev pins its account: ARNs carry it
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": account},
+                                  "ArnEquals": {"aws:SourceArn": f"arn:aws:ssm:ap-northeast-2:{account}:*"}}
     attached = sorted(a.plain_inputs["policyArn"].rsplit("/", 1)[1] for a in dev.of_type(
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.name.startswith("hybrid-nodes-role-"))
     assert attached == ["AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"]
@@ -618,7 +620,7 @@ def test_hybrid_nodes_join_with_an_ssm_role_and_a_hybrid_linux_entry(dev):
     assert by_action["eks:DescribeCluster"]["Resource"] == by_action["eks:ListAccessEntries"]["Resource"] == arn
     # deregistering: only this account's managed instances registered through this cluster's activations
     deregister = by_action["ssm:DeregisterManagedInstance"]
-    assert deregister["Resource"] == "arn:aws:ssm:ap-northeast-2:123456789012:managed-instance/*"
+    assert deregister["Resource"] == f"arn:aws:ssm:ap-northeast-2:{account}:managed-instance/*"
     assert deregister["Condition"] == {"StringEquals": {"ssm:resourceTag/EKSClusterARN": arn}}
     assert by_action["ssm:DescribeInstanceInformation"]["Resource"] == "*"  # IAM: no resource type
     entry = dev.one("aws:eks/accessEntry:AccessEntry", "hybrid-nodes-access")
