@@ -9,6 +9,7 @@ from typing import Any
 
 from offline.plan_model import CostEstimate, Diff, KubernetesSummary, LabsVerdict, Plan, PlannedResource
 from offline.resource_types import TYPES
+from workshop.project import PROJECT
 
 # The few inputs a reviewer looks at first: a column of the resource-type table.
 HEADLINE = {t: list(row.headline) for t, row in TYPES.items() if row.headline}
@@ -83,9 +84,7 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
     lines = [f"== {plan.project}/{plan.stack}"]
     diff = plan.diff
     if diff:
-        actions = [c.action for c in diff.changed]
-        lines.append(f"  changes:     {len(diff.added)} to create, {actions.count('update')} to update, "
-                     f"{actions.count('replace')} to replace, {len(diff.removed)} to delete")
+        lines.append(f"  changes:     {change_counts(diff)}")
     else:
         lines.append(f"  changes:     {len(plan.custom_resources())} to create (a new stack)")
     for refusal in diff.refusals if diff else []:
@@ -193,9 +192,24 @@ GONE_FIRST = {
 }
 
 
+def _is_resource(urn: str) -> bool:
+    """A resource a cloud API or Kubernetes holds, not one of the program's components or the stack."""
+    type_ = urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1]
+    return not type_.startswith((f"{PROJECT}:", "pulumi:pulumi:"))
+
+
+def change_counts(diff: Diff) -> str:
+    """One count for the summary's `changes:` line and the diff's header, in `pulumi preview`'s words:
+    resources only (a component creates nothing by itself), moves apart (an alias changes nothing)."""
+    actions = [c.action for c in diff.changed if _is_resource(c.urn)]
+    text = (f"{sum(map(_is_resource, diff.added))} to create, {actions.count('update')} to update, "
+            f"{actions.count('replace')} to replace, {sum(map(_is_resource, diff.removed))} to delete")
+    moved = sum(map(_is_resource, diff.moved.values()))
+    return text + (f", {moved} moved" if moved else "")
+
+
 def render_diff(diff: Diff, against: str) -> list[str]:
-    lines = ["", f"Changes against {against}: {len(diff.added)} to add, {len(diff.changed)} to change, "
-                 f"{len(diff.removed)} to delete"]
+    lines = ["", f"Changes against {against}: {change_counts(diff)}"]
     lines += [f"  + {urn.rsplit('::', 2)[-2]}  {urn.rsplit('::', 1)[-1]}" for urn in diff.added]
     lines += [f"  - {urn.rsplit('::', 2)[-2]}  {urn.rsplit('::', 1)[-1]}" for urn in diff.removed]
     for c in diff.changed:

@@ -364,7 +364,7 @@ def test_renaming_a_component_with_a_matching_alias_is_no_change(plan_cli, progr
     moved = {old.rsplit("::", 1)[1]: new.rsplit("::", 1)[1] for old, new in every_move.items()}
     assert moved["network"] == "vpc" and moved["network-vpc"] == "vpc-vpc"
     assert moved["network-private-ap-northeast-2a"] == "vpc-private-ap-northeast-2a"
-    assert "0 to add, 0 to change, 0 to delete" in result.stdout
+    assert "0 to create, 0 to update, 0 to replace, 0 to delete" in result.stdout
     # Without the alias the same rename deletes the network and creates another.
     main_py.write_text(text.replace(old, 'network = Network("vpc", wiring.network_args(cfg, log_key))'))
     result = plan_cli("--root", str(program_copy), "--stack", "dev", "--no-policy", "--against",
