@@ -265,7 +265,7 @@ def test_with_against_the_changes_lead_and_the_tree_waits_for_a_flag(plan_cli, p
             "--out-dir", str(tmp_path / "out"))
     short = plan_cli(*args).stdout.splitlines()
     summary_end = short.index("")
-    assert short[summary_end + 1].startswith("Changes against ") and "1 to change" in short[summary_end + 1]
+    assert short[summary_end + 1].startswith("Changes against ") and "1 to update" in short[summary_end + 1]
     assert not any(line.startswith("Plan for eks-workshop/dev") for line in short)
     assert "(the full resource tree: add --tree)" in short
     full = plan_cli(*args, "--tree").stdout
