@@ -32,9 +32,10 @@ lint: install
 	$(PY) -m mypy
 	$(PY) -m mypy policies/__main__.py
 
-# make plan                 every stack;  make plan STACK=dev   one stack
+# make plan                 every stack;  make plan STACK=dev   one stack (STACK="dev prod": those)
+# AS_OF=YYYY-MM-DD judges support windows and prices on that date; AGAINST=<plan file> diffs against it
 plan: install
-	$(PY) -m offline.plan $(if $(STACK),--stack $(STACK))
+	$(PY) -m offline.plan $(foreach s,$(STACK),--stack $(s)) $(if $(AS_OF),--as-of $(AS_OF)) $(if $(AGAINST),--against $(AGAINST))
 
 # make plan-diff STACK=dev [BASE=origin/main]: what this branch changes against its merge base
 BASE ?= main

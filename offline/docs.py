@@ -62,13 +62,53 @@ def plan_verdict() -> str:
     return f"```\n{block}\n```"
 
 
+# The bad edits the config-error samples make to dev's stack file: (text in the file, what replaces it).
+CONFIG_ERROR_EDITS = {
+    "one": (("      minSize: 3\n", "      minSize: 4\n"),),
+    "several": (("      minSize: 3\n", "      minSize: 4\n"), ("    natGateways: single", "    natGateways: none"),
+                ("  eks-workshop:ide:", "  eks-workshop:logEncryption: yes\n  eks-workshop:ide:")),
+}
+
+
+def config_error(kind: str) -> str:
+    """What `make plan STACK=dev` prints (stderr) for dev's stack file with CONFIG_ERROR_EDITS[kind] made."""
+    from offline.plan import PlanError, _run_program
+
+    text = (ROOT / "Pulumi.dev.yaml").read_text()
+    for old, new in CONFIG_ERROR_EDITS[kind]:
+        if old not in text:
+            raise ValueError(f"Pulumi.dev.yaml no longer has {old!r}: update offline/docs.py CONFIG_ERROR_EDITS")
+        text = text.replace(old, new, 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "Pulumi.dev.yaml").write_text(text)
+        (root / "__main__.py").write_text((ROOT / "__main__.py").read_text())
+        try:
+            _run_program("dev", root, preview=False)
+        except PlanError as e:
+            return f"```\nerror: {e}\n```"
+    raise ValueError(f"the {kind} config-error sample planned without an error")
+
+
+def ide_cost() -> str:
+    """What the IDE adds to dev's monthly estimate, line by line, from dev's plan on SAMPLE_DATE."""
+    _, plan = _planned()["dev"]
+    cost = plan.estimate.cost if plan.estimate else None
+    if not isinstance(cost, CostEstimate):
+        raise ValueError("plan-dev.json has no cost estimate")
+    ide = [line for line in cost.lines if f"{plan.project}:ide:WorkshopIde$" in line.urn]
+    parts = [f"{line.item} ({line.name}) {line.desired:.2f} USD" for line in ide]
+    return (f"In {cost.region}, running all month ({SAMPLE_DATE} prices, `estimates/`): " + "; ".join(parts)
+            + f": **{sum(line.desired for line in ide):.2f} USD a month**.")
+
+
 def _minutes(seconds: int) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s"
 
 
 def estimates_table() -> str:
     """Cost and create time of the project's stacks on SAMPLE_DATE, read from their plans."""
-    lines = [f"Planned on {SAMPLE_DATE} (`make plan --as-of {SAMPLE_DATE}`):", "",
+    lines = [f"Planned on {SAMPLE_DATE} (`make plan AS_OF={SAMPLE_DATE}`):", "",
              "| stack | region | Kubernetes | per month at desired nodes | at max nodes | critical path | serial |",
              "|---|---|---|---|---|---|---|"]
     for stack, (_, plan) in _planned().items():
@@ -149,11 +189,14 @@ def sections() -> list[Section]:
     return [
         *config_docs.sections(),
         Section(ROOT / "README.md", "plan-sample", plan_sample),
+        Section(ROOT / "README.md", "config-error", lambda: config_error("one")),
+        Section(ROOT / "docs" / "your-own-stack.md", "config-errors", lambda: config_error("several")),
         Section(ROOT / "docs" / "deploy.md", "iam", iam_section),
         Section(ROOT / "docs" / "plan.md", "plan-verdict", plan_verdict),
         Section(ROOT / "docs" / "architecture.md", "components", components_table),
         Section(ROOT / "docs" / "plan.md", "plan-fields", plan_fields),
         Section(ROOT / "docs" / "plan.md", "estimates", estimates_table),
+        Section(ROOT / "docs" / "ide.md", "ide-cost", ide_cost),
     ]
 
 

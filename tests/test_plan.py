@@ -273,6 +273,11 @@ def test_a_version_change_reads_as_an_upgrade_in_order(plan_cli, program_copy, t
         assert position[name] == 3
     assert f"Kubernetes {below} -> {default}: upgrade: one minor, as EKS allows" in result.stdout
     assert "  1. cluster (update)" in result.stdout
+    # docs/upgrades.md shows this very printout
+    printed = result.stdout[result.stdout.index(f"Kubernetes {below} -> "):].split("\n\n", 1)[0]
+    page = (ROOT / "docs" / "upgrades.md").read_text()
+    sample = page[page.index(f"   Kubernetes {below} -> "):].split("\n   ```", 1)[0]
+    assert "\n".join(line.removeprefix("   ") for line in sample.splitlines()) == printed, printed
 
 
 def test_a_downgrade_or_a_jump_reads_as_refused(dev_plan):
