@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
-# The bounds issue "Locked and fast" sets, as multiples of a warm make plan.
+# The bounds the project holds its speed to (docs/benchmarks.md), as multiples of a warm make plan.
 BOUNDS = {"make test": 6.0, "fresh clone, first make plan": 4.0}
 # A class of this many stacks (make class) planned at once, against this share of planning them one by one.
 CLASS_SIZE = 30

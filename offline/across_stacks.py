@@ -6,7 +6,7 @@
   within an account and region. Two stack files with the same name and region collide when they deploy to
   the same account: the second `up` fails on ResourceInUseException, or worse, a second stack takes over
   resources named after the first.
-- Networks that overlap where they meet (spec section 8): stacks that share an account and region, or
+- Networks that overlap where they meet: stacks that share an account and region, or
   that name the same transit or virtual private gateway, must not overlap in VPC CIDR; a stack's remote
   node networks must not overlap another such stack's VPC; and remote pod networks routed through the same
   gateway (advertised on-premises) must not overlap each other. An attachment whose CIDR overlaps one

@@ -1,4 +1,4 @@
-"""The config model: defaults are the spec's values, and every bad input is rejected with its key."""
+"""The config model: defaults are the workshop's values, and every bad input is rejected with its key."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def problems_of(values: dict) -> list[str]:
 
 
 def test_dev_file_and_defaults_are_the_same_model():
-    # Pulumi.dev.yaml spells out the spec; the model's defaults must say the same thing, but for the
+    # Pulumi.dev.yaml spells out the workshop's config; the model's defaults must say the same thing, but for the
     # versions and the hop limit dev takes from the workshop (docs/security.md).
     dev = parse(DEV)
     defaults = parse({"aws:region": "ap-northeast-2"})
@@ -59,7 +59,7 @@ def test_dev_file_and_defaults_are_the_same_model():
 
 def test_defaults_are_the_spec_values():
     cfg = StackConfig()
-    # Section 4 of the spec supersedes the 1.31 pins: the version is the catalogue's default.
+    # The workshop's 1.31 pins are superseded: the version is the catalogue's default.
     assert cfg.cluster.name == "eks-workshop" and cfg.cluster.version == catalogue().default
     assert cfg.cluster.remote_networks.nodes == ("10.52.0.0/16",)
     assert cfg.cluster.remote_networks.pods == ("10.53.0.0/16",)

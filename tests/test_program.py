@@ -1,4 +1,4 @@
-"""The whole program per stack, under the shared mock engine: the spec's values, order and contract."""
+"""The whole program per stack, under the shared mock engine: the workshop's values, order and contract."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def depends_on(run: ProgramRun, resource, other) -> bool:
 
 def test_dev_cluster_matches_the_spec(dev):
     cluster = dev.one(CLUSTER).plain_inputs
-    # Spec sections 4 and 6: the minor the workshop's labs are written for, kept in extended support.
+    # The minor the workshop's labs are written for, kept in extended support.
     assert cluster["name"] == "eks-workshop" and cluster["version"] == labs.kubernetes_version()
     assert cluster["upgradePolicy"] == {"supportType": "EXTENDED"}
     assert cluster["vpcConfig"]["endpointPrivateAccess"] is True

@@ -1,5 +1,5 @@
 """Every trust policy the program writes guards against the confused deputy where the service supports it,
-or the service has a written reason in the pack's UNSCOPED_SERVICES (issue 27: one decision per principal)."""
+or the service has a written reason in the pack's UNSCOPED_SERVICES: one decision per principal."""
 
 from __future__ import annotations
 

@@ -169,7 +169,7 @@ def _pulumi_steps(job: dict) -> list[dict]:
 
 def test_a_new_stack_is_created_with_its_kms_secrets_provider():
     """A stack's first CI run creates it (upsert) with an explicit secrets provider: the fallback variable
-    only helps a stack whose state records one (spec section 5)."""
+    only helps a stack whose state records one."""
     pr = yaml.safe_load((ROOT / ".github/workflows/pull-request.yml").read_text())["jobs"]["preview"]
     up = yaml.safe_load((ROOT / ".github/workflows/pulumi-up.yml").read_text())["jobs"]["up"]
     for first in (_pulumi_steps(pr)[0], _pulumi_steps(up)[0]):

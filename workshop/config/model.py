@@ -1,6 +1,6 @@
 """The stack configuration model: every key the program reads, with its default, reason and rule.
 
-Defaults are the workshop's values (spec section 1); they are what `dev` runs. A rule on one value
+Defaults are the workshop's values (its eksctl ClusterConfig); they are what `dev` runs. A rule on one value
 sits on its field (an annotated type from workshop.config.rules); a rule across fields sits on the
 model that holds them (an `after` model validator), and rules across sections run once each
 section is valid, so a problem is reported once, not again as its consequences.
