@@ -390,13 +390,18 @@ def _load_against(against: Path, stack: str) -> Plan:
     return old_plan
 
 
-def _refuse_with_own_problems(stack: str, root: Path, preview: bool, across: list[str]) -> None:
-    """A stack that clashes with another is refused; its own config problems are named with the clash."""
+def _refuse_with_own_problems(stack: str, root: Path, across: list[str]) -> None:
+    """A stack that clashes with another is refused; its own config problems are named with the clash (the
+    config is read, the program not run: nothing of it would be planned)."""
+    from workshop.config import ConfigError, parse
+
     own = ""
     try:
-        _run_program(stack, root, preview)
-    except PlanError as e:
-        own = f"{e}\n"
+        parse(load_stack_file(stack, root).config)
+    except ConfigError as e:
+        own = f"{stack}: invalid stack configuration:\n  " + "\n  ".join(located(p, stack, root) for p in e.problems) + "\n"
+    except StackFileError as e:
+        own = f"{stack}: {e}\n"
     raise PlanError(f"{own}{stack}: " + "; ".join(across))
 
 
@@ -405,7 +410,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
     given = _load_against(args.against, stack) if args.against is not None else None
     clash_errors, clash_warnings = args.clashes
     if stack in clash_errors:  # the stack's own problems too, so that one run reports them all
-        _refuse_with_own_problems(stack, root, args.preview, clash_errors[stack])
+        _refuse_with_own_problems(stack, root, clash_errors[stack])
     against, old_plan = args.against, given
     if args.against_ref:  # the base first: a ref that can't be planned fails before this tree runs
         against = plan_ref(args.against_ref, stack, args.out_dir / "base", args.as_of)

@@ -147,28 +147,23 @@ def test_only_a_stack_with_the_ide_gets_the_labs_line():
             assert plan.labs is None and "labs:" not in printed and "labs" not in plan.to_json()
 
 
-def test_the_team_stack_of_your_own_stack_md_plans_as_written(plan_cli, program_copy, tmp_path):
-    """The page's team stack (eu-west-2, private API, no IDE, no hybrid nodes) plans with exit 0, as the page says."""
+def test_the_stacks_of_your_own_stack_md_plan_as_written(plan_cli, program_copy, tmp_path):
+    """The page's team stack (eu-west-2, private API, no IDE, no hybrid nodes) as written, and its recipe's
+    copy of dev (steps 1-3: its own cluster name, VPC CIDR and account) plan with exit 0, as the page says."""
     page = (ROOT / "docs" / "your-own-stack.md").read_text()
     block = page.split("<!-- team-stack -->", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     (program_copy / "Pulumi.payments.yaml").write_text(block)
-    result = plan_cli("--root", str(program_copy), "--stack", "payments", "--out-dir", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    plan = json.loads((tmp_path / "plan-payments.json").read_text())
-    assert plan["outputs"]["region"] == "eu-west-2" and "ideUrl" not in plan["outputs"]
-    cluster = next(r for r in plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
-    assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is False and "remoteNetworkConfig" not in cluster["inputs"]
-    assert "no price table for region 'eu-west-2'" in result.stdout
-
-
-def test_the_workshop_stack_recipe_of_your_own_stack_md_plans(plan_cli, program_copy, tmp_path):
-    """Steps 1-3 of the page: a copy of dev with its own cluster name, VPC CIDR and account plans."""
     text = (program_copy / "Pulumi.dev.yaml").read_text()
     for old, new in (("    name: eks-workshop\n", "    name: alice\n"), ("vpcCidr: 10.42.0.0/16", "vpcCidr: 10.80.0.0/16"),
                      ('["111122223333"]', '["999988887777"]')):
         assert old in text, old
         text = text.replace(old, new, 1)
     (program_copy / "Pulumi.alice.yaml").write_text(text)
-    result = plan_cli("--root", str(program_copy), "--stack", "alice", "--no-policy", "--quiet",
-                      "--out-dir", str(tmp_path))
+    result = plan_cli("--root", str(program_copy), "--stack", "payments", "--stack", "alice", "--out-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "plan-payments.json").read_text())
+    assert plan["outputs"]["region"] == "eu-west-2" and "ideUrl" not in plan["outputs"]
+    cluster = next(r for r in plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
+    assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is False and "remoteNetworkConfig" not in cluster["inputs"]
+    assert "no price table for region 'eu-west-2'" in result.stdout
+    assert (tmp_path / "plan-alice.json").exists()

@@ -344,19 +344,13 @@ def test_each_warning_is_printed_once_with_the_stacks_name(dev_cli):
     assert line.startswith("WARNING: dev: eks-workshop:cluster.version: 1.33")
 
 
-def test_the_summary_and_the_diff_count_changes_alike(plan_cli, program_copy, tmp_path):
+def test_the_summary_and_the_diff_count_changes_alike(plan_cli, dev_cli, tmp_path):
     """A new stack's `changes:` line and a diff against nothing say the same numbers, in the same words."""
-    dev = (program_copy / "Pulumi.dev.yaml").read_text()
-    (program_copy / "Pulumi.newbie.yaml").write_text(dev.replace("name: eks-workshop\n", "name: newbie\n", 1)
-                                                      .replace('["111122223333"]', '["999988887777"]'))
-    alone = plan_cli("--root", str(program_copy), "--stack", "newbie", "--no-policy", "--out-dir", str(tmp_path / "a"))
-    new = next(x for x in alone.stdout.splitlines() if x.startswith("  changes:"))
+    new = next(x for x in dev_cli.stdout.splitlines() if x.startswith("  changes:"))
     count = int(new.split()[1])
     empty = tmp_path / "empty.json"
-    plan = json.loads((tmp_path / "a" / "plan-newbie.json").read_text())
-    empty.write_text(json.dumps({**plan, "resources": [], "outputs": {}, "violations": []}))
-    diffed = plan_cli("--root", str(program_copy), "--stack", "newbie", "--no-policy", "--against", str(empty),
-                      "--out-dir", str(tmp_path / "b"))
+    empty.write_text(json.dumps({**dev_cli.plan, "resources": [], "outputs": {}, "violations": []}))
+    diffed = plan_cli("--stack", "dev", "--no-policy", "--against", str(empty), "--out-dir", str(tmp_path / "b"))
     expected = f"{count} to create, 0 to update, 0 to replace, 0 to delete"
     assert f"  changes:     {expected}" in diffed.stdout
     assert f": {expected}" in next(x for x in diffed.stdout.splitlines() if x.startswith("Changes against "))

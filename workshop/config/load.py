@@ -51,6 +51,26 @@ def parse(values: Mapping[str, Any], as_of: dt.date | None = None,
           secret_keys: frozenset[str] | None = None) -> ResolvedStackConfig:
     """Build and validate the model from fully-qualified config keys (`aws:region`, `eks-workshop:x`).
 
+    The same values on the same date give the same (immutable) config: a plan reads every stack file for its
+    checks across stacks, and the program reads its own again, so a valid result is kept (`_parse_text`)."""
+    when = as_of or versions.plan_date()
+    key = (json.dumps(values, sort_keys=True, default=lambda o: f"<{type(o).__name__}:{o!r}>"), when, secret_keys)
+    found = _PARSED.get(key)
+    if found is None:
+        found = _parse(values, when, secret_keys)  # a ConfigError is raised, not kept
+        if len(_PARSED) >= 256:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found
+
+
+_PARSED: dict[tuple[str, dt.date, frozenset[str] | None], ResolvedStackConfig] = {}
+
+
+def _parse(values: Mapping[str, Any], as_of: dt.date | None = None,
+           secret_keys: frozenset[str] | None = None) -> ResolvedStackConfig:
+    """parse()'s work, on the values themselves.
+
     Values are already decoded (objects as dicts). Version pins left at `catalogue` come back resolved
     for the stack's Kubernetes versions; support windows are judged on `as_of` (the plan date).
     `secret_keys` are the keys the CLI decrypted (default: those written `{secure: …}` in `values`); a
