@@ -9,6 +9,7 @@ them would change what the labs may do (docs/ide.md).
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Iterable, Iterator
@@ -50,6 +51,12 @@ def identity_policies(resources: Iterable[Any]) -> Iterator[tuple[str, str]]:
 
 def lint(name: str, document: str) -> list[Finding]:
     """parliament's findings on one policy, its known false positives dropped, duplicates merged."""
+    return [Finding(name, *found) for found in _findings(document)]
+
+
+@functools.lru_cache(maxsize=128)
+def _findings(document: str) -> tuple[tuple[str, str, str], ...]:
+    """(severity, issue, detail) of a policy text; stacks share most of their policies, read once."""
     with warnings.catch_warnings():  # parliament imports pkg_resources, which warns of its own removal
         warnings.simplefilter("ignore")
         from parliament import analyze_policy_string, enhance_finding  # type: ignore[import-untyped]
@@ -60,8 +67,8 @@ def lint(name: str, document: str) -> list[Finding]:
         detail = json.dumps(f.detail, sort_keys=True)
         if any(issue == f.issue and needle in detail for issue, needle in PARLIAMENT_FALSE_POSITIVES):
             continue
-        found.add(Finding(name, f.severity, f.issue, detail))
-    return sorted(found, key=str)
+        found.add((f.severity, f.issue, detail))
+    return tuple(sorted(found))
 
 
 def is_workshop_policy(name: str) -> bool:

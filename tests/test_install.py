@@ -96,8 +96,9 @@ def fake_checkout(tmp_path, monkeypatch):
     """A checkout with one environment, installed by scripts/install.py with a fake uv on PATH."""
     project = tmp_path / "project"
     project.mkdir()
+    # The pack's small project (a few packages): uv checks it the way it checks the program's, faster.
     for name in ("pyproject.toml", "uv.lock"):
-        shutil.copy(ROOT / name, project / name)
+        shutil.copy(ROOT / "policies" / name, project / name)
     scripts = project / "scripts"
     scripts.mkdir()
     shutil.copy(ROOT / "scripts" / "install.py", scripts / "install.py")
@@ -161,8 +162,9 @@ def test_two_installs_at_once_run_one_after_the_other(fake_checkout):
 def test_a_stale_lock_fails_the_check_with_the_command_that_fixes_it(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(ROOT / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+    # The pack's small project (a few packages): uv checks it the way it checks the program's, faster.
     for name in ("pyproject.toml", "uv.lock"):
-        shutil.copy(ROOT / name, project / name)
+        shutil.copy(ROOT / "policies" / name, project / name)
     code = ("import sys; sys.path.insert(0, 'scripts'); import install; "
             "install.ENVIRONMENTS = (install.Environment(install.ROOT, install.ROOT / 'venv'),); install.OPTIONAL = {}; "
             "sys.exit(install.main(['--check']))")
@@ -171,7 +173,8 @@ def test_a_stale_lock_fails_the_check_with_the_command_that_fixes_it(tmp_path):
     ok = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, env=env)
     assert ok.returncode == 0, ok.stderr
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('"pytest==9.2.0"', '"pytest==9.1.0"'))
+    assert '"pulumi-policy==1.21.0"' in pyproject.read_text()
+    pyproject.write_text(pyproject.read_text().replace('"pulumi-policy==1.21.0"', '"pulumi-policy==1.20.0"'))
     stale = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, env=env)
     assert stale.returncode == 1
     assert "error: uv.lock does not match pyproject.toml: run `make lock` and commit uv.lock" in stale.stderr
