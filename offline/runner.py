@@ -197,7 +197,7 @@ class _InlineRpcLoop(asyncio.SelectorEventLoop):
     the pool); the mock engine answers in-process and at once, so the call runs right here. The program
     sees what it sees from a real engine: a future that resolves to the RPC's answer."""
 
-    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:  # type: ignore[override]
         future = self.create_future()
         try:
             future.set_result(func(*args))

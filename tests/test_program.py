@@ -266,8 +266,8 @@ def test_remote_networks_reach_the_api_on_443_and_coredns_on_53(dev):
 
 
 def test_no_dns_rule_without_remote_networks():
-    run = run_stack("dev", overrides={"eks-workshop:cluster": {
-        **load_stack_config("dev")["eks-workshop:cluster"], "remoteNetworks": {"nodes": [], "pods": []}}})
+    run = run_stack("dev-auto")  # the workshop's Auto Mode cluster has no remote networks
+    assert not parse(run.config).cluster.remote_networks.nodes
     assert not [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
                 if r.plain_inputs["fromPort"] == 53]
 
