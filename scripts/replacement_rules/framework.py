@@ -24,19 +24,13 @@ from .goread import (
     method_calls_without_args,
     strip_span,
 )
-from .model import Attr, Resolver
+from .model import Attr, Resolver, parse_keyed
 
 
 def parse_fw_attributes(t: GoText, s: int, e: int, r: Resolver, depth: int = 0) -> dict[str, Attr]:
     """`map[string]schema.Attribute{...}` or `map[string]schema.Block{...}`."""
-    out = {}
-    for key, vs, ve in keyed(t, t.first_brace(s, e)):
-        name = r.key(key)
-        if name is None:
-            r.warnings.append(f"unresolved framework key {key.strip()!r}")
-            continue
-        out[name] = parse_fw_value(t, vs, ve, name, r, depth)
-    return out
+    return parse_keyed(t, t.first_brace(s, e), r, lambda key: f"unresolved framework key {key!r}",
+                       lambda vs, ve, name: parse_fw_value(t, vs, ve, name, r, depth))
 
 
 def parse_fw_value(t: GoText, s: int, e: int, name: str, r: Resolver, depth: int) -> Attr:

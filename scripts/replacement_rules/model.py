@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NotRequired, TypedDict
 
-from .goread import Func, GoText, Package, go_string, returns_in
+from tree_sitter import Node
+
+from .goread import Func, GoText, Package, go_string, keyed, returns_in
 
 
 @dataclass
@@ -178,3 +181,17 @@ class TypeEntry(TypedDict, total=False):
     sourceTree: str
     forceNewNotPulumiInputs: list[str]
     sdkInputsNotInSource: list[str]
+
+
+def parse_keyed(t: GoText, lit: Node | None, r: Resolver, unresolved: Callable[[str], str],
+                parse_value: Callable[[int, int, str], Attr]) -> dict[str, Attr]:
+    """The attributes of a keyed schema literal (either style): each key resolved to its Terraform name and
+    its value parsed; a key that can't be resolved is a warning, `unresolved(key text)`."""
+    out: dict[str, Attr] = {}
+    for key, vs, ve in keyed(t, lit):
+        name = r.key(key)
+        if name is None:
+            r.warnings.append(unresolved(key.strip()))
+            continue
+        out[name] = parse_value(vs, ve, name)
+    return out

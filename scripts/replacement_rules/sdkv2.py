@@ -23,19 +23,13 @@ from .goread import (
     returns_in,
     strip_span,
 )
-from .model import Attr, Resolver, merge_attr, t_path
+from .model import Attr, Resolver, merge_attr, parse_keyed, t_path
 
 
 def parse_sdk_schema_map(t: GoText, lit: Node | None, r: Resolver, depth: int = 0) -> dict[str, Attr]:
     """The keyed elements of a `map[string]*schema.Schema{...}` literal (its literal_value node)."""
-    out: dict[str, Attr] = {}
-    for key, vs, ve in keyed(t, lit):
-        name = r.key(key)
-        if name is None:
-            r.warnings.append(f"unresolved schema key {key.strip()!r} in {os.path.basename(t_path(t, r))}")
-            continue
-        out[name] = parse_sdk_schema_value(t, vs, ve, name, r, depth)
-    return out
+    return parse_keyed(t, lit, r, lambda key: f"unresolved schema key {key!r} in {os.path.basename(t_path(t, r))}",
+                       lambda vs, ve, name: parse_sdk_schema_value(t, vs, ve, name, r, depth))
 
 
 def parse_sdk_schema_value(t: GoText, s: int, e: int, name: str, r: Resolver, depth: int) -> Attr:
