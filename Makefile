@@ -8,7 +8,7 @@ PY := venv/bin/python
 # takes twice as long), so make's own runs write the cache.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: test install lock lock-check lint docs plan plan-diff class bench scan clean
+.PHONY: test install lock lock-check lint docs plan plan-diff class bench scan deploy-policy clean
 
 install:
 	@$(PYTHON) scripts/install.py
@@ -54,6 +54,11 @@ docs: install
 # Figures for README: make test and a fresh clone's first make plan against a warm make plan.
 bench: install
 	$(PY) bench/suite_benchmark.py
+
+# make deploy-policy STACK=dev: build/iam/<stack>/preview-N.json and deploy-N.json, the roles' IAM policies
+# from the stack's plan (offline/deploy_policy.py); every stack without STACK
+deploy-policy: install
+	$(PY) -m offline.deploy_policy $(foreach s,$(STACK),--stack $(s))
 
 # Checkov over every stack's plan (offline/scan.py): prod must be clean; elsewhere each finding is accepted
 # with its reason in offline/scan_accepted.json. Installs tools/scan/venv first (checkov, its own environment).

@@ -21,7 +21,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from offline.iam_actions import iam_section
 from offline.plan_model import CostEstimate, Plan
 from workshop import docs as config_docs
 from workshop.docs import Section
@@ -91,6 +90,24 @@ def config_error(kind: str) -> str:
         except PlanError as e:
             return f"```\nerror: {e}\n```"
     raise ValueError(f"the {kind} config-error sample planned without an error")
+
+
+def deploy_policies() -> str:
+    """dev's preview and deploy policies, as `make deploy-policy STACK=dev` writes them."""
+    from offline.deploy_policy import generate
+    from offline.runner import run_stack, stack_account, stack_region
+
+    run = run_stack("dev")
+    config = run.config
+    from workshop.config import parse
+
+    result = generate(Plan.of_run(run), stack_region(config), stack_account(config), parse(config).cluster.name)
+    out = []
+    for role, documents in (("preview", result.preview), ("deploy", result.deploy)):
+        for i, document in enumerate(documents, 1):
+            out += [f"`build/iam/dev/{role}-{i}.json`:", "", "```json", json.dumps(document, indent=1), "```", ""]
+    out.append("Left out, each with why: " + "; ".join(f"`{a}` ({why})" for a, why in sorted(result.left_out.items())))
+    return "\n".join(out)
 
 
 def ide_cost() -> str:
@@ -194,7 +211,7 @@ def sections() -> list[Section]:
         Section(ROOT / "README.md", "plan-sample", plan_sample),
         Section(ROOT / "README.md", "config-error", lambda: config_error("one")),
         Section(ROOT / "docs" / "your-own-stack.md", "config-errors", lambda: config_error("several")),
-        Section(ROOT / "docs" / "deploy.md", "iam", iam_section),
+        Section(ROOT / "docs" / "deploy.md", "deploy-policies", deploy_policies),
         Section(ROOT / "docs" / "plan.md", "plan-verdict", plan_verdict),
         Section(ROOT / "docs" / "architecture.md", "components", components_table),
         Section(ROOT / "docs" / "plan.md", "plan-fields", plan_fields),

@@ -97,16 +97,12 @@ def test_stack_files_validate_against_the_generated_schema_and_typos_do_not():
 
 
 def test_the_roles_iam_actions_cover_every_invoke_and_type():
-    from offline.iam_actions import INVOKE_ACTIONS, deploy_services, service_of
+    from offline.iam_actions import INVOKE_ACTIONS
     from offline.mock_handlers import INVOKES
-    from offline.resource_types import TYPES
 
     # Every data source the mock engine answers (so every one the program can make) has its actions.
     assert set(INVOKE_ACTIONS) == set(INVOKES)
     assert ("ec2:DescribeManagedPrefixLists" in INVOKE_ACTIONS["aws:ec2/getManagedPrefixList:getManagedPrefixList"])
-    # Every AWS type of the table belongs to a service the deploy role covers.
-    assert all(service_of(t) for t in TYPES if t.startswith("aws:"))
-    assert {"ec2", "eks", "iam", "kms", "logs"} <= set(deploy_services())
 
 
 def _pages() -> list:

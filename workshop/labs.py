@@ -17,6 +17,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from workshop.iam_policy import (
+    MANAGED_POLICIES_PER_ROLE,
+    MANAGED_POLICY_CHARACTERS,
+    StatementTooLarge,
+    first_fit,
+)
+from workshop.iam_policy import document as iam_document
+
 TABLE_FILE = Path(__file__).resolve().parent / "workshop_labs.json"
 
 # The table's placeholders in IAM policy text. `account` and `partition` stay in the documents until the
@@ -25,11 +33,6 @@ TABLE_FILE = Path(__file__).resolve().parent / "workshop_labs.json"
 PLACEHOLDERS = {"account": "${AccountId}", "partition": "${Partition}", "region": "${Region}",
                 "cluster": "${ClusterName}"}
 
-# IAM quotas (IAM user guide, "IAM and AWS STS quotas", read 2026-12-06): a customer managed policy holds
-# at most 6,144 characters, white space not counted; a role has at most 10 managed policies attached
-# by default (raisable to 20 through Service Quotas, L-0DA4ABF3).
-MANAGED_POLICY_CHARACTERS = 6144
-MANAGED_POLICIES_PER_ROLE = 10
 # The AWS-managed policies the IDE role has besides the lab policies: Session Manager, as the workshop's.
 IDE_AWS_MANAGED_POLICIES = ("AmazonSSMManagedInstanceCore",)
 IDE_LAB_POLICY_ROOM = MANAGED_POLICIES_PER_ROLE - len(IDE_AWS_MANAGED_POLICIES)
@@ -68,12 +71,6 @@ def _statements(cluster: str, region: str) -> list[dict[str, Any]]:
     return out
 
 
-def policy_size(document: Mapping[str, Any]) -> int:
-    """Characters IAM counts against the managed-policy limit: the JSON without white space outside strings
-    (white space inside strings counted, to err on the safe side)."""
-    return len(json.dumps(document, separators=(",", ":")))
-
-
 def lab_policy_documents(cluster: str, region: str, room: int = IDE_LAB_POLICY_ROOM) -> list[str]:
     """The lab permissions packed into as few managed policy documents as fit IAM's size limit, first
     fit in the table's order; `${AccountId}` and `${Partition}` left for the component to fill in.
@@ -92,29 +89,18 @@ _PACKED: dict[tuple[str, str, int], tuple[Mapping[str, Any], tuple[str, ...]]] =
 
 
 def _pack(cluster: str, region: str, room: int) -> tuple[str, ...]:
-    documents: list[list[dict[str, Any]]] = []
-
-    def doc(statements: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"Version": "2012-10-17", "Statement": statements}
-
     statements = _statements(cluster, region)
-    for statement in statements:
-        alone = policy_size(doc([statement]))
-        if alone > MANAGED_POLICY_CHARACTERS:
-            raise LabPoliciesTooLarge(f"statement {statement['Sid']} alone is {alone} characters, over IAM's "
-                                      f"{MANAGED_POLICY_CHARACTERS} per managed policy")
-        home = next((d for d in documents if policy_size(doc([*d, statement])) <= MANAGED_POLICY_CHARACTERS), None)
-        if home is None:
-            documents.append([statement])
-        else:
-            home.append(statement)
+    try:
+        documents = first_fit(statements)
+    except StatementTooLarge as e:
+        raise LabPoliciesTooLarge(str(e)) from None
     if len(documents) > room:
         raise LabPoliciesTooLarge(
             f"the workshop's lab permissions ({len(statements)} statements) need "
             f"{len(documents)} managed policies of at most {MANAGED_POLICY_CHARACTERS} characters, but the role "
             f"has room for {room} ({MANAGED_POLICIES_PER_ROLE} per role, IAM's default quota, less those it "
             f"already has)")
-    return tuple(json.dumps(doc(d), separators=(",", ":")) for d in documents)
+    return tuple(json.dumps(iam_document(d), separators=(",", ":")) for d in documents)
 
 
 def fill(document: str, account: str, partition: str) -> str:
