@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -18,10 +19,16 @@ from offline.runner import stack_account, stack_region
 from workshop.config import parse
 from workshop.iam_policy import MANAGED_POLICY_CHARACTERS, policy_size
 
+_GENERATED: dict[int, tuple[Any, Any]] = {}
+
 
 def generated(run):
-    config = run.config
-    return generate(Plan.of_run(run), stack_region(config), stack_account(config), parse(config).cluster.name)
+    """Each stack's policies, generated once per run the tests share."""
+    if id(run) not in _GENERATED:
+        config = run.config
+        _GENERATED[id(run)] = (run, generate(Plan.of_run(run), stack_region(config), stack_account(config),
+                                             parse(config).cluster.name))
+    return _GENERATED[id(run)][1]
 
 
 @pytest.fixture(params=["dev", "staging", "prod"])
