@@ -162,4 +162,5 @@ def test_the_stacks_of_your_own_stack_md_plan_as_written(plan_cli, program_copy,
     cluster = next(r for r in plan["resources"] if r["type"] == "aws:eks/cluster:Cluster")
     assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is False and "remoteNetworkConfig" not in cluster["inputs"]
     assert "no price table for region 'eu-west-2'" in result.stdout
-    assert (tmp_path / "plan-alice.json").exists()
+    assert "== eks-workshop/payments" in result.stdout and "(policies/config/default.json)" in result.stdout
+    assert json.loads((tmp_path / "plan-alice.json").read_text())["stack"] == "alice"
