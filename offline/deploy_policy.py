@@ -368,7 +368,7 @@ def allows(documents: Iterable[Mapping[str, Any]], action: str, arn: str) -> boo
 # ---------------------------------------------------------------------------------------------- command
 
 def main(argv: list[str] | None = None) -> int:
-    from offline.runner import load_stack_config, run_stack, stack_account, stack_region
+    from offline.runner import load_stack_config, pinned_account, run_stack, stack_region
     from workshop.config import ConfigError, parse
     from workshop.project import stacks
 
@@ -386,8 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {stack}: {e}", file=sys.stderr)
             code = 2
             continue
-        pinned = stack_account(config)
-        account = pinned if "aws:allowedAccountIds" in config else "*"
+        account = pinned_account(config) or "*"  # a stack that pins no one account: any of its accounts
         result = generate(Plan.of_run(run), stack_region(config), account, cluster)
         if result.unmapped:
             print(f"error: {stack}: no CloudFormation type or reason in offline/resource_types.py for "

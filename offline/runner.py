@@ -221,9 +221,8 @@ def stack_region(config: dict[str, Any]) -> str:
     return str(config.get("aws:region") or StackConfig.model_fields["region"].default)
 
 
-def stack_account(config: dict[str, Any]) -> str:
-    """The account the stack pins (`aws:allowedAccountIds` with one entry): its ARNs carry it. Else AWS's
-    documentation example account."""
+def pinned_account(config: dict[str, Any]) -> str | None:
+    """The account the stack pins (`aws:allowedAccountIds` with one entry), or None."""
     pinned = config.get("aws:allowedAccountIds")
     if isinstance(pinned, str):
         try:
@@ -232,7 +231,12 @@ def stack_account(config: dict[str, Any]) -> str:
             pinned = [pinned]
     if isinstance(pinned, list) and len(pinned) == 1 and str(pinned[0]).isdigit():
         return str(pinned[0])
-    return ACCOUNT_ID
+    return None
+
+
+def stack_account(config: dict[str, Any]) -> str:
+    """The account the stack's ARNs carry offline: the one it pins, else AWS's documentation example."""
+    return pinned_account(config) or ACCOUNT_ID
 
 
 def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],

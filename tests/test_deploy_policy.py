@@ -126,3 +126,14 @@ def test_what_is_left_out_says_why(dev):
     deploy = {a for d in result.deploy for s in d["Statement"]
               for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert not deploy & {"s3:PutBucketPolicy", "s3:GetBucketPolicy", "firehose:TagDeliveryStream", "s3:REST.PUT.OBJECT"}
+
+
+def test_a_stack_that_pins_no_one_account_gets_any_account_in_its_arns(prod):
+    from offline.runner import pinned_account
+
+    assert pinned_account({"aws:allowedAccountIds": ["111122223333", "444455556666"]}) is None
+    assert pinned_account(prod.config) == "444455556666"
+    result = generate(Plan.of_run(prod), "ap-northeast-2", "*", "eks-workshop-prod")
+    text = json.dumps(result.deploy)
+    assert "444455556666" not in text and ":eks:ap-northeast-2:*:cluster/eks-workshop-prod" in text
+    assert all(lint("deploy", json.dumps(d)) == [] for d in result.deploy)
