@@ -68,9 +68,9 @@ class HybridNodesArgs:
 class HybridNodes(pulumi.ComponentResource):
     """The identity on-premises machines join the cluster with (`eks-workshop:hybrid:HybridNodes`): unless
     a role is given, an IAM role trusted by this account's SSM hybrid activations in the region, or by an
-    IAM Roles Anywhere trust anchor and profile for the given CA bundle,
-    with what nodeadm and the node need (module docstring); and the role's HYBRID_LINUX access entry,
-    after the cluster. Outputs: `role_arn`; IRA: `trust_anchor_arn`, `profile_arn`."""
+    IAM Roles Anywhere trust anchor and profile for the given CA bundle, with what nodeadm and the node need
+    (module docstring); and the role's HYBRID_LINUX access entry, after the cluster. Outputs: `role_arn`;
+    IRA: `trust_anchor_arn`, `profile_arn`."""
 
     def __init__(self, name: str, args: HybridNodesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("eks-workshop:hybrid:HybridNodes", name, None, opts)

@@ -71,8 +71,7 @@ def _run_program(stack: str, root: Path, preview: bool) -> ProgramRun:
     try:
         return run_stack(stack, root=root, preview=preview)
     except ConfigError as e:
-        raise PlanError(f"{stack}: invalid stack configuration:\n  " + "\n  ".join(
-            located(problem, stack, root) for problem in e.problems)) from None
+        raise PlanError(invalid_configuration(stack, root, e.problems)) from None
     except FileNotFoundError as e:
         raise PlanError(f"{stack}: {e.strerror}: {e.filename}") from None
     except StackFileError as e:
@@ -117,6 +116,11 @@ def remove_worktree(tree: Path) -> None:
 
 
 KEY_PATH = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def invalid_configuration(stack: str, root: Path, problems: list[str]) -> str:
+    """`dev: invalid stack configuration:` and each problem on its own line, where the file writes its key."""
+    return f"{stack}: invalid stack configuration:\n  " + "\n  ".join(located(p, stack, root) for p in problems)
 
 
 def located(problem: str, stack: str, root: Path) -> str:
@@ -399,7 +403,7 @@ def _refuse_with_own_problems(stack: str, root: Path, across: list[str]) -> None
     try:
         parse(load_stack_file(stack, root).config)
     except ConfigError as e:
-        own = f"{stack}: invalid stack configuration:\n  " + "\n  ".join(located(p, stack, root) for p in e.problems) + "\n"
+        own = invalid_configuration(stack, root, e.problems) + "\n"
     except StackFileError as e:
         own = f"{stack}: {e}\n"
     raise PlanError(f"{own}{stack}: " + "; ".join(across))

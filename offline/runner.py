@@ -167,8 +167,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 def to_runtime_config(values: dict[str, Any]) -> dict[str, str]:
     """Encode config values as the CLI hands them to a program: strings, objects as JSON."""
     encoded = {}
+    secret = secret_keys_of(values)
     for key, value in values.items():
-        if key in secret_keys_of({key: value}):
+        if key in secret:
             encoded[key] = "[secret]"  # the CLI decrypts it; offline there is no key to
         elif isinstance(value, (dict, list)):
             encoded[key] = json.dumps(value)

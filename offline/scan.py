@@ -15,9 +15,7 @@ resource it didn't scan, a parsing error, an accepted entry that matches nothing
 from __future__ import annotations
 
 import argparse
-import contextlib
 import fnmatch
-import io
 import json
 import subprocess
 import sys
@@ -90,12 +88,13 @@ def plan_document(stack: str, root: Path) -> dict:
     from offline.plan_model import Plan
     from offline.runner import run_stack
 
-    with contextlib.redirect_stderr(io.StringIO()):  # the program's config warnings: make plan shows them
-        return Plan.of_run(run_stack(stack, root=root)).to_json()
+    return Plan.of_run(run_stack(stack, root=root)).to_json()
 
 
 def scan_stack(stack: str, checkov: Path, out_dir: Path, accepted: list[Accepted], root: Path = ROOT) -> StackResult:
-    region = str(load_stack_config(stack, root).get("aws:region", ""))
+    from offline.runner import stack_region
+
+    region = stack_region(load_stack_config(stack, root))
     converted = convert(plan_document(stack, root), region)
     addresses = [r["address"] for r in converted.document["planned_values"]["root_module"]["resources"]]
     folder = out_dir / stack

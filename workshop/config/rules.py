@@ -7,6 +7,7 @@ The key comes from where the value sits (workshop.config.errors turns pydantic's
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
@@ -231,11 +232,9 @@ class ConfigModel(BaseModel):
                               validate_by_name=True, validate_by_alias=True)
 
     @classmethod
-    def _rules(cls) -> list[Callable[[Any], Any]]:
-        seen: dict[str, Callable[[Any], Any]] = {}
-        for klass in reversed(cls.__mro__):
-            seen.update({n: f for n, f in vars(klass).items() if getattr(f, "__across__", False)})
-        return list(seen.values())
+    def _rules(cls) -> tuple[Callable[[Any], Any], ...]:
+        """The class's @across rules, its bases' included (a subclass's of the same name replaces them)."""
+        return _rules_of(cls)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -251,8 +250,9 @@ class ConfigModel(BaseModel):
         except ValidationError as error:
             if not rules or not isinstance(data, Mapping):
                 raise
-            errors = [_as_init_error(e) for e in error.errors()]
-            bad_keys = {e["loc"][0] for e in error.errors() if e["loc"]}
+            reported = error.errors()
+            errors = [_as_init_error(e) for e in reported]
+            bad_keys = {e["loc"][0] for e in reported if e["loc"]}
             try:
                 model = handler({k: v for k, v in data.items() if k not in bad_keys})
             except ValidationError:
@@ -273,6 +273,15 @@ class ConfigModel(BaseModel):
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return model
+
+
+@functools.cache
+def _rules_of(cls: type) -> tuple[Callable[[Any], Any], ...]:
+    """Read once per class: validation asks for them each time a model of the class is built."""
+    seen: dict[str, Callable[[Any], Any]] = {}
+    for klass in reversed(cls.__mro__):
+        seen.update({n: f for n, f in vars(klass).items() if getattr(f, "__across__", False)})
+    return tuple(seen.values())
 
 
 def _as_init_error(error: Any) -> InitErrorDetails:
