@@ -28,11 +28,10 @@ import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from offline.pack_env import POLICY_PACK, pack_python
 from offline.plan_model import Violation
-from offline.runner import PROJECT, ROOT, ProgramRun, RegisteredResource, load_stack_config, to_runtime_config
-from workshop.project import load_project_file
+from offline.runner import PROJECT, ProgramRun, RegisteredResource, load_stack_config, to_runtime_config
 
-POLICY_PACK = ROOT / "policies"
 # No engine runs offline; `pulumi.policy` accepts the argument and doesn't use it.
 NO_ENGINE = "127.0.0.1:0"
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
@@ -58,24 +57,6 @@ def load_policy_config(stack: str, root: Path = POLICY_PACK) -> dict[str, Any]:
 
 class PolicyConfigError(Exception):
     """A `--policy-pack-config` the CLI would refuse: the run fails before anything is analyzed."""
-
-
-def pack_python(pack: Path = POLICY_PACK) -> Path:
-    """The interpreter the CLI runs the pack with: `<pack>/<virtualenv>/bin/python` (PulumiPolicy.yaml)."""
-    manifest = load_project_file(pack / "PulumiPolicy.yaml")
-    virtualenv = ((manifest.get("runtime") or {}).get("options") or {}).get("virtualenv")
-    if not virtualenv:
-        raise RuntimeError(f"{pack / 'PulumiPolicy.yaml'} names no runtime.options.virtualenv")
-    venv = pack / virtualenv
-    # scripts/install.py renames a finished environment into place with its stamp: no stamp, no pack.
-    if not (venv / "bin" / "python").exists() or not (venv / ".installed").exists():
-        raise PackEnvironmentMissing(f"the policy pack's virtualenv {venv} is missing or not installed from "
-                                     f"{pack / 'uv.lock'}: run `make install`")
-    return venv / "bin" / "python"
-
-
-class PackEnvironmentMissing(RuntimeError):
-    """No installed virtualenv to start the pack with."""
 
 
 class PolicyPackProcess:

@@ -14,18 +14,52 @@ from workshop.versions import AS_OF_ENV
 PLAN_DATE = "2026-11-25"
 os.environ[AS_OF_ENV] = PLAN_DATE
 
+import gc  # noqa: E402
 import json  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
-import offline.runner  # noqa: E402
-from offline.runner import STACKS, ProgramRun  # noqa: E402
+from workshop.project import ROOT, stacks  # noqa: E402
+
+if TYPE_CHECKING:
+    from plan_support import Result
+
+    from offline.runner import ProgramRun
+
+STACKS = tuple(stacks())
 
 # One run per distinct input, shared by every test that asks for it (the plan command's included):
 # the program is deterministic in its inputs (a test below proves it on fresh runs), and tests only
 # read a run. The key is everything a run depends on: stack, tree, overrides, mode, what the account
 # holds, and the plan date the program judges support windows on. Failed runs are not kept.
-run_stack_uncached = offline.runner.run_stack
 _RUNS: dict[str, ProgramRun] = {}
+
+
+def _before_configure(*_args: object, **_kwargs: object) -> ProgramRun:
+    raise RuntimeError("the runner's run_stack is taken in pytest_configure")
+
+
+# The runner's own run_stack (a fresh run every call), kept when the shared one replaces it.
+run_stack_uncached: Callable[..., ProgramRun] = _before_configure
+
+
+def _runs_tests_here(config) -> bool:
+    """False in pytest-xdist's controller: it hands the tests to its workers and imports no program."""
+    return hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None)
+
+
+def pytest_configure(config):
+    """Where tests run, before any test module or the plan command imports run_stack by name: the shared
+    run replaces the runner's. (Not at import: the controller would load the SDK for nothing, before it
+    starts a worker.)"""
+    global run_stack_uncached
+    if not _runs_tests_here(config) or run_stack_uncached is not _before_configure:
+        return
+    import offline.runner
+
+    run_stack_uncached = offline.runner.run_stack
+    offline.runner.run_stack = _shared_run_stack
 
 
 def _tree_fingerprint(root: Path, stack: str) -> list:
@@ -39,18 +73,25 @@ def _tree_fingerprint(root: Path, stack: str) -> list:
             max((s.stat().st_mtime_ns for s in sources if s.is_file()), default=0)]
 
 
-def _shared_run_stack(stack, root=offline.runner.ROOT, overrides=None, preview=False, live=None,
+def _shared_run_stack(stack, root=ROOT, overrides=None, preview=False, live=None,
                       missing_parameters=frozenset(), log_groups=frozenset()):
     key = json.dumps([stack, str(root), _tree_fingerprint(Path(root), stack), overrides, preview, repr(live),
                       sorted(missing_parameters), sorted(log_groups), os.environ.get(AS_OF_ENV)],
                      sort_keys=True, default=repr)
     if key not in _RUNS:
         _RUNS[key] = run_stack_uncached(stack, root, overrides, preview, live, missing_parameters, log_groups)
+        _kept_for_the_session()
     return _RUNS[key]
 
 
-# Before any test module or the plan command imports it by name.
-offline.runner.run_stack = _shared_run_stack
+def _kept_for_the_session() -> None:
+    """A kept run lives until the session ends, and a run is some hundred thousand objects: each later
+    pass of the garbage collector over every kept run (and pytest's final one) cost seconds per worker.
+    The run's own garbage is collected now; what stays is frozen, out of the collector's reach."""
+    gc.collect()
+    gc.freeze()
+
+
 run_stack = _shared_run_stack
 
 
@@ -87,7 +128,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policies"))
 def pytest_sessionstart(session):
     """Without the pack's environment every policy and plan test would fail on its own: stop once, saying
     which command installs it."""
-    from offline.analyzer import PackEnvironmentMissing, pack_python
+    from offline.pack_env import PackEnvironmentMissing, pack_python
 
     try:
         pack_python()
@@ -96,15 +137,13 @@ def pytest_sessionstart(session):
 
 
 # Shared by test_plan, test_plan_gate and test_docs: here, so that a worker plans dev once for all of them.
-# (Imported after run_stack is shared above: the plan command takes it by name.)
-from plan_support import Result, capture  # noqa: E402
-
-from offline.plan import main  # noqa: E402
-
-
 @pytest.fixture(scope="session")
 def dev_cli(tmp_path_factory) -> Result:
     """`make plan STACK=dev` once per worker: its exit code and printout (tests read, never change it)."""
+    from plan_support import Result, capture
+
+    from offline.plan import main
+
     out = tmp_path_factory.mktemp("plan")
     with capture() as (stdout, stderr):
         code = main(["--stack", "dev", "--out-dir", str(out)])

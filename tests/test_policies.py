@@ -525,7 +525,7 @@ def test_make_plan_reports_a_bad_policy_config_as_one_error(tmp_path, monkeypatc
 
 
 def test_a_missing_pack_virtualenv_says_what_to_do(tmp_path):
-    from offline.analyzer import pack_python
+    from offline.pack_env import pack_python
 
     (tmp_path / "PulumiPolicy.yaml").write_text((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
     with pytest.raises(RuntimeError, match="virtualenv .* is missing or not installed from .*uv.lock: run `make install`"):
