@@ -36,30 +36,12 @@ STACKS = tuple(stacks())
 _RUNS: dict[str, ProgramRun] = {}
 
 
-def _before_configure(*_args: object, **_kwargs: object) -> ProgramRun:
-    raise RuntimeError("the runner's run_stack is taken in pytest_configure")
+def _before_sharing(*_args: object, **_kwargs: object) -> ProgramRun:
+    raise RuntimeError("the runner's run_stack is taken at session start")
 
 
 # The runner's own run_stack (a fresh run every call), kept when the shared one replaces it.
-run_stack_uncached: Callable[..., ProgramRun] = _before_configure
-
-
-def _runs_tests_here(config) -> bool:
-    """False in pytest-xdist's controller: it hands the tests to its workers and imports no program."""
-    return hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None)
-
-
-def pytest_configure(config):
-    """Where tests run, before any test module or the plan command imports run_stack by name: the shared
-    run replaces the runner's. (Not at import: the controller would load the SDK for nothing, before it
-    starts a worker.)"""
-    global run_stack_uncached
-    if not _runs_tests_here(config) or run_stack_uncached is not _before_configure:
-        return
-    import offline.runner
-
-    run_stack_uncached = offline.runner.run_stack
-    offline.runner.run_stack = _shared_run_stack
+run_stack_uncached: Callable[..., ProgramRun] = _before_sharing
 
 
 def _tree_fingerprint(root: Path, stack: str) -> list:
@@ -75,7 +57,7 @@ def _tree_fingerprint(root: Path, stack: str) -> list:
 
 def _shared_run_stack(stack, root=ROOT, overrides=None, preview=False, live=None,
                       missing_parameters=frozenset(), log_groups=frozenset()):
-    key = json.dumps([stack, str(root), _tree_fingerprint(Path(root), stack), overrides, preview, repr(live),
+    key = json.dumps([stack, str(root), _tree_fingerprint(Path(root), stack), overrides or None, preview, repr(live),
                       sorted(missing_parameters), sorted(log_groups), os.environ.get(AS_OF_ENV)],
                      sort_keys=True, default=repr)
     if key not in _RUNS:
@@ -127,13 +109,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policies"))
 
 def pytest_sessionstart(session):
     """Without the pack's environment every policy and plan test would fail on its own: stop once, saying
-    which command installs it."""
+    which command installs it. Then, where tests run, before any test module or the plan command imports
+    run_stack by name, the shared run replaces the runner's. (Not at import: pytest-xdist's controller,
+    which runs no test, would load the SDK for nothing before it starts a worker.)"""
     from offline.pack_env import PackEnvironmentMissing, pack_python
 
     try:
         pack_python()
     except PackEnvironmentMissing as e:
         pytest.exit(str(e), returncode=2)
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        _share_runs()
+
+
+def _share_runs() -> None:
+    global run_stack_uncached
+    if run_stack_uncached is not _before_sharing:
+        return
+    import offline.runner
+
+    run_stack_uncached = offline.runner.run_stack
+    offline.runner.run_stack = _shared_run_stack
 
 
 # Shared by test_plan, test_plan_gate and test_docs: here, so that a worker plans dev once for all of them.
