@@ -1,5 +1,6 @@
 """What a developer waits for: `make test` and a fresh clone's first `make plan`, each against a warm
-`make plan` of every stack; and a class of 30 stacks planned at once against one stack's warm plan.
+`make plan` of every stack; a class of 30 stacks planned at once against one stack's warm plan; and
+what the runner's garbage-collector settings save (bench/gc_figures.py).
 Prints the figures and writes them to docs/benchmarks.md; asserts nothing.
 
     venv/bin/python bench/suite_benchmark.py [--runs 3]      (make bench)
@@ -99,6 +100,8 @@ def main() -> None:
             firsts.append(seconds([*make, "plan"], tree))
     fresh = statistics.median(firsts)
     one, class_plan, peak_mb = class_benchmark(runs)
+    collector = subprocess.run([sys.executable, str(ROOT / "bench" / "gc_figures.py"), "--rounds", str(runs + 2)],
+                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
@@ -123,7 +126,10 @@ def main() -> None:
               f"| {CLASS_SIZE} stacks planned at once | {class_plan:.2f} | {class_plan / (CLASS_SIZE * one):.2f} | "
               f"{CLASS_BOUND:g} |", "",
               f"Peak memory of one planning process: {peak_mb:.0f} MB (its policy packs are processes of their own).",
-              ""]
+              "", "## The garbage collector", "",
+              "What offline/runner.py's settings save (bench/gc_figures.py, medians of "
+              f"{runs + 2}): a higher gen-0 threshold during a run, and every object frozen at exit.", "",
+              *(f"- {line}" for line in collector), ""]
     REPORT.write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -90,7 +90,7 @@ def _at_exit() -> None:
     here at exit, before interpreter teardown makes their finalizers fail noisily.
 
     Then every object is frozen, out of the garbage collector's reach: interpreter teardown otherwise
-    walks the runs' cyclic objects again, about 0.4 s of every plan's exit (bench/gc_figures.py). The
+    walks the runs' cyclic objects again, a third of a second of every plan's exit (bench/gc_figures.py). The
     memory goes back to the system with the process; what is frozen is only cyclic garbage whose
     finalizers are skipped, and the plan closes its files and pack processes itself before this."""
     for obj in gc.get_objects():
