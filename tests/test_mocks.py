@@ -69,3 +69,31 @@ def test_arns_carry_the_account_the_stack_pins(prod, dev):
     assert "444455556666" in text and ACCOUNT_ID not in text
     assert stack_account({"aws:allowedAccountIds": ["1", "2"]}) == ACCOUNT_ID  # two pinned: no one account
     assert stack_account({}) == ACCOUNT_ID
+
+
+def test_a_run_collects_garbage_less_often_and_then_puts_the_collector_back():
+    """During a run the collector waits for RUN_GC_THRESHOLD new objects; after it, passed or failed, the
+    process's own setting is back (the runner tunes a run, not the process)."""
+    import gc
+
+    from offline.runner import RUN_GC_THRESHOLD
+
+    seen = []
+
+    def program(fail: bool):
+        seen.append(gc.get_threshold())
+        aws.ec2.Vpc("v", cidr_block="10.0.0.0/16")
+        if fail:
+            raise ValueError("boom")
+
+    before = gc.get_threshold()
+    gc.set_threshold(700, 11, 12)
+    try:
+        run_function("test", {"aws:region": "us-west-2"}, lambda: program(False))
+        assert gc.get_threshold() == (700, 11, 12)
+        with pytest.raises(ValueError, match="boom"):
+            run_function("test", {"aws:region": "us-west-2"}, lambda: program(True))
+        assert gc.get_threshold() == (700, 11, 12)
+    finally:
+        gc.set_threshold(*before)
+    assert seen == [(RUN_GC_THRESHOLD, 11, 12)] * 2
