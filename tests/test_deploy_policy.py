@@ -88,13 +88,15 @@ def test_each_types_handler_permissions_are_allowed_on_its_planned_arns(stack_ru
     """For every planned resource with an ARN: each permission its CloudFormation handlers list is allowed on
     that ARN where IAM evaluates the action on a resource of its kind, and allowed at all otherwise."""
     result = generated(stack_run)
+    region, account = stack_region(stack_run.config), stack_account(stack_run.config)
+    scope = deploy_policy.scope_of(Plan.of_run(stack_run), region, account, parse(stack_run.config).cluster.name)
     checked = 0
     for r in stack_run.resources:
         row = TYPES.get(r.type)
         arn = r.outputs.get("arn") if isinstance(r.outputs.get("arn"), str) else None
         if not (row and row.cloudformation and arn):
             continue
-        found = handlers(row.cloudformation, stack_region(stack_run.config))
+        found = handlers(row.cloudformation, region)
         for action in sorted({canonical(a) for op in ("create", "read", "update", "delete") for a in found.get(op, ())}):
             if resource_types(action) is None or action in deploy_policy.UNUSED_FEATURES.get(row.cloudformation, {}):
                 continue  # not an IAM action as written; a feature the program's resource doesn't use
@@ -104,13 +106,11 @@ def test_each_types_handler_permissions_are_allowed_on_its_planned_arns(stack_ru
                 assert allows(result.deploy, action, arn), f"{r.type} {r.name}: {action} on {arn}"
             elif action == "iam:CreateServiceLinkedRole":  # only for the services that need one
                 service = deploy_policy.SERVICE_LINKED_ROLES[row.cloudformation][0]
-                assert allows(result.deploy, action, f"arn:aws:iam::{stack_account(stack_run.config)}:role/"
+                assert allows(result.deploy, action, f"arn:aws:iam::{account}:role/"
                                                      f"aws-service-role/{service}/AWSServiceRole"), r.type
             else:
                 assert allows(result.deploy, action, "*") or any(
-                    allows(result.deploy, action, a) for x in rows for a in deploy_policy.arns(
-                        x, deploy_policy.scope_of(Plan.of_run(stack_run), stack_region(stack_run.config),
-                                                  stack_account(stack_run.config), parse(stack_run.config).cluster.name))
+                    allows(result.deploy, action, a) for x in rows for a in deploy_policy.arns(x, scope)
                 ), f"{r.type}: {action}"
             checked += 1
     assert checked > 100
