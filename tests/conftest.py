@@ -67,9 +67,9 @@ def _shared_run_stack(stack, root=ROOT, overrides=None, preview=False, live=None
 
 
 def _kept_for_the_session() -> None:
-    """A kept run lives until the session ends, and a run is some hundred thousand objects: each later
-    pass of the garbage collector over every kept run (and pytest's final one) cost seconds per worker.
-    The run's own garbage is collected now; what stays is frozen, out of the collector's reach."""
+    """A kept run lives until the session ends, and a run is some hundred thousand objects: every later
+    full pass of the garbage collector walked every kept run again (pytest's last pass alone took most of
+    a second a worker). The run's own garbage is collected now; what stays is frozen, out of reach."""
     gc.collect()
     gc.freeze()
 
