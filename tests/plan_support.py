@@ -16,6 +16,8 @@ from offline.plan import main
 from workshop.project import PROGRAM_SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
+# The stack files this repository ships (a stack of your own beside them changes no test: your-own-stack.md).
+COMMITTED_STACKS = ("dev", "staging", "prod", "dev-auto")
 PROGRAM_FILES = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", *PROGRAM_SOURCES]
 
 

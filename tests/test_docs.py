@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from plan_support import plan_cli, program_copy  # noqa: F401 - fixtures
+from plan_support import COMMITTED_STACKS, plan_cli, program_copy  # noqa: F401 - fixtures
 
 from offline.docs import PLAN_SCHEMA_FILE, files, plan_schema, sections
 from workshop.docs import Section, config_reference
 from workshop.project import ROOT
 
 # The stack files this repository ships (a user adds others).
-COMMITTED_STACKS = ("dev", "staging", "prod", "dev-auto")
 
 
 @pytest.mark.parametrize("section", sections(), ids=lambda s: f"{s.path.relative_to(ROOT)}:{s.name}")
