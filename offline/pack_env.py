@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workshop.project import ROOT, load_project_file
+from workshop.project import load_project_file
 
-POLICY_PACK = ROOT / "policies"
+# This tree's pack, from this file's place: not workshop.project's ROOT, which is another tree's while
+# `make plan --root` or `--against-ref` imports the program's packages from there (offline.plan.program_tree).
+POLICY_PACK = Path(__file__).resolve().parent.parent / "policies"
 
 
 def pack_python(pack: Path = POLICY_PACK) -> Path:

@@ -37,7 +37,7 @@ from offline.estimate import estimate, estimate_delta, render_estimate
 from offline.ordering import unordered_references
 from offline.plan_diff import diff_plans
 from offline.plan_model import SCHEMA_VERSION, Plan, PlanFormatError, Violation
-from offline.plan_render import render, render_diff, render_kubernetes, render_labs, render_summary
+from offline.plan_render import render, render_diff, render_kubernetes, render_labs, render_summary, render_verdict
 from offline.runner import PROJECT, ROOT, ProgramRun, StackFileError, run_stack
 from workshop.project import PROGRAM_PACKAGES, load_stack_file
 from workshop.project import stacks as project_stacks
@@ -466,6 +466,8 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
             lines += render_diff(plan.diff, str(against))[1:] + [""]
         if not plan.diff or args.tree:
             lines += render(plan, config_file)
+        else:
+            lines += render_verdict(plan, config_file)
         lines += render_kubernetes(plan.kubernetes)
         lines += render_labs(plan.labs)
         lines += [""] * bool(plan.warnings) + [f"WARNING: {plan.stack}: {w}" for w in plan.warnings or []]

@@ -150,15 +150,22 @@ def render(plan: Plan, config_file: str | None) -> list[str]:
     lines += [f"  {n:>3}  {t}" for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     lines += ["", "Outputs:"]
     lines += [f"  {k}: {short(v)}" for k, v in sorted(plan.outputs.items())]
-    if config_file is not None:
-        lines += ["", f"Policy verdict ({config_file}):"]
-        for level in ("mandatory", "advisory"):
-            found = [v for v in plan.violations if v.enforcement == level]
-            lines.append(f"  {level}: {len(found) or 'none'}")
-            for v in found:
-                where = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
-                message = v.message.splitlines()[-1]
-                lines.append(f"    {v.policy}  {where}: {message}")
+    return lines + render_verdict(plan, config_file)
+
+
+def render_verdict(plan: Plan, config_file: str | None) -> list[str]:
+    """Each violation by level, policy, resource and message; nothing when the pack wasn't asked. A diff
+    prints it too: a failed gate names what failed."""
+    if config_file is None:
+        return []
+    lines = ["", f"Policy verdict ({config_file}):"]
+    for level in ("mandatory", "advisory"):
+        found = [v for v in plan.violations if v.enforcement == level]
+        lines.append(f"  {level}: {len(found) or 'none'}")
+        for v in found:
+            where = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
+            message = v.message.splitlines()[-1]
+            lines.append(f"    {v.policy}  {where}: {message}")
     return lines
 
 

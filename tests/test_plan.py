@@ -178,11 +178,25 @@ def test_exit_code_0_for_advisory_only(dev_cli):
     assert dev_cli.returncode == 0 and "advisory: 4" in dev_cli.stdout
 
 
-def test_exit_code_1_for_a_mandatory_violation(plan_cli, program_copy, tmp_path):
-    edit_stack(program_copy, "prod", "eks-workshop:network", lambda n: n.update(flowLogs=False))
+def test_exit_code_1_for_a_mandatory_violation_named_in_a_diff_too(plan_cli, program_copy, tmp_path, monkeypatch):
+    """The gate fails, and says which policy on which resource: with the tree, and in a diff without it."""
+    base = plan_cli("--root", str(program_copy), "--stack", "prod", "--no-policy", "--quiet",
+                    "--out-dir", str(tmp_path / "base"))
+    assert base.returncode == 0, base.stderr
+    edit_stack(program_copy, "prod", "eks-workshop:nodeGroups", lambda g: g["default"].update(metadataHopLimit=2))
+    # As in a fresh `python -m offline.plan --root`: the pack's modules are first imported while the copy's
+    # program packages stand in for this tree's, and must still find this tree's pack.
+    for name in ("offline.analyzer", "offline.pack_env"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    named = "ec2-imdsv2-required  nodes-default: IMDS hop limit 2 exceeds 1"
     result = plan_cli("--root", str(program_copy), "--stack", "prod", "--out-dir", str(tmp_path))
     assert result.returncode == 1, result.stderr
-    assert "vpc-flow-logs-enabled  network-vpc: VPC network-vpc has no flow log" in result.stdout
+    assert named in result.stdout
+    diff = plan_cli("--root", str(program_copy), "--stack", "prod", "--against", str(tmp_path / "base" / "plan-prod.json"),
+                    "--out-dir", str(tmp_path / "diff"))
+    assert diff.returncode == 1, diff.stderr
+    assert "(the full resource tree: add --tree)" in diff.stdout
+    assert "Policy verdict (policies/config/prod.json):\n  mandatory: 1\n    " + named in diff.stdout
 
 
 def test_exit_code_2_for_bad_config_one_message_no_traceback(program_copy, tmp_path):
