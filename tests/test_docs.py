@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+from conftest import PLAN_DATE
 from plan_support import COMMITTED_STACKS, plan_cli, program_copy  # noqa: F401 - fixtures
 
+from offline.analyzer import PolicyPackProcess, load_policy_config
 from offline.docs import PLAN_SCHEMA_FILE, files, plan_schema, sections
+from offline.plan import with_as_of
+from offline.runner import run_stack
 from workshop.docs import Section, config_reference
 from workshop.project import ROOT
-
-# The stack files this repository ships (a user adds others).
 
 
 @pytest.mark.parametrize("section", sections(), ids=lambda s: f"{s.path.relative_to(ROOT)}:{s.name}")
@@ -162,4 +165,11 @@ def test_the_stacks_of_your_own_stack_md_plan_as_written(plan_cli, program_copy,
     assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is False and "remoteNetworkConfig" not in cluster["inputs"]
     assert "no price table for region 'eu-west-2'" in result.stdout
     assert "== eks-workshop/payments" in result.stdout and "(policies/config/default.json)" in result.stdout
+    assert "guards:      protect on, EKS deletion protection on, zonal shift on, node auto repair on" in result.stdout
     assert json.loads((tmp_path / "plan-alice.json").read_text())["stack"] == "alice"
+    # With the policy config the page gives it, prod's, every policy mandatory: nothing to refuse.
+    assert "`cp policies/config/prod.json policies/config/payments.json`" in page
+    run = run_stack("payments", root=program_copy)  # the plan's own run
+    with PolicyPackProcess(stack="payments", stack_config=run.config) as pack:
+        pack.configure(with_as_of(load_policy_config("prod"), dt.date.fromisoformat(PLAN_DATE)))
+        assert pack.analyze_run(run) == []
