@@ -422,7 +422,8 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         old_plan = (_load_against(against, stack) if against is not None else
                     Plan(schema_version=SCHEMA_VERSION, project=PROJECT, stack=stack, resources=[], outputs={},
                          violations=[]))
-        against = against or f"{args.against_ref} (no Pulumi.{stack}.yaml there: a new stack)"
+        against = (f"{args.against_ref} (its plan: {os.path.relpath(against)})" if against is not None
+                   else f"{args.against_ref} (no Pulumi.{stack}.yaml there: a new stack)")
     run = run_program_for(stack, root, args.preview, judge=not args.diff_base)
     violations, config_file = [], None
     if not args.no_policy:

@@ -9,6 +9,7 @@ from typing import Any
 
 from offline.plan_model import CostEstimate, Diff, KubernetesSummary, LabsVerdict, Plan, PlannedResource
 from offline.resource_types import TYPES
+from offline.urns import urn_parts, urn_type
 from workshop.project import PROJECT
 
 # The few inputs a reviewer looks at first: a column of the resource-type table.
@@ -201,8 +202,7 @@ GONE_FIRST = {
 
 def _is_resource(urn: str) -> bool:
     """A resource a cloud API or Kubernetes holds, not one of the program's components or the stack."""
-    type_ = urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1]
-    return not type_.startswith((f"{PROJECT}:", "pulumi:pulumi:"))
+    return not urn_type(urn).startswith((f"{PROJECT}:", "pulumi:pulumi:"))
 
 
 def change_counts(diff: Diff) -> str:
@@ -217,8 +217,8 @@ def change_counts(diff: Diff) -> str:
 
 def render_diff(diff: Diff, against: str) -> list[str]:
     lines = ["", f"Changes against {against}: {change_counts(diff)}"]
-    lines += [f"  + {urn.rsplit('::', 2)[-2]}  {urn.rsplit('::', 1)[-1]}" for urn in diff.added]
-    lines += [f"  - {urn.rsplit('::', 2)[-2]}  {urn.rsplit('::', 1)[-1]}" for urn in diff.removed]
+    lines += [f"  + {urn_type(urn)}  {urn_parts(urn)[3]}" for urn in diff.added]
+    lines += [f"  - {urn_type(urn)}  {urn_parts(urn)[3]}" for urn in diff.removed]
     for c in diff.changed:
         mark = "+-" if c.action == "replace" else "~ "
         forced = f"  (replaced: {', '.join(c.replaced_by)} forces it)" if c.replaced_by else ""

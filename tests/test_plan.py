@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -163,6 +164,8 @@ def test_a_stack_the_change_adds_diffs_against_nothing(plan_cli, program_copy, t
     diff = json.loads((tmp_path / "out" / "plan-alice-new.json").read_text())["diff"]
     assert diff["removed"] == [] and diff["changed"] == [] and len(diff["added"]) > 50
     assert "HEAD (no Pulumi.alice-new.yaml there: a new stack)" in result.stdout
+    # Each line names the resource's own type, as the tree does, not its parents' chain from the URN.
+    assert "\n  + aws:eks/addon:Addon  addons-coredns\n" in result.stdout and "$" not in result.stdout
 
 
 def test_against_ref_plans_the_merge_base_in_a_worktree(plan_cli, tmp_path):
@@ -170,8 +173,9 @@ def test_against_ref_plans_the_merge_base_in_a_worktree(plan_cli, tmp_path):
         pytest.skip("not a git checkout with commits")
     result = plan_cli("--stack", "dev", "--against-ref", "HEAD", "--no-policy", "--out-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "Changes against" in result.stdout
     assert (tmp_path / "base" / "plan-dev.json").exists()
+    # The base is named by the ref asked for, and where its plan was written.
+    assert f"Changes against HEAD (its plan: {os.path.relpath(tmp_path / 'base' / 'plan-dev.json')}): " in result.stdout
 
 
 def test_exit_code_0_for_advisory_only(dev_cli):
