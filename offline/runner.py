@@ -11,6 +11,7 @@ import asyncio
 import atexit
 import contextlib
 import gc
+import inspect
 import json
 import logging
 import runpy
@@ -265,6 +266,19 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+_SDK_DIR = str(Path(pulumi.__file__).parent)
+
+
+def _close_unstarted_sdk_coroutines() -> None:
+    """The coroutines the SDK made for a failed run's outputs and never started (`Output.future`,
+    `Output.is_known`): closed, or each warns "coroutine … was never awaited" whenever it is collected,
+    long after the run, in whatever code runs then."""
+    for obj in gc.get_objects():
+        if (inspect.iscoroutine(obj) and inspect.getcoroutinestate(obj) == inspect.CORO_CREATED
+                and obj.cr_code.co_filename.startswith(_SDK_DIR)):
+            obj.close()
+
+
 def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
                  preview: bool = False, run: ProgramRun | None = None, project: str = PROJECT,
                  mocks: WorkshopMocks | None = None) -> ProgramRun:
@@ -297,6 +311,7 @@ def run_function(stack: str, config: dict[str, Any], program: Callable[[], Any],
         for task in pending:
             task.cancel()
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        _close_unstarted_sdk_coroutines()
         raise
     finally:
         loop.close()
