@@ -34,6 +34,7 @@ from offline.plan_model import (
 )
 from offline.prices import PriceBook, Unpriced
 from offline.resource_types import DEFAULT_SECONDS, TYPES
+from offline.urns import urn_name
 
 TABLES = Path(__file__).resolve().parent.parent / "estimates"
 
@@ -212,7 +213,7 @@ def _render_cost(cost: CostEstimate) -> list[str]:
         lines.append(f"  {x.desired:>9.2f}{at_max}  {x.name}: {x.item}")
     lines.append(f"  total {cost.monthly_at_desired:.2f} at desired node counts, {cost.monthly_at_max:.2f} at max")
     for n in cost.not_priced:
-        lines.append(f"  not priced: {n.urn.rsplit('::', 1)[-1]} ({n.type}): {n.why}")
+        lines.append(f"  not priced: {urn_name(n.urn)} ({n.type}): {n.why}")
     return lines
 
 

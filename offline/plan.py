@@ -37,7 +37,15 @@ from offline.estimate import estimate, estimate_delta, render_estimate
 from offline.ordering import unordered_references
 from offline.plan_diff import diff_plans
 from offline.plan_model import SCHEMA_VERSION, Plan, PlanFormatError, Violation
-from offline.plan_render import render, render_diff, render_kubernetes, render_labs, render_summary, render_verdict
+from offline.plan_render import (
+    render,
+    render_diff,
+    render_kubernetes,
+    render_labs,
+    render_summary,
+    render_verdict,
+    violation_line,
+)
 from offline.runner import PROJECT, ROOT, ProgramRun, StackFileError, run_stack
 from workshop.project import PROGRAM_PACKAGES, load_stack_file
 from workshop.project import stacks as project_stacks
@@ -458,8 +466,7 @@ def _plan(stack: str, root: Path, args: argparse.Namespace) -> int:
         print(f"error: {stack}: refused: {refusal}", file=sys.stderr, flush=True)
     if args.quiet:
         for v in mandatory:
-            where = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
-            print(f"{stack}: mandatory {v.policy}  {where}: {v.message.splitlines()[-1]}", file=sys.stderr)
+            print(f"{stack}: mandatory {violation_line(v)}", file=sys.stderr)
     else:
         lines = render_summary(plan, config_file)
         if plan.diff:

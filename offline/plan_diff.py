@@ -10,7 +10,7 @@ from typing import Any
 from offline.plan_model import Diff, Plan, PlannedResource, ResourceChange, Upgrade, UpgradeStep
 from offline.replacement import provider_deletes_first, replacement
 from offline.resource_types import TYPES
-from offline.urns import ROOT_STACK_TYPE, create_urn, new_urn, urn_parts
+from offline.urns import ROOT_STACK_TYPE, create_urn, new_urn, urn_name, urn_parts
 from offline.wire import UNKNOWN_WIRE
 
 # The types whose replacement or deletion loses data or endpoints (a WARNING in every diff).
@@ -106,7 +106,7 @@ def protection_refusals(before: dict[str, PlannedResource], diff: Diff) -> list[
     `protect`, whatever the new plan says): `preview` errors, `up` stops."""
     way_through = ("the engine refuses; first unprotect it in a change of its own (eks-workshop:protect false, "
                    "`pulumi up`), then make this one")
-    refusals = [f"{c.type} {c.urn.rsplit('::', 1)[-1]} is protected and changing {', '.join(c.replaced_by)} "
+    refusals = [f"{c.type} {urn_name(c.urn)} is protected and changing {', '.join(c.replaced_by)} "
                 f"replaces it: {way_through}"
                 for c in diff.changed if c.action == "replace" and before[c.urn].protect]
     refusals += [f"{before[urn].type} {before[urn].name} is protected and this change deletes it: {way_through}"

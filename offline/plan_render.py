@@ -7,9 +7,9 @@ import difflib
 import json
 from typing import Any
 
-from offline.plan_model import CostEstimate, Diff, KubernetesSummary, LabsVerdict, Plan, PlannedResource
+from offline.plan_model import CostEstimate, Diff, KubernetesSummary, LabsVerdict, Plan, PlannedResource, Violation
 from offline.resource_types import TYPES
-from offline.urns import urn_parts, urn_type
+from offline.urns import urn_name, urn_type
 from workshop.project import PROJECT
 
 # The few inputs a reviewer looks at first: a column of the resource-type table.
@@ -100,7 +100,7 @@ def render_summary(plan: Plan, config_file: str | None) -> list[str]:
     if isinstance(cost, CostEstimate):
         partial = ""
         if cost.not_priced:
-            missing = sorted({n.urn.rsplit("::", 1)[-1] for n in cost.not_priced})
+            missing = sorted({urn_name(n.urn) for n in cost.not_priced})
             partial = f" (partial: {len(missing)} not priced: {', '.join(missing)})"
         lines.append(f"  cost:        {cost.monthly_at_desired:.2f} USD/month at desired nodes, "
                      f"{cost.monthly_at_max:.2f} at max{partial}")
@@ -163,11 +163,13 @@ def render_verdict(plan: Plan, config_file: str | None) -> list[str]:
     for level in ("mandatory", "advisory"):
         found = [v for v in plan.violations if v.enforcement == level]
         lines.append(f"  {level}: {len(found) or 'none'}")
-        for v in found:
-            where = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
-            message = v.message.splitlines()[-1]
-            lines.append(f"    {v.policy}  {where}: {message}")
+        lines += [f"    {violation_line(v)}" for v in found]
     return lines
+
+
+def violation_line(v: Violation) -> str:
+    """`<policy>  <resource name or (stack)>: <the message's last line>`: the printout's and --quiet's."""
+    return f"{v.policy}  {urn_name(v.urn) if v.urn else '(stack)'}: {v.message.splitlines()[-1]}"
 
 
 def render_labs(labs: LabsVerdict | None) -> list[str]:
@@ -217,12 +219,12 @@ def change_counts(diff: Diff) -> str:
 
 def render_diff(diff: Diff, against: str) -> list[str]:
     lines = ["", f"Changes against {against}: {change_counts(diff)}"]
-    lines += [f"  + {urn_type(urn)}  {urn_parts(urn)[3]}" for urn in diff.added]
-    lines += [f"  - {urn_type(urn)}  {urn_parts(urn)[3]}" for urn in diff.removed]
+    lines += [f"  + {urn_type(urn)}  {urn_name(urn)}" for urn in diff.added]
+    lines += [f"  - {urn_type(urn)}  {urn_name(urn)}" for urn in diff.removed]
     for c in diff.changed:
         mark = "+-" if c.action == "replace" else "~ "
         forced = f"  (replaced: {', '.join(c.replaced_by)} forces it)" if c.replaced_by else ""
-        lines.append(f"  {mark}{c.type}  {c.urn.rsplit('::', 1)[-1]}{forced}")
+        lines.append(f"  {mark}{c.type}  {urn_name(c.urn)}{forced}")
         if c.delete_before_replace:
             lines.append(f"      ! deleted before its replacement is created: {GONE_FIRST.get(c.type, GONE_FIRST['*'])}")
         for k, v in c.properties.items():
@@ -233,7 +235,7 @@ def render_diff(diff: Diff, against: str) -> list[str]:
             else:
                 lines.append(f"      {k}: {short(v['old'])} => {short(v['new'])}")
     for old_urn, urn in diff.moved.items():
-        lines.append(f"  > {urn.rsplit('::', 1)[-1]}  moved from {old_urn.rsplit('::', 1)[-1]} "
+        lines.append(f"  > {urn_name(urn)}  moved from {urn_name(old_urn)} "
                      "(alias: same resource, not re-created)")
     upgrade = diff.upgrade
     if upgrade:

@@ -18,6 +18,11 @@ def urn_type(urn: str) -> str:
     return urn_parts(urn)[2].rsplit("$", 1)[-1]
 
 
+def urn_name(urn: str) -> str:
+    """The resource's logical name."""
+    return urn_parts(urn)[3]
+
+
 def new_urn(stack: str, project: str, parent_type: str, type_: str, name: str) -> str:
     """resource.NewURN: `parent_type` is the parent's qualified type ("" or the root stack's for none)."""
     qualified = type_ if not parent_type or parent_type == ROOT_STACK_TYPE else f"{parent_type}${type_}"
