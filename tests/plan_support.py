@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import shutil
 from collections.abc import Callable
@@ -11,14 +12,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import PLAN_DATE
 
-from offline.plan import main
+from offline.plan import main, with_as_of
 from workshop.project import PROGRAM_SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
 # The stack files this repository ships (a stack of your own beside them changes no test: your-own-stack.md).
 COMMITTED_STACKS = ("dev", "staging", "prod", "dev-auto")
 PROGRAM_FILES = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", *PROGRAM_SOURCES]
+
+
+def dated(policy_config: dict) -> dict:
+    """A policy config judged on the suite's plan date (conftest.PLAN_DATE), as the program is, not today."""
+    return with_as_of(policy_config, dt.date.fromisoformat(PLAN_DATE))
 
 
 @dataclass

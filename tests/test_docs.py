@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
-from conftest import PLAN_DATE
-from plan_support import COMMITTED_STACKS, plan_cli, program_copy  # noqa: F401 - fixtures
+from plan_support import COMMITTED_STACKS, dated, plan_cli, program_copy  # noqa: F401 - fixtures
 
 from offline.analyzer import PolicyPackProcess, load_policy_config
 from offline.docs import PLAN_SCHEMA_FILE, files, plan_schema, sections
-from offline.plan import with_as_of
 from offline.runner import run_stack
 from workshop.docs import Section, config_reference
 from workshop.project import ROOT
@@ -171,5 +168,5 @@ def test_the_stacks_of_your_own_stack_md_plan_as_written(plan_cli, program_copy,
     assert "`cp policies/config/prod.json policies/config/payments.json`" in page
     run = run_stack("payments", root=program_copy)  # the plan's own run
     with PolicyPackProcess(stack="payments", stack_config=run.config) as pack:
-        pack.configure(with_as_of(load_policy_config("prod"), dt.date.fromisoformat(PLAN_DATE)))
+        pack.configure(dated(load_policy_config("prod")))
         assert pack.analyze_run(run) == []

@@ -7,7 +7,6 @@ real program passes the pack at that stack's enforcement levels.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 import subprocess
@@ -15,23 +14,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from plan_support import dated
 
 from offline.analyzer import PolicyPackProcess, load_policy_config
-from offline.plan import with_as_of
 from offline.runner import RegisteredResource, load_stack_config, run_stack
 from offline.wire import UNKNOWN_WIRE
 
 UNKNOWN = UNKNOWN_WIRE
-# The version policies judge EKS support on a date: every verdict here is asked for this one.
-PLAN_DAY = dt.date(2026, 11, 25)
 
 # dev's deliberate deviations, each advisory, each with its reason in docs/security.md.
 DEV_ADVISORIES = {"eks-public-endpoint-restricted", "eks-hybrid-endpoint-mode", "cloudfront-origin-https",
                   "eks-version-support-window"}
-
-
-def dated(config: dict) -> dict:
-    return with_as_of(config, PLAN_DAY)
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CLUSTER = {
