@@ -23,7 +23,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("EKS_WORKSHOP_AS_OF", "2026-11-25")
 
 import offline.runner as runner  # noqa: E402
 
